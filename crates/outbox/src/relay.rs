@@ -1,0 +1,205 @@
+//! The task that drains the outbox into JetStream.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use faceattend_bus::{Bus, OutgoingMessage, StreamSpec};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement, TransactionTrait,
+};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::{OutboxError, entity};
+
+/// Chosen once; any constant works as long as nothing else in the database uses it.
+const RELAY_LOCK_KEY: i64 = 0x6661_6365_6f75_7462; // "faceoutb"
+
+#[derive(Debug, Clone)]
+pub struct RelayConfig {
+    /// Events published per transaction.
+    pub batch_size: u64,
+    /// How often to look for events committed by other replicas; events from this process
+    /// are relayed at once through [`OutboxRelay::notifier`].
+    pub poll_interval: Duration,
+    /// Upper bound of the wait between retries while NATS is unreachable.
+    pub max_backoff: Duration,
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 256,
+            poll_interval: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Publishes outbox events to JetStream until shut down.
+pub struct OutboxRelay {
+    db: DatabaseConnection,
+    bus: Bus,
+    streams: Vec<StreamSpec>,
+    config: RelayConfig,
+    wake: Arc<Notify>,
+}
+
+impl OutboxRelay {
+    /// `streams` are created (or updated) before the first publish and again after a failure,
+    /// so the relay also repairs a stream someone deleted.
+    pub fn new(db: DatabaseConnection, bus: Bus, streams: Vec<StreamSpec>, config: RelayConfig) -> Self {
+        Self {
+            db,
+            bus,
+            streams,
+            config,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Call `notify_one()` on this after committing a transaction that enqueued events.
+    pub fn notifier(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    /// Runs until `shutdown` is cancelled. A batch in flight is finished first: its events
+    /// are either deleted after their acknowledgement or left for the next run.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let mut streams_ready = false;
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            if shutdown.is_cancelled() {
+                break;
+            }
+            let outcome = async {
+                if !streams_ready {
+                    for spec in &self.streams {
+                        self.bus.ensure_stream(spec).await?;
+                    }
+                    streams_ready = true;
+                }
+                self.relay_batch().await
+            }
+            .await;
+            let wait = match outcome {
+                Ok(relayed) => {
+                    backoff = Duration::from_millis(100);
+                    if relayed as u64 >= self.config.batch_size {
+                        continue;
+                    }
+                    self.config.poll_interval
+                }
+                Err(error) => {
+                    streams_ready = false;
+                    tracing::warn!(%error, retry_in = ?backoff, "outbox relay could not publish; will retry");
+                    let wait = backoff;
+                    backoff = (backoff * 2).min(self.config.max_backoff);
+                    wait
+                }
+            };
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+        tracing::info!("outbox relay stopped");
+    }
+
+    /// Publishes one batch in order and deletes what JetStream acknowledged. Returns how many
+    /// events were relayed.
+    pub async fn relay_batch(&self) -> Result<usize, OutboxError> {
+        let txn = self.db.begin().await?;
+        if txn.get_database_backend() == DatabaseBackend::Postgres {
+            let locked = txn
+                .query_one_raw(Statement::from_sql_and_values(
+                    DatabaseBackend::Postgres,
+                    "SELECT pg_try_advisory_xact_lock($1) AS locked",
+                    [RELAY_LOCK_KEY.into()],
+                ))
+                .await?
+                .map(|row| row.try_get::<bool>("", "locked"))
+                .transpose()?
+                .unwrap_or(false);
+            if !locked {
+                // Another replica is relaying; it will take these events too.
+                return Ok(0);
+            }
+        }
+        let batch = entity::Entity::find()
+            .order_by_asc(entity::Column::Seq)
+            .limit(self.config.batch_size)
+            .all(&txn)
+            .await?;
+        if batch.is_empty() {
+            return Ok(0);
+        }
+
+        // Send the whole batch, then await the acknowledgements in order: one round trip
+        // for the batch instead of one per event.
+        let mut pending = Vec::with_capacity(batch.len());
+        let mut failure = None;
+        for event in &batch {
+            let headers: Vec<(String, String)> =
+                serde_json::from_value(event.headers.clone()).unwrap_or_default();
+            let message = OutgoingMessage {
+                subject: event.subject.clone(),
+                msg_id: event.id.to_string(),
+                content_type: event.content_type.clone(),
+                headers,
+                payload: Bytes::from(event.payload.clone()),
+            };
+            match self.bus.publish_async(message).await {
+                Ok(ack) => pending.push((event.seq, ack)),
+                Err(error) => {
+                    failure = Some(OutboxError::from(error));
+                    break;
+                }
+            }
+        }
+        let mut acknowledged = Vec::with_capacity(pending.len());
+        for (seq, ack) in pending {
+            match ack.await {
+                Ok(_) => acknowledged.push(seq),
+                Err(error) => {
+                    failure.get_or_insert(OutboxError::Bus(faceattend_bus::BusError::Publish {
+                        subject: String::from("outbox"),
+                        reason: error.to_string(),
+                    }));
+                    // Later ones may have been stored, but deleting them before this one would
+                    // break the order; they are republished and deduplicated.
+                    break;
+                }
+            }
+        }
+        if !acknowledged.is_empty() {
+            entity::Entity::delete_many()
+                .filter(entity::Column::Seq.is_in(acknowledged.iter().copied()))
+                .exec(&txn)
+                .await?;
+        }
+        if let Some(error) = &failure
+            && let Some(first_failed) = batch.iter().find(|e| !acknowledged.contains(&e.seq))
+        {
+            txn.execute_raw(Statement::from_sql_and_values(
+                txn.get_database_backend(),
+                match txn.get_database_backend() {
+                    DatabaseBackend::Postgres => {
+                        "UPDATE outbox_events SET attempts = attempts + 1, last_error = $1 WHERE seq = $2"
+                    }
+                    _ => "UPDATE outbox_events SET attempts = attempts + 1, last_error = ? WHERE seq = ?",
+                },
+                [error.to_string().into(), first_failed.seq.into()],
+            ))
+            .await?;
+        }
+        txn.commit().await?;
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(acknowledged.len()),
+        }
+    }
+}

@@ -1,0 +1,357 @@
+{{/*
+The objects of one faceattend service. Every template takes (dict "root" $ "svc" $svc), where $svc
+is the merged per-service values (see faceattend.svc.merge). templates/services.yaml renders them
+for every enabled entry of .Values.services, so a new service needs no new template.
+*/}}
+
+{{/* ---------------------------------------------------------------- ConfigMap (non-secret env) */}}
+{{- define "faceattend.svc.configmap" -}}
+{{- $env := dict }}
+{{- include "faceattend.svc.env" (dict "root" .root "svc" .svc "out" $env) }}
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ include "faceattend.svc.fullname" . }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "faceattend.svc.labels" . | nindent 4 }}
+data:
+  {{- range $k, $val := $env }}
+  {{ $k }}: {{ $val | quote }}
+  {{- end }}
+{{- end }}
+
+{{/* ---------------------------------------------------------------- Secret (DATABASE_URL, JWT_SECRET) */}}
+{{- define "faceattend.svc.secret" -}}
+{{- if and (not (include "faceattend.svc.existingSecret" .)) (include "faceattend.svc.secretName" .) }}
+{{- $data := dict }}
+{{- if .svc.usesDatabase }}
+{{- $url := .svc.databaseUrl | default .root.Values.database.url }}
+{{- if not $url }}
+{{- fail (printf "services.%s: set database.url (or services.%s.databaseUrl), or reference a Secret with existingSecret" .svc.key .svc.key) }}
+{{- end }}
+{{- $_ := set $data "DATABASE_URL" $url }}
+{{- end }}
+{{- if .svc.usesJwtSecret }}
+{{- $jwt := .root.Values.jwt.secret }}
+{{- if not $jwt }}
+{{- fail (printf "services.%s: set jwt.secret (at least 32 bytes), or reference a Secret with existingSecret" .svc.key) }}
+{{- end }}
+{{- if lt (len $jwt) 32 }}
+{{- fail "jwt.secret must be at least 32 bytes long" }}
+{{- end }}
+{{- $_ := set $data "JWT_SECRET" $jwt }}
+{{- end }}
+{{- range $k, $val := .svc.secretEnv }}
+{{- $_ := set $data $k (include "faceattend.envValue" $val) }}
+{{- end }}
+apiVersion: v1
+kind: Secret
+metadata:
+  name: {{ include "faceattend.svc.fullname" . }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "faceattend.svc.labels" . | nindent 4 }}
+type: Opaque
+data:
+  {{- range $k, $val := $data }}
+  {{ $k }}: {{ $val | b64enc | quote }}
+  {{- end }}
+{{- end }}
+{{- end }}
+
+{{/* ---------------------------------------------------------------- Deployment */}}
+{{- define "faceattend.svc.deployment" -}}
+{{- $secretName := include "faceattend.svc.secretName" . }}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "faceattend.svc.fullname" . }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "faceattend.svc.labels" . | nindent 4 }}
+spec:
+  {{- if not .svc.autoscaling.enabled }}
+  replicas: {{ include "faceattend.envValue" .svc.replicas }}
+  {{- end }}
+  revisionHistoryLimit: 5
+  selector:
+    matchLabels:
+      {{- include "faceattend.svc.selectorLabels" . | nindent 6 }}
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      maxSurge: 25%
+      maxUnavailable: 0
+  template:
+    metadata:
+      labels:
+        {{- include "faceattend.svc.labels" . | nindent 8 }}
+        {{- with .svc.podLabels }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+      annotations:
+        # Roll the pods when their configuration changes.
+        checksum/config: {{ include "faceattend.svc.configmap" . | sha256sum }}
+        {{- if not (include "faceattend.svc.existingSecret" .) }}
+        checksum/secret: {{ include "faceattend.svc.secret" . | sha256sum }}
+        {{- end }}
+        {{- if .svc.metrics.scrape }}
+        prometheus.io/scrape: "true"
+        prometheus.io/port: {{ include "faceattend.envValue" .svc.port | quote }}
+        prometheus.io/path: {{ .svc.metrics.path | quote }}
+        {{- end }}
+        {{- with .svc.podAnnotations }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
+    spec:
+      serviceAccountName: {{ include "faceattend.serviceAccountName" .root }}
+      automountServiceAccountToken: false
+      # No docker-link style *_SERVICE_HOST/*_PORT variables next to our own env.
+      enableServiceLinks: false
+      {{- with .root.Values.imagePullSecrets }}
+      imagePullSecrets:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with .svc.priorityClassName }}
+      priorityClassName: {{ . }}
+      {{- end }}
+      # Must exceed preStop sleep + SHUTDOWN_TIMEOUT_SECS so in-flight requests can finish.
+      terminationGracePeriodSeconds: {{ include "faceattend.svc.terminationGracePeriod" . }}
+      {{- with .svc.podSecurityContext }}
+      securityContext:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      containers:
+        - name: {{ .svc.name }}
+          image: {{ include "faceattend.svc.image" . | quote }}
+          imagePullPolicy: {{ .svc.image.pullPolicy | default .root.Values.image.pullPolicy }}
+          {{- with .svc.command }}
+          command:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+          {{- with .svc.args }}
+          args:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+          ports:
+            - name: http
+              containerPort: {{ include "faceattend.envValue" .svc.port }}
+              protocol: TCP
+          envFrom:
+            - configMapRef:
+                name: {{ include "faceattend.svc.fullname" . }}
+            {{- if $secretName }}
+            - secretRef:
+                name: {{ $secretName }}
+            {{- end }}
+          {{- with .svc.extraEnv }}
+          env:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+          {{- with .svc.probes.startup }}
+          startupProbe:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+          {{- with .svc.probes.liveness }}
+          livenessProbe:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+          {{- with .svc.probes.readiness }}
+          readinessProbe:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+          {{- if gt (int64 .svc.preStopSleepSeconds) 0 }}
+          lifecycle:
+            preStop:
+              exec:
+                command: ["sleep", "{{ int64 .svc.preStopSleepSeconds }}"]
+          {{- end }}
+          {{- with .svc.resources }}
+          resources:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+          {{- with .svc.securityContext }}
+          securityContext:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+          volumeMounts:
+            - name: tmp
+              mountPath: /tmp
+      volumes:
+        - name: tmp
+          emptyDir:
+            {{- with .svc.tmpSizeLimit }}
+            sizeLimit: {{ . }}
+            {{- end }}
+      {{- with .svc.nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with .svc.affinity }}
+      affinity:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with .svc.tolerations }}
+      tolerations:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      topologySpreadConstraints:
+        {{- if .svc.topologySpreadConstraints }}
+        {{- toYaml .svc.topologySpreadConstraints | nindent 8 }}
+        {{- else }}
+        - maxSkew: 1
+          topologyKey: kubernetes.io/hostname
+          whenUnsatisfiable: ScheduleAnyway
+          labelSelector:
+            matchLabels:
+              {{- include "faceattend.svc.selectorLabels" . | nindent 14 }}
+        {{- end }}
+{{- end }}
+
+{{/* ---------------------------------------------------------------- Service */}}
+{{- define "faceattend.svc.service" -}}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "faceattend.svc.fullname" . }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "faceattend.svc.labels" . | nindent 4 }}
+  {{- with .svc.service.annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  type: {{ .svc.service.type }}
+  selector:
+    {{- include "faceattend.svc.selectorLabels" . | nindent 4 }}
+  ports:
+    - name: http
+      port: {{ include "faceattend.envValue" .svc.service.port }}
+      targetPort: http
+      protocol: TCP
+{{- end }}
+
+{{/* ---------------------------------------------------------------- PodDisruptionBudget */}}
+{{- define "faceattend.svc.pdb" -}}
+{{- if .svc.pdb.enabled }}
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {{ include "faceattend.svc.fullname" . }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "faceattend.svc.labels" . | nindent 4 }}
+spec:
+  {{- if not (kindIs "invalid" .svc.pdb.minAvailable) }}
+  minAvailable: {{ include "faceattend.envValue" .svc.pdb.minAvailable }}
+  {{- else }}
+  maxUnavailable: {{ include "faceattend.envValue" (.svc.pdb.maxUnavailable | default 1) }}
+  {{- end }}
+  selector:
+    matchLabels:
+      {{- include "faceattend.svc.selectorLabels" . | nindent 6 }}
+{{- end }}
+{{- end }}
+
+{{/* ---------------------------------------------------------------- HorizontalPodAutoscaler */}}
+{{- define "faceattend.svc.hpa" -}}
+{{- if .svc.autoscaling.enabled }}
+{{- $a := .svc.autoscaling }}
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ include "faceattend.svc.fullname" . }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "faceattend.svc.labels" . | nindent 4 }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ include "faceattend.svc.fullname" . }}
+  minReplicas: {{ include "faceattend.envValue" $a.minReplicas }}
+  maxReplicas: {{ include "faceattend.envValue" $a.maxReplicas }}
+  {{- if not (or $a.targetCPUUtilizationPercentage $a.targetMemoryUtilizationPercentage) }}
+  {{- fail (printf "services.%s.autoscaling: set targetCPUUtilizationPercentage and/or targetMemoryUtilizationPercentage" .svc.key) }}
+  {{- end }}
+  metrics:
+    {{- with $a.targetCPUUtilizationPercentage }}
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: {{ include "faceattend.envValue" . }}
+    {{- end }}
+    {{- with $a.targetMemoryUtilizationPercentage }}
+    - type: Resource
+      resource:
+        name: memory
+        target:
+          type: Utilization
+          averageUtilization: {{ include "faceattend.envValue" . }}
+    {{- end }}
+  {{- with $a.behavior }}
+  behavior:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end }}
+{{- end }}
+
+{{/* ---------------------------------------------------------------- Ingress */}}
+{{- define "faceattend.svc.ingress" -}}
+{{- if .svc.ingress.enabled }}
+{{- $i := .svc.ingress }}
+{{- $backend := include "faceattend.svc.fullname" . }}
+{{- $port := include "faceattend.envValue" .svc.service.port }}
+{{- if not $i.hosts }}
+{{- fail (printf "services.%s.ingress.enabled needs at least one entry in ingress.hosts" .svc.key) }}
+{{- end }}
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: {{ include "faceattend.svc.fullname" . }}
+  namespace: {{ .root.Release.Namespace }}
+  labels:
+    {{- include "faceattend.svc.labels" . | nindent 4 }}
+  {{- with $i.annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+spec:
+  {{- with $i.className }}
+  ingressClassName: {{ . }}
+  {{- end }}
+  {{- with $i.tls }}
+  tls:
+    {{- range . }}
+    - hosts:
+        {{- range .hosts }}
+        - {{ . | quote }}
+        {{- end }}
+      {{- with .secretName }}
+      secretName: {{ . }}
+      {{- end }}
+    {{- end }}
+  {{- end }}
+  rules:
+    {{- range $i.hosts }}
+    - {{- with .host }}
+      host: {{ . | quote }}
+      {{- end }}
+      http:
+        paths:
+          {{- range (.paths | default (list (dict "path" "/" "pathType" "Prefix"))) }}
+          - path: {{ .path }}
+            pathType: {{ .pathType | default "Prefix" }}
+            backend:
+              service:
+                name: {{ $backend }}
+                port:
+                  number: {{ $port }}
+          {{- end }}
+    {{- end }}
+{{- end }}
+{{- end }}

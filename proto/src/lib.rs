@@ -1,0 +1,20 @@
+//! Wire schemas of the events on the faceattend bus, generated from `proto/**/*.proto`.
+//!
+//! These types are the contract with consumers outside this repository; the domain crate
+//! converts its own types into them. Change a schema only in a backwards-compatible way
+//! (new optional fields, never a renumbered or retyped one); a breaking change gets a new
+//! `vN` package and new subjects.
+
+pub mod persons {
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/faceattend.persons.v1.rs"));
+
+        /// Full protobuf name of each message, for the `Content-Type` header.
+        pub const PERSON_CREATED: &str = "faceattend.persons.v1.PersonCreated";
+        pub const PERSON_UPDATED: &str = "faceattend.persons.v1.PersonUpdated";
+        pub const PERSON_DELETED: &str = "faceattend.persons.v1.PersonDeleted";
+    }
+}
+
+pub use prost;
+pub use prost_types;

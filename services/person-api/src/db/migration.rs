@@ -1,0 +1,179 @@
+//! person-api's schema, one migration per change, identical on PostgreSQL and SQLite except
+//! for PostgreSQL's trigram index, which only speeds up search.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(faceattend_outbox::migration::CreateOutboxTable),
+            Box::new(CreatePersons),
+            Box::new(CreatePersonMetadata),
+        ]
+    }
+}
+
+#[derive(DeriveIden)]
+enum Persons {
+    Table,
+    Id,
+    FirstName,
+    LastName,
+    Email,
+    EmailNormalized,
+    Phone,
+    PersonType,
+    IdNumber,
+    IdType,
+    Department,
+    Organization,
+    Status,
+    FaceEncodingCount,
+    EnrolledAt,
+    LastFaceEnrolled,
+    SearchText,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum PersonMetadata {
+    Table,
+    Id,
+    PersonId,
+    Address,
+    EmergencyContact,
+    EmergencyPhone,
+    Preferences,
+    CustomFields,
+    CreatedAt,
+    UpdatedAt,
+}
+
+struct CreatePersons;
+
+impl MigrationName for CreatePersons {
+    fn name(&self) -> &str {
+        "m20261124_000002_create_persons"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreatePersons {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use faceattend_domain::person::limits;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Persons::Table)
+                    .col(ColumnDef::new(Persons::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(Persons::FirstName).string_len(limits::NAME as u32).not_null())
+                    .col(ColumnDef::new(Persons::LastName).string_len(limits::NAME as u32).not_null())
+                    .col(ColumnDef::new(Persons::Email).string_len(254).not_null())
+                    .col(ColumnDef::new(Persons::EmailNormalized).string_len(254).not_null())
+                    .col(ColumnDef::new(Persons::Phone).string_len(16).null())
+                    .col(ColumnDef::new(Persons::PersonType).string_len(16).not_null())
+                    .col(ColumnDef::new(Persons::IdNumber).string_len(limits::ID_NUMBER as u32).null())
+                    .col(ColumnDef::new(Persons::IdType).string_len(limits::ID_TYPE as u32).null())
+                    .col(ColumnDef::new(Persons::Department).string_len(limits::DEPARTMENT as u32).null())
+                    .col(ColumnDef::new(Persons::Organization).string_len(limits::ORGANIZATION as u32).null())
+                    .col(ColumnDef::new(Persons::Status).string_len(16).not_null())
+                    .col(ColumnDef::new(Persons::FaceEncodingCount).integer().not_null().default(0))
+                    .col(ColumnDef::new(Persons::EnrolledAt).timestamp_with_time_zone().null())
+                    .col(ColumnDef::new(Persons::LastFaceEnrolled).timestamp_with_time_zone().null())
+                    .col(ColumnDef::new(Persons::SearchText).text().not_null())
+                    .col(ColumnDef::new(Persons::CreatedAt).timestamp_with_time_zone().not_null())
+                    .col(ColumnDef::new(Persons::UpdatedAt).timestamp_with_time_zone().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        // The spec's indexes, plus what uniqueness, filters and the summary need.
+        let indexes = [
+            Index::create().name("idx_person_email").table(Persons::Table).col(Persons::EmailNormalized).unique().to_owned(),
+            Index::create().name("idx_person_id_number").table(Persons::Table).col(Persons::IdNumber).unique().to_owned(),
+            Index::create().name("idx_person_status").table(Persons::Table).col(Persons::Status).to_owned(),
+            Index::create().name("idx_person_type").table(Persons::Table).col(Persons::PersonType).to_owned(),
+            Index::create().name("idx_person_department").table(Persons::Table).col(Persons::Department).to_owned(),
+            Index::create().name("idx_person_organization").table(Persons::Table).col(Persons::Organization).to_owned(),
+            Index::create()
+                .name("idx_person_summary")
+                .table(Persons::Table)
+                .col(Persons::PersonType)
+                .col(Persons::Status)
+                .col(Persons::FaceEncodingCount)
+                .to_owned(),
+        ];
+        for index in indexes {
+            manager.create_index(index).await?;
+        }
+        let db = manager.get_connection();
+        if db.get_database_backend() == DatabaseBackend::Postgres {
+            // Substring search (`LIKE '%term%'`) can use a trigram index; without pg_trgm it
+            // still works, by scanning.
+            let available = db
+                .query_one_raw(Statement::from_string(
+                    DatabaseBackend::Postgres,
+                    "SELECT 1 AS ok FROM pg_available_extensions WHERE name = 'pg_trgm'",
+                ))
+                .await?
+                .is_some();
+            if available {
+                db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm").await?;
+                db.execute_unprepared(
+                    "CREATE INDEX idx_person_search_trgm ON persons USING gin (search_text gin_trgm_ops)",
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(Persons::Table).to_owned()).await
+    }
+}
+
+struct CreatePersonMetadata;
+
+impl MigrationName for CreatePersonMetadata {
+    fn name(&self) -> &str {
+        "m20261124_000003_create_person_metadata"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreatePersonMetadata {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(PersonMetadata::Table)
+                    .col(ColumnDef::new(PersonMetadata::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(PersonMetadata::PersonId).uuid().not_null().unique_key())
+                    .col(ColumnDef::new(PersonMetadata::Address).string_len(500).null())
+                    .col(ColumnDef::new(PersonMetadata::EmergencyContact).string_len(200).null())
+                    .col(ColumnDef::new(PersonMetadata::EmergencyPhone).string_len(16).null())
+                    .col(ColumnDef::new(PersonMetadata::Preferences).json().not_null())
+                    .col(ColumnDef::new(PersonMetadata::CustomFields).json().not_null())
+                    .col(ColumnDef::new(PersonMetadata::CreatedAt).timestamp_with_time_zone().not_null())
+                    .col(ColumnDef::new(PersonMetadata::UpdatedAt).timestamp_with_time_zone().not_null())
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_person_metadata_person")
+                            .from(PersonMetadata::Table, PersonMetadata::PersonId)
+                            .to(Persons::Table, Persons::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(PersonMetadata::Table).to_owned()).await
+    }
+}

@@ -1,0 +1,47 @@
+//! Connecting to the database and bringing its schema up to date.
+
+pub mod entities;
+pub mod migration;
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm_migration::MigratorTrait;
+
+/// Any constant unused elsewhere in the database: serialises migrations of replicas that
+/// start together.
+const MIGRATION_LOCK_KEY: i64 = 0x7065_7273_6f6e_6d69; // "personmi"
+
+pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            // WAL lets readers run while a write commits; the busy timeout waits out a
+            // concurrent writer instead of failing with "database is locked".
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+                .create_if_missing(true)
+        });
+    Database::connect(options).await
+}
+
+/// Applies pending migrations. On PostgreSQL, concurrent callers wait on an advisory lock
+/// and then find nothing left to do.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        let txn = db.begin().await?;
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"))
+            .await?;
+        migration::Migrator::up(&txn, None).await?;
+        txn.commit().await
+    } else {
+        migration::Migrator::up(db, None).await
+    }
+}

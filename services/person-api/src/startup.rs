@@ -1,0 +1,188 @@
+//! Building and running the person-api application.
+//!
+//! [`Application::build`] connects to the database and the bus, migrates, binds the listener
+//! and starts the outbox relay; it returns before serving so a test can read the bound
+//! [`Application::port`]. [`Application::run_until_stopped`] serves until SIGTERM/Ctrl-C or
+//! until its shutdown token is cancelled, then drains in-flight requests and stops the relay.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use faceattend_bus::{Bus, BusConfig, StreamSpec};
+use faceattend_outbox::{OutboxRelay, RelayConfig};
+use faceattend_service::auth::JwtKeys;
+use faceattend_service::health::{Readiness, ReadinessCheck};
+use faceattend_service::metrics::{self, HttpMetrics};
+use faceattend_service::telemetry::TracedRootSpan;
+use faceattend_service::{health, json, shutdown};
+use futures::future::BoxFuture;
+use sea_orm::DatabaseConnection;
+use secrecy::ExposeSecret;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Settings;
+use crate::openapi::ApiDoc;
+use crate::store::PersonStore;
+use crate::{db, routes};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot connect to the database: {0}")]
+    Database(#[source] sea_orm::DbErr),
+    #[error("cannot migrate the database: {0}")]
+    Migration(#[source] sea_orm::DbErr),
+    #[error(transparent)]
+    Bus(#[from] faceattend_bus::BusError),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    relay: JoinHandle<()>,
+    shutdown: CancellationToken,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let db = db::connect(settings.database_url.expose_secret(), settings.database_max_connections)
+            .await
+            .map_err(StartupError::Database)?;
+        if settings.run_migrations {
+            db::migrate(&db).await.map_err(StartupError::Migration)?;
+        }
+        let bus = Bus::connect(&BusConfig {
+            url: settings.nats_url.clone(),
+            namespace: settings.bus_namespace.clone(),
+            client_name: "person-api".to_owned(),
+        })
+        .await?;
+
+        let shutdown = CancellationToken::new();
+        let relay = OutboxRelay::new(db.clone(), bus.clone(), vec![StreamSpec::PERSONS], RelayConfig::default());
+        let store = PersonStore::new(db.clone(), relay.notifier());
+        let relay = tokio::spawn(relay.run(shutdown.clone()));
+
+        let listener = TcpListener::bind(&settings.bind_address).map_err(|source| StartupError::Bind {
+            address: settings.bind_address.clone(),
+            source,
+        })?;
+        let port = listener.local_addr().map_err(|source| StartupError::Bind {
+            address: settings.bind_address.clone(),
+            source,
+        })?
+        .port();
+
+        let keys = web::Data::new(JwtKeys::new(&settings.auth));
+        let store = web::Data::new(store);
+        let http_metrics = web::Data::new(HttpMetrics::new("person-api"));
+        let readiness = web::Data::new(
+            Readiness::default()
+                .with(DatabaseReady(db.clone()))
+                .with(BusReady(bus.clone())),
+        );
+        let openapi = ApiDoc::openapi();
+        let max_body_bytes = settings.max_body_bytes;
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(metrics::record))
+                .wrap(TracingLogger::<TracedRootSpan>::new())
+                .app_data(keys.clone())
+                .app_data(store.clone())
+                .app_data(http_metrics.clone())
+                .app_data(readiness.clone())
+                .configure(|cfg| json::configure_extractors(cfg, max_body_bytes))
+                .configure(health::configure)
+                .configure(routes::configure)
+                .service(web::redirect("/docs", "/docs/"))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()))
+                .default_service(web::to(json::route_not_found))
+        })
+        .listen(listener)
+        .map_err(|source| StartupError::Bind {
+            address: settings.bind_address.clone(),
+            source,
+        })?
+        .workers(settings.http_workers)
+        .shutdown_timeout(settings.shutdown_timeout.as_secs())
+        // Signals are handled below, so that the relay stops after the server has drained.
+        .disable_signals()
+        .run();
+
+        Ok(Self {
+            port,
+            server,
+            relay,
+            shutdown,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Cancelling this token stops the application as SIGTERM would.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let token = self.shutdown.clone();
+        let watcher = tokio::spawn(async move {
+            tokio::select! {
+                _ = shutdown::signal() => {}
+                _ = token.cancelled() => {}
+            }
+            // Stop accepting, let in-flight requests finish (up to the shutdown timeout).
+            handle.stop(true).await;
+        });
+        let served = self.server.await;
+        watcher.abort();
+        self.shutdown.cancel();
+        if let Err(error) = self.relay.await {
+            tracing::error!(%error, "outbox relay task failed");
+        }
+        tracing::info!("person-api stopped");
+        served
+    }
+}
+
+struct DatabaseReady(DatabaseConnection);
+
+impl ReadinessCheck for DatabaseReady {
+    fn name(&self) -> &'static str {
+        "database"
+    }
+    fn check(&self) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async move { self.0.ping().await.map_err(|e| e.to_string()) })
+    }
+}
+
+struct BusReady(Bus);
+
+impl ReadinessCheck for BusReady {
+    fn name(&self) -> &'static str {
+        "nats"
+    }
+    fn check(&self) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async move {
+            if self.0.is_connected() {
+                Ok(())
+            } else {
+                Err("not connected to NATS".to_owned())
+            }
+        })
+    }
+}

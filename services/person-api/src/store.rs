@@ -1,0 +1,419 @@
+//! The person directory's storage: every read and write of persons and their metadata.
+//!
+//! Each write runs in one transaction with the outbox insert of the event describing it,
+//! then wakes the relay. Reads never cache: the summary and search see a write at once.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use faceattend_domain::events::PersonEvent;
+use faceattend_domain::person::{NewPerson, Person, PersonChanges, PersonStatus, PersonType};
+use faceattend_domain::{PageMeta, PageRequest};
+use faceattend_outbox::OutboxMessage;
+use sea_orm::sea_query::{Expr, ExprTrait as _, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select, Set, Statement, TransactionTrait,
+};
+use tokio::sync::{Mutex, Notify};
+use uuid::Uuid;
+
+use crate::db::entities::{person, person_metadata};
+use crate::dto::{MetadataChanges, MetadataResponse, PersonSummary};
+use crate::error::PersonApiError;
+
+/// Filters of the person list; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct PersonFilter {
+    pub status: Option<PersonStatus>,
+    pub person_type: Option<PersonType>,
+    pub department: Option<String>,
+    pub organization: Option<String>,
+    pub has_faces: Option<bool>,
+}
+
+#[derive(Clone)]
+pub struct PersonStore {
+    db: DatabaseConnection,
+    relay_wake: Arc<Notify>,
+    /// SQLite allows one writer: a read-then-write transaction that loses the race fails
+    /// with "database is locked" instead of waiting. Writers of this process queue here.
+    sqlite_writer: Option<Arc<Mutex<()>>>,
+}
+
+impl PersonStore {
+    pub fn new(db: DatabaseConnection, relay_wake: Arc<Notify>) -> Self {
+        let sqlite_writer =
+            (db.get_database_backend() == DatabaseBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        Self {
+            db,
+            relay_wake,
+            sqlite_writer,
+        }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Runs `work` in a write transaction, commits, and wakes the outbox relay.
+    async fn write<T>(
+        &self,
+        work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, PersonApiError>,
+    ) -> Result<T, PersonApiError> {
+        let _writer = match &self.sqlite_writer {
+            Some(lock) => Some(lock.lock().await),
+            None => None,
+        };
+        let txn = self.db.begin().await?;
+        let value = work(&txn).await?;
+        txn.commit().await?;
+        self.relay_wake.notify_one();
+        Ok(value)
+    }
+
+    pub async fn create(&self, new: NewPerson) -> Result<Person, PersonApiError> {
+        let person = new.into_person(Uuid::now_v7(), now());
+        self.write(async |txn| {
+            to_active_model(&person).insert(txn).await?;
+            enqueue(txn, PersonEvent::created(person.clone())).await?;
+            Ok(person.clone())
+        })
+        .await
+    }
+
+    pub async fn get(&self, id: Uuid) -> Result<Person, PersonApiError> {
+        let model = person::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or(PersonApiError::PersonNotFound(id))?;
+        from_model(model)
+    }
+
+    /// Applies `changes`; publishes `persons.v1.updated` only when something changed.
+    pub async fn update(&self, id: Uuid, changes: PersonChanges) -> Result<Person, PersonApiError> {
+        self.write(async |txn| {
+            let mut person = find_for_update(txn, id).await?;
+            let changed = person.apply(changes, now());
+            if !changed.is_empty() {
+                to_active_model(&person).reset_all().update(txn).await?;
+                let fields = changed.into_iter().map(str::to_owned).collect();
+                enqueue(txn, PersonEvent::updated(person.clone(), fields)).await?;
+            }
+            Ok(person)
+        })
+        .await
+    }
+
+    /// Erases the person and everything this service holds about them.
+    pub async fn delete(&self, id: Uuid) -> Result<(), PersonApiError> {
+        self.write(async |txn| {
+            person_metadata::Entity::delete_many()
+                .filter(person_metadata::Column::PersonId.eq(id))
+                .exec(txn)
+                .await?;
+            let deleted = person::Entity::delete_by_id(id).exec(txn).await?;
+            if deleted.rows_affected == 0 {
+                return Err(PersonApiError::PersonNotFound(id));
+            }
+            enqueue(txn, PersonEvent::deleted(id, now())).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn list(&self, filter: &PersonFilter, page: PageRequest) -> Result<(Vec<Person>, PageMeta), PersonApiError> {
+        let mut condition = Condition::all();
+        if let Some(status) = filter.status {
+            condition = condition.add(person::Column::Status.eq(status.as_str()));
+        }
+        if let Some(person_type) = filter.person_type {
+            condition = condition.add(person::Column::PersonType.eq(person_type.as_str()));
+        }
+        if let Some(department) = &filter.department {
+            condition = condition.add(person::Column::Department.eq(department.as_str()));
+        }
+        if let Some(organization) = &filter.organization {
+            condition = condition.add(person::Column::Organization.eq(organization.as_str()));
+        }
+        match filter.has_faces {
+            Some(true) => condition = condition.add(person::Column::FaceEncodingCount.gt(0)),
+            Some(false) => condition = condition.add(person::Column::FaceEncodingCount.eq(0)),
+            None => {}
+        }
+        self.page(person::Entity::find().filter(condition), page).await
+    }
+
+    /// Case-insensitive substring search over names, email and id number.
+    pub async fn search(&self, term: &str, page: PageRequest) -> Result<(Vec<Person>, PageMeta), PersonApiError> {
+        let pattern = format!("%{}%", escape_like(&term.to_lowercase()));
+        let query = person::Entity::find()
+            .filter(Expr::col(person::Column::SearchText).like(LikeExpr::new(pattern).escape('\\')));
+        self.page(query, page).await
+    }
+
+    /// One page in creation order (ids are UUIDv7), and the total count.
+    async fn page(&self, query: Select<person::Entity>, page: PageRequest) -> Result<(Vec<Person>, PageMeta), PersonApiError> {
+        let total = query.clone().count(&self.db).await?;
+        let items = if page.offset() >= total {
+            Vec::new()
+        } else {
+            query
+                .order_by_asc(person::Column::Id)
+                .offset(page.offset())
+                .limit(page.page_size())
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(from_model)
+                .collect::<Result<_, _>>()?
+        };
+        Ok((items, page.meta(total)))
+    }
+
+    /// Counts by type and status in one indexed pass; no cache, so always current.
+    pub async fn summary(&self) -> Result<PersonSummary, PersonApiError> {
+        let backend = self.db.get_database_backend();
+        let rows = self
+            .db
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT person_type, status, CAST(COUNT(*) AS BIGINT) AS total, \
+                 CAST(SUM(CASE WHEN face_encoding_count > 0 THEN 1 ELSE 0 END) AS BIGINT) AS with_faces \
+                 FROM persons GROUP BY person_type, status",
+            ))
+            .await?;
+        let mut summary = PersonSummary {
+            total_persons: 0,
+            active_persons: 0,
+            persons_with_faces: 0,
+            by_type: PersonType::ALL.iter().map(|t| (t.as_str().to_owned(), 0)).collect(),
+            by_status: PersonStatus::ALL.iter().map(|s| (s.as_str().to_owned(), 0)).collect::<BTreeMap<_, _>>(),
+        };
+        for row in rows {
+            let person_type: String = row.try_get("", "person_type")?;
+            let status: String = row.try_get("", "status")?;
+            let total = row.try_get::<i64>("", "total")? as u64;
+            let with_faces = row.try_get::<i64>("", "with_faces")? as u64;
+            summary.total_persons += total;
+            summary.persons_with_faces += with_faces;
+            if status == PersonStatus::Active.as_str() {
+                summary.active_persons += total;
+            }
+            *summary.by_type.entry(person_type).or_default() += total;
+            *summary.by_status.entry(status).or_default() += total;
+        }
+        Ok(summary)
+    }
+
+    pub async fn metadata(&self, person_id: Uuid) -> Result<MetadataResponse, PersonApiError> {
+        self.ensure_exists(person_id).await?;
+        let model = person_metadata::Entity::find()
+            .filter(person_metadata::Column::PersonId.eq(person_id))
+            .one(&self.db)
+            .await?;
+        Ok(metadata_response(person_id, model))
+    }
+
+    /// Saves metadata changes; publishes `persons.v1.updated` with `changed_fields = ["metadata"]`.
+    pub async fn update_metadata(&self, person_id: Uuid, changes: MetadataChanges) -> Result<MetadataResponse, PersonApiError> {
+        self.write(async |txn| {
+            let mut person = find_for_update(txn, person_id).await?;
+            let existing = person_metadata::Entity::find()
+                .filter(person_metadata::Column::PersonId.eq(person_id))
+                .one(txn)
+                .await?;
+            let at = now();
+            let empty = || serde_json::Value::Object(Default::default());
+            let mut model = existing.clone().unwrap_or_else(|| person_metadata::Model {
+                id: Uuid::now_v7(),
+                person_id,
+                address: None,
+                emergency_contact: None,
+                emergency_phone: None,
+                preferences: empty(),
+                custom_fields: empty(),
+                created_at: at,
+                updated_at: at,
+            });
+            let before = model.clone();
+            if let Some(v) = changes.address {
+                model.address = v;
+            }
+            if let Some(v) = changes.emergency_contact {
+                model.emergency_contact = v;
+            }
+            if let Some(v) = changes.emergency_phone {
+                model.emergency_phone = v;
+            }
+            if let Some(v) = changes.preferences {
+                model.preferences = v;
+            }
+            if let Some(v) = changes.custom_fields {
+                model.custom_fields = v;
+            }
+            let changed = model != before || existing.is_none();
+            if changed {
+                model.updated_at = at;
+                let active: person_metadata::ActiveModel = model.clone().into();
+                if existing.is_some() {
+                    active.reset_all().update(txn).await?;
+                } else {
+                    active.reset_all().insert(txn).await?;
+                }
+                person.updated_at = at;
+                person::ActiveModel {
+                    id: Set(person.id),
+                    updated_at: Set(at),
+                    ..Default::default()
+                }
+                .update(txn)
+                .await?;
+                enqueue(txn, PersonEvent::updated(person, vec!["metadata".to_owned()])).await?;
+            }
+            Ok(metadata_response(person_id, Some(model)))
+        })
+        .await
+    }
+
+    async fn ensure_exists(&self, id: Uuid) -> Result<(), PersonApiError> {
+        let found = person::Entity::find_by_id(id)
+            .select_only()
+            .column(person::Column::Id)
+            .into_tuple::<Uuid>()
+            .one(&self.db)
+            .await?;
+        found.map(|_| ()).ok_or(PersonApiError::PersonNotFound(id))
+    }
+}
+
+/// Timestamps are stored with microsecond precision on both backends; truncating here keeps
+/// what the API returns equal to what a later read returns.
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// Reads a person inside a write transaction, locking the row on PostgreSQL.
+async fn find_for_update(txn: &DatabaseTransaction, id: Uuid) -> Result<Person, PersonApiError> {
+    let mut query = person::Entity::find_by_id(id);
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    let model = query.one(txn).await?.ok_or(PersonApiError::PersonNotFound(id))?;
+    from_model(model)
+}
+
+async fn enqueue(txn: &DatabaseTransaction, event: PersonEvent) -> Result<(), DbErr> {
+    let wire = event.to_wire();
+    faceattend_outbox::enqueue(
+        txn,
+        OutboxMessage {
+            id: wire.id,
+            subject: wire.subject.to_owned(),
+            content_type: wire.content_type,
+            headers: faceattend_bus::current_trace_headers(),
+            payload: wire.payload,
+        },
+    )
+    .await
+}
+
+fn escape_like(term: &str) -> String {
+    let mut escaped = String::with_capacity(term.len());
+    for c in term.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
+}
+
+fn to_active_model(p: &Person) -> person::ActiveModel {
+    person::ActiveModel {
+        id: Set(p.id),
+        first_name: Set(p.first_name.clone()),
+        last_name: Set(p.last_name.clone()),
+        email: Set(p.email.clone()),
+        email_normalized: Set(p.email.to_lowercase()),
+        phone: Set(p.phone.clone()),
+        person_type: Set(p.person_type.as_str().to_owned()),
+        id_number: Set(p.id_number.clone()),
+        id_type: Set(p.id_type.clone()),
+        department: Set(p.department.clone()),
+        organization: Set(p.organization.clone()),
+        status: Set(p.status.as_str().to_owned()),
+        face_encoding_count: Set(p.face_encoding_count as i32),
+        enrolled_at: Set(p.enrolled_at),
+        last_face_enrolled: Set(p.last_face_enrolled),
+        search_text: Set(p.search_text()),
+        created_at: Set(p.created_at),
+        updated_at: Set(p.updated_at),
+    }
+}
+
+/// Rows were validated on the way in, so an unknown enum value means the database was edited
+/// by hand: that row fails loudly rather than being shown as something it is not.
+fn from_model(m: person::Model) -> Result<Person, PersonApiError> {
+    let corrupt = |field: &str, value: &str| {
+        PersonApiError::Database(DbErr::Custom(format!("person {} has an invalid {field} {value:?}", m.id)))
+    };
+    let person_type = PersonType::parse(&m.person_type).map_err(|_| corrupt("person_type", &m.person_type))?;
+    let status = PersonStatus::parse(&m.status).map_err(|_| corrupt("status", &m.status))?;
+    Ok(Person {
+        id: m.id,
+        first_name: m.first_name,
+        last_name: m.last_name,
+        email: m.email,
+        phone: m.phone,
+        person_type,
+        id_number: m.id_number,
+        id_type: m.id_type,
+        department: m.department,
+        organization: m.organization,
+        status,
+        face_encoding_count: u32::try_from(m.face_encoding_count).unwrap_or(0),
+        enrolled_at: m.enrolled_at,
+        last_face_enrolled: m.last_face_enrolled,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+fn metadata_response(person_id: Uuid, model: Option<person_metadata::Model>) -> MetadataResponse {
+    match model {
+        Some(m) => MetadataResponse {
+            person_id,
+            address: m.address,
+            emergency_contact: m.emergency_contact,
+            emergency_phone: m.emergency_phone,
+            preferences: m.preferences,
+            custom_fields: m.custom_fields,
+            created_at: Some(m.created_at),
+            updated_at: Some(m.updated_at),
+        },
+        None => MetadataResponse {
+            person_id,
+            address: None,
+            emergency_contact: None,
+            emergency_phone: None,
+            preferences: serde_json::Value::Object(Default::default()),
+            custom_fields: serde_json::Value::Object(Default::default()),
+            created_at: None,
+            updated_at: None,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_like;
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(escape_like("50%_off\\"), "50\\%\\_off\\\\");
+        assert_eq!(escape_like("john"), "john");
+    }
+}
