@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use faceattend_bus::{Bus, OutgoingMessage, StreamSpec};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -111,9 +112,14 @@ impl OutboxRelay {
 
     /// Publishes one batch in order and deletes what JetStream acknowledged. Returns how many
     /// events were relayed.
+    ///
+    /// On PostgreSQL the batch is read and deleted in one transaction holding an advisory
+    /// lock, so replicas take turns. SQLite has one writer for the whole file: holding a
+    /// transaction while waiting for NATS would stall every API write, so there the batch is
+    /// read without one and the acknowledged events are deleted in a short write transaction.
     pub async fn relay_batch(&self) -> Result<usize, OutboxError> {
-        let txn = self.db.begin().await?;
-        if txn.get_database_backend() == DatabaseBackend::Postgres {
+        if self.db.get_database_backend() == DatabaseBackend::Postgres {
+            let txn = self.db.begin().await?;
             let locked = txn
                 .query_one_raw(Statement::from_sql_and_values(
                     DatabaseBackend::Postgres,
@@ -128,21 +134,45 @@ impl OutboxRelay {
                 // Another replica is relaying; it will take these events too.
                 return Ok(0);
             }
+            let batch = self.next_batch(&txn).await?;
+            let (acknowledged, failure) = self.publish(&batch).await;
+            record_outcome(&txn, &batch, &acknowledged, failure.as_ref()).await?;
+            txn.commit().await?;
+            failure.map_or(Ok(acknowledged.len()), Err)
+        } else {
+            let batch = self.next_batch(&self.db).await?;
+            if batch.is_empty() {
+                return Ok(0);
+            }
+            let (acknowledged, failure) = self.publish(&batch).await;
+            let txn = self
+                .db
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                })
+                .await?;
+            record_outcome(&txn, &batch, &acknowledged, failure.as_ref()).await?;
+            txn.commit().await?;
+            failure.map_or(Ok(acknowledged.len()), Err)
         }
-        let batch = entity::Entity::find()
+    }
+
+    async fn next_batch<C: ConnectionTrait>(&self, conn: &C) -> Result<Vec<entity::Model>, DbErr> {
+        entity::Entity::find()
             .order_by_asc(entity::Column::Seq)
             .limit(self.config.batch_size)
-            .all(&txn)
-            .await?;
-        if batch.is_empty() {
-            return Ok(0);
-        }
+            .all(conn)
+            .await
+    }
 
-        // Send the whole batch, then await the acknowledgements in order: one round trip
-        // for the batch instead of one per event.
+    /// Sends the whole batch, then awaits the acknowledgements in order: one round trip for
+    /// the batch instead of one per event. Returns the acknowledged sequence numbers, a
+    /// prefix of the batch, and the failure that ended it early, if any.
+    async fn publish(&self, batch: &[entity::Model]) -> (Vec<i64>, Option<OutboxError>) {
         let mut pending = Vec::with_capacity(batch.len());
         let mut failure = None;
-        for event in &batch {
+        for event in batch {
             let headers: Vec<(String, String)> =
                 serde_json::from_value(event.headers.clone()).unwrap_or_default();
             let message = OutgoingMessage {
@@ -175,31 +205,32 @@ impl OutboxRelay {
                 }
             }
         }
-        if !acknowledged.is_empty() {
-            entity::Entity::delete_many()
-                .filter(entity::Column::Seq.is_in(acknowledged.iter().copied()))
-                .exec(&txn)
-                .await?;
-        }
-        if let Some(error) = &failure
-            && let Some(first_failed) = batch.iter().find(|e| !acknowledged.contains(&e.seq))
-        {
-            txn.execute_raw(Statement::from_sql_and_values(
-                txn.get_database_backend(),
-                match txn.get_database_backend() {
-                    DatabaseBackend::Postgres => {
-                        "UPDATE outbox_events SET attempts = attempts + 1, last_error = $1 WHERE seq = $2"
-                    }
-                    _ => "UPDATE outbox_events SET attempts = attempts + 1, last_error = ? WHERE seq = ?",
-                },
-                [error.to_string().into(), first_failed.seq.into()],
-            ))
-            .await?;
-        }
-        txn.commit().await?;
-        match failure {
-            Some(error) => Err(error),
-            None => Ok(acknowledged.len()),
-        }
+        (acknowledged, failure)
     }
+}
+
+/// Deletes the acknowledged events and notes the failure on the first one left.
+async fn record_outcome<C: ConnectionTrait>(
+    conn: &C,
+    batch: &[entity::Model],
+    acknowledged: &[i64],
+    failure: Option<&OutboxError>,
+) -> Result<(), DbErr> {
+    if !acknowledged.is_empty() {
+        entity::Entity::delete_many()
+            .filter(entity::Column::Seq.is_in(acknowledged.iter().copied()))
+            .exec(conn)
+            .await?;
+    }
+    if let Some(error) = failure
+        && let Some(first_failed) = batch.iter().find(|e| !acknowledged.contains(&e.seq))
+    {
+        entity::Entity::update_many()
+            .col_expr(entity::Column::Attempts, Expr::col(entity::Column::Attempts).add(1))
+            .col_expr(entity::Column::LastError, Expr::value(error.to_string()))
+            .filter(entity::Column::Seq.eq(first_failed.seq))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
 }

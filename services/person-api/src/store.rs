@@ -15,9 +15,9 @@ use sea_orm::sea_query::{Expr, ExprTrait as _, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
     DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select, Set, Statement, TransactionTrait,
+    Select, Set, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::db::entities::{person, person_metadata};
@@ -38,20 +38,11 @@ pub struct PersonFilter {
 pub struct PersonStore {
     db: DatabaseConnection,
     relay_wake: Arc<Notify>,
-    /// SQLite allows one writer: a read-then-write transaction that loses the race fails
-    /// with "database is locked" instead of waiting. Writers of this process queue here.
-    sqlite_writer: Option<Arc<Mutex<()>>>,
 }
 
 impl PersonStore {
     pub fn new(db: DatabaseConnection, relay_wake: Arc<Notify>) -> Self {
-        let sqlite_writer =
-            (db.get_database_backend() == DatabaseBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Self {
-            db,
-            relay_wake,
-            sqlite_writer,
-        }
+        Self { db, relay_wake }
     }
 
     pub fn db(&self) -> &DatabaseConnection {
@@ -63,11 +54,16 @@ impl PersonStore {
         &self,
         work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, PersonApiError>,
     ) -> Result<T, PersonApiError> {
-        let _writer = match &self.sqlite_writer {
-            Some(lock) => Some(lock.lock().await),
-            None => None,
-        };
-        let txn = self.db.begin().await?;
+        // SQLite: take the write lock at BEGIN. A deferred transaction that reads and then
+        // writes fails ("database is locked") when another writer committed in between, where
+        // an immediate one simply waits its turn (busy timeout).
+        let txn = self
+            .db
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await?;
         let value = work(&txn).await?;
         txn.commit().await?;
         self.relay_wake.notify_one();
