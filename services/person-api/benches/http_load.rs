@@ -1,0 +1,287 @@
+//! `make bench`: person-api under load on PostgreSQL with 100,000 persons.
+//!
+//! Creates a fresh database on the PostgreSQL named by `TEST_DATABASE_URL`, seeds it, starts
+//! the real application (release build, `HTTP_WORKERS` = cores) and drives it from this process
+//! over loopback with a closed-loop load generator: `BENCH_CONCURRENCY` requests in flight
+//! (default 16) for `BENCH_SECONDS` per scenario (default 10) after a 2 s warm-up. The load
+//! generator shares the machine's cores with the server and PostgreSQL, as a load test on one
+//! machine does. Prints requests/s and latency percentiles per scenario; removes the database.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use faceattend_service::auth::{AuthConfig, JwtKeys};
+use faceattend_service::config::LogFormat;
+use person_api::config::Settings;
+use person_api::startup::Application;
+use sea_orm::{ConnectionTrait, Database, Statement};
+use secrecy::SecretString;
+
+const PERSONS: u64 = 100_000;
+const FIRST_NAMES: &[&str] = &[
+    "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David", "Elizabeth", "William",
+    "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Charles", "Karen", "Amir", "Aiko", "Chen",
+    "Fatima", "Ivan", "Kwame", "Lucia", "Mateo", "Nadia", "Olga", "Priya", "Ravi", "Sofia", "Tariq", "Yuki", "Zara",
+    "Ada", "Alan", "Grace", "Linus",
+];
+const LAST_NAMES: &[&str] = &[
+    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez",
+    "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez",
+    "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen",
+    "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall",
+    "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Okafor", "Tanaka", "Kowalski", "Novak", "Ivanova",
+    "Haddad", "Nakamura", "Fernandes", "Lindqvist", "Moreau", "Rossi", "Schmidt", "Dubois", "Kaur", "Singh", "Patel",
+    "Khan", "Yilmaz", "Popescu", "Horvat", "Lovelace", "Turing", "Hopper", "Torvalds", "Ritchie", "Thompsen",
+    "Kernighan", "Liskov", "Hamilton", "Dijkstra", "Knuth", "Lamport", "Wirth", "Backus", "Hoare", "Milner",
+    "Stroustrup", "Goldberg", "Kay", "Engelbart", "Berners", "Cerf", "Kahn", "Postel", "Metcalfe", "Baran", "Davies",
+];
+const DEPARTMENTS: &[&str] = &[
+    "Engineering", "Sales", "Marketing", "Finance", "Operations", "Support", "Legal", "Security", "Facilities", "HR",
+];
+
+struct Scenario {
+    name: &'static str,
+    /// Builds the i-th request path.
+    path: Box<dyn Fn(u64) -> String + Send + Sync>,
+    target: &'static str,
+    seed_reference: &'static str,
+}
+
+struct Outcome {
+    requests: u64,
+    errors: u64,
+    elapsed: Duration,
+    latencies_us: Vec<u32>,
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index] as f64 / 1000.0
+}
+
+/// Cheap deterministic pseudo-random numbers, so runs are comparable.
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ceb9fe1a85ec53);
+    x ^ (x >> 33)
+}
+
+async fn seed(db: &sea_orm::DatabaseConnection) {
+    let quote = |items: &[&str]| items.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(",");
+    let sql = format!(
+        "INSERT INTO persons (id, first_name, last_name, email, email_normalized, phone, person_type, id_number, \
+           id_type, department, organization, status, face_encoding_count, enrolled_at, last_face_enrolled, \
+           search_text, created_at, updated_at) \
+         SELECT id, fname, lname, email, lower(email), NULL, ptype, idn, 'employee_id', dept, org, st, faces, NULL, NULL, \
+           lower(fname || ' ' || lname || ' ' || email || ' ' || idn), now(), now() \
+         FROM (SELECT gen_random_uuid() AS id, \
+                 (ARRAY[{first}])[1 + i % {nfirst}] AS fname, \
+                 (ARRAY[{last}])[1 + (i / {nfirst}) % {nlast}] AS lname, \
+                 'user' || i || '@company' || (i % 7) || '.example.com' AS email, \
+                 CASE WHEN i % 10 < 8 THEN 'employee' WHEN i % 10 = 8 THEN 'visitor' ELSE 'contractor' END AS ptype, \
+                 'EMP' || lpad(i::text, 6, '0') AS idn, \
+                 (ARRAY[{depts}])[1 + (i / 3) % {ndepts}] AS dept, \
+                 (ARRAY['ACME Corp','Globex','Initech'])[1 + i % 3] AS org, \
+                 CASE WHEN i % 20 = 0 THEN 'inactive' WHEN i % 50 = 1 THEN 'archived' ELSE 'active' END AS st, \
+                 CASE WHEN i % 4 = 0 THEN 0 ELSE 1 + i % 3 END AS faces \
+               FROM generate_series(1, {PERSONS}) AS i) AS seed",
+        first = quote(FIRST_NAMES),
+        nfirst = FIRST_NAMES.len(),
+        last = quote(LAST_NAMES),
+        nlast = LAST_NAMES.len(),
+        depts = quote(DEPARTMENTS),
+        ndepts = DEPARTMENTS.len(),
+    );
+    db.execute_unprepared(&sql).await.expect("seed persons");
+    db.execute_unprepared("ANALYZE persons").await.expect("analyze");
+}
+
+async fn run(scenario: &Scenario, base: &str, token: &str, concurrency: usize, seconds: u64) -> Outcome {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
+    let authorization = format!("Bearer {token}");
+    let phase = async |duration: Duration, record: bool| -> Outcome {
+        let stop = Arc::new(AtomicBool::new(false));
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for worker in 0..concurrency {
+            let (client, stop, authorization) = (client.clone(), stop.clone(), authorization.clone());
+            let path = &scenario.path;
+            let urls: Vec<String> = (0..4096u64).map(|i| format!("{base}{}", path(mix(i * 7919 + worker as u64)))).collect();
+            tasks.push(tokio::spawn(async move {
+                let (mut latencies, mut errors, mut i) = (Vec::with_capacity(200_000), 0u64, worker);
+                while !stop.load(Ordering::Relaxed) {
+                    let url = &urls[i % urls.len()];
+                    i += concurrency;
+                    let sent = Instant::now();
+                    let ok = match client.get(url).header("Authorization", &authorization).send().await {
+                        Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
+                        Err(_) => false,
+                    };
+                    if ok {
+                        latencies.push(sent.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                    } else {
+                        errors += 1;
+                    }
+                }
+                (latencies, errors)
+            }));
+        }
+        tokio::time::sleep(duration).await;
+        stop.store(true, Ordering::Relaxed);
+        let mut outcome = Outcome { requests: 0, errors: 0, elapsed: started.elapsed(), latencies_us: Vec::new() };
+        for task in tasks {
+            let (latencies, errors) = task.await.unwrap();
+            outcome.requests += latencies.len() as u64 + errors;
+            outcome.errors += errors;
+            if record {
+                outcome.latencies_us.extend(latencies);
+            }
+        }
+        outcome
+    };
+    phase(Duration::from_secs(2), false).await;
+    let mut outcome = phase(Duration::from_secs(seconds), true).await;
+    outcome.latencies_us.sort_unstable();
+    outcome
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let admin_url = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let nats_url = std::env::var("TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
+    let concurrency: usize = std::env::var("BENCH_CONCURRENCY").ok().and_then(|v| v.parse().ok()).unwrap_or(16);
+    let seconds: u64 = std::env::var("BENCH_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    let database = format!("bench_person_api_{}", &suffix[..12]);
+    let namespace = format!("bench{}", &suffix[..12]);
+
+    let admin = Database::connect(&admin_url).await.expect("PostgreSQL reachable (TEST_DATABASE_URL)");
+    admin.execute_unprepared(&format!("CREATE DATABASE \"{database}\"")).await.unwrap();
+    let database_url = format!("{}/{database}", admin_url.rsplit_once('/').unwrap().0);
+
+    let auth = AuthConfig {
+        secret: SecretString::from("bench-secret-bench-secret-bench-secret"),
+        issuer: "faceattend".into(),
+        audience: "faceattend".into(),
+    };
+    let application = Application::build(Settings {
+        database_url: SecretString::from(database_url.clone()),
+        database_max_connections: 16,
+        run_migrations: true,
+        nats_url: nats_url.clone(),
+        bus_namespace: namespace.clone(),
+        bind_address: "127.0.0.1:0".into(),
+        auth: auth.clone(),
+        max_body_bytes: 1024 * 1024,
+        http_workers: cores,
+        shutdown_timeout: Duration::from_secs(5),
+        log_format: LogFormat::Json,
+    })
+    .await
+    .expect("person-api starts");
+    let port = application.port();
+    let stop = application.shutdown_token();
+    let server = tokio::spawn(application.run_until_stopped());
+
+    let db = Database::connect(&database_url).await.unwrap();
+    let seeding = Instant::now();
+    seed(&db).await;
+    eprintln!("seeded {PERSONS} persons in {:.1} s", seeding.elapsed().as_secs_f64());
+    let ids: Vec<String> = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), "SELECT id::text AS id FROM persons"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.try_get::<String>("", "id").unwrap())
+        .collect();
+    let ids = Arc::new(ids);
+
+    let token = JwtKeys::new(&auth).mint("bench", &["persons:read".into()], Duration::from_secs(3600)).unwrap();
+    let base = format!("http://127.0.0.1:{port}/api/v1/persons");
+    let scenarios = vec![
+        Scenario {
+            name: "GET /persons/{id}",
+            path: Box::new({
+                let ids = ids.clone();
+                move |r| format!("/{}", ids[(r % ids.len() as u64) as usize])
+            }),
+            target: ">= 10,000 req/s, p99 <= 5 ms",
+            seed_reference: "1,880 req/s, p99 85 ms",
+        },
+        Scenario {
+            name: "GET /persons?filters",
+            path: Box::new(|r| {
+                let department = DEPARTMENTS[(r % DEPARTMENTS.len() as u64) as usize];
+                let page = 1 + (r / 16) % 20;
+                match r % 3 {
+                    0 => format!("?status=active&department={department}&page={page}&page_size=20"),
+                    1 => format!("?status=active&person_type=employee&department={department}&page={page}&page_size=20"),
+                    _ => format!("?organization=Globex&has_faces=true&department={department}&page={page}&page_size=20"),
+                }
+            }),
+            target: "p99 <= 20 ms",
+            seed_reference: "403 req/s, p99 175 ms",
+        },
+        Scenario {
+            name: "GET /persons/search?q=",
+            path: Box::new(|r| {
+                let last = LAST_NAMES[(r % LAST_NAMES.len() as u64) as usize].to_lowercase();
+                match r % 3 {
+                    // A fragment of a surname: hundreds of matches, one page returned.
+                    0 => format!("?q={}", &last[1..last.len().min(5)]),
+                    // An employee number: one match.
+                    1 => format!("?q=emp{:06}", 1 + r % PERSONS),
+                    // Part of an email address.
+                    _ => format!("?q=user{}%40company", 1 + r % PERSONS),
+                }
+            }),
+            target: "p99 <= 20 ms",
+            seed_reference: "17 req/s, p99 2 s",
+        },
+        Scenario {
+            name: "GET /persons/summary",
+            path: Box::new(|_| "/summary".to_owned()),
+            target: "(no target; always current, no cache)",
+            seed_reference: "-",
+        },
+    ];
+
+    println!();
+    println!("person-api on PostgreSQL, {PERSONS} persons, {cores} HTTP workers, {concurrency} requests in flight, {seconds} s per scenario");
+    println!("load generator in the same process on the same {cores} cores, over loopback");
+    println!();
+    println!("{:<26} {:>9} {:>10} {:>8} {:>8} {:>8} {:>8} {:>7}  {:<28} {}", "scenario", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "target", "seed (FastAPI, same machine kind)");
+    for scenario in &scenarios {
+        let outcome = run(scenario, &base, &token, concurrency, seconds).await;
+        let rate = (outcome.requests - outcome.errors) as f64 / outcome.elapsed.as_secs_f64();
+        let l = &outcome.latencies_us;
+        println!(
+            "{:<26} {:>9} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2} {:>7}  {:<28} {}",
+            scenario.name,
+            outcome.requests,
+            rate,
+            percentile(l, 0.50),
+            percentile(l, 0.90),
+            percentile(l, 0.99),
+            percentile(l, 1.0),
+            outcome.errors,
+            scenario.target,
+            scenario.seed_reference,
+        );
+    }
+
+    stop.cancel();
+    let _ = server.await;
+    db.close().await.ok();
+    admin.execute_unprepared(&format!("DROP DATABASE \"{database}\" WITH (FORCE)")).await.ok();
+    let _ = async_nats::jetstream::new(async_nats::connect(&nats_url).await.unwrap())
+        .delete_stream(format!("{}_PERSONS", namespace.to_uppercase()))
+        .await;
+}
