@@ -142,7 +142,10 @@ impl Bus {
     }
 
     /// Creates the stream, or updates it to the spec when it exists.
-    pub async fn ensure_stream(&self, spec: &StreamSpec) -> Result<jetstream::stream::Stream, BusError> {
+    pub async fn ensure_stream(
+        &self,
+        spec: &StreamSpec,
+    ) -> Result<jetstream::stream::Stream, BusError> {
         let config = spec.to_config(self);
         let name = config.name.clone();
         let fail = |reason: String| BusError::Stream {
@@ -151,7 +154,12 @@ impl Bus {
         };
         match self.jetstream.get_stream(&name).await {
             Ok(mut stream) => {
-                let current = stream.info().await.map_err(|e| fail(e.to_string()))?.config.clone();
+                let current = stream
+                    .info()
+                    .await
+                    .map_err(|e| fail(e.to_string()))?
+                    .config
+                    .clone();
                 if current.subjects != config.subjects
                     || current.max_age != config.max_age
                     || current.duplicate_window != config.duplicate_window
@@ -186,7 +194,10 @@ impl Bus {
 
     /// Sends the message and returns the pending acknowledgement, so a caller can pipeline
     /// many publishes and await their acks afterwards.
-    pub async fn publish_async(&self, message: OutgoingMessage) -> Result<PublishAckFuture, BusError> {
+    pub async fn publish_async(
+        &self,
+        message: OutgoingMessage,
+    ) -> Result<PublishAckFuture, BusError> {
         let subject = self.subject(&message.subject);
         let mut headers = HeaderMap::new();
         headers.insert(headers::MSG_ID, message.msg_id.as_str());

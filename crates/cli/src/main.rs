@@ -56,14 +56,19 @@ fn main() -> anyhow::Result<()> {
             let permissions: Vec<String> = if permissions.iter().any(|p| p == "all") {
                 ALL_PERMISSIONS.iter().map(|p| p.to_string()).collect()
             } else {
-                permissions.into_iter().map(|p| p.trim().to_owned()).collect()
+                permissions
+                    .into_iter()
+                    .map(|p| p.trim().to_owned())
+                    .collect()
             };
             let keys = JwtKeys::new(&AuthConfig {
                 secret: SecretString::from(secret),
                 issuer,
                 audience,
             });
-            let token = keys.mint(&subject, &permissions, ttl).context("cannot mint the token")?;
+            let token = keys
+                .mint(&subject, &permissions, ttl)
+                .context("cannot mint the token")?;
             println!("{token}");
             Ok(())
         }

@@ -34,7 +34,12 @@ impl Email {
                 .without_display_text()
                 .without_domain_literal(),
         )
-        .map_err(|e| FieldIssue::new("invalid_email", format!("is not a valid email address: {e}")))?;
+        .map_err(|e| {
+            FieldIssue::new(
+                "invalid_email",
+                format!("is not a valid email address: {e}"),
+            )
+        })?;
         // Organisations' addresses live under a real domain; `user@localhost` is almost
         // always a typo, and it is what an attendance system would mail reports to.
         if !parsed.domain().contains('.') || parsed.domain().ends_with('.') {
@@ -79,7 +84,11 @@ impl PhoneNumber {
         let valid = (8..=15).contains(&digits.len())
             && digits.bytes().all(|b| b.is_ascii_digit())
             && !digits.starts_with('0');
-        if valid { Ok(Self(compact)) } else { Err(invalid()) }
+        if valid {
+            Ok(Self(compact))
+        } else {
+            Err(invalid())
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -259,15 +268,60 @@ impl Person {
         }
         let text = |t: Text| t.0;
         let opt_text = |t: Option<Option<Text>>| t.map(|inner| inner.map(|t| t.0));
-        set(&mut self.first_name, changes.first_name.map(text), "first_name", &mut changed);
-        set(&mut self.last_name, changes.last_name.map(text), "last_name", &mut changed);
-        set(&mut self.email, changes.email.map(|e| e.0), "email", &mut changed);
-        set(&mut self.phone, changes.phone.map(|p| p.map(|p| p.0)), "phone", &mut changed);
-        set(&mut self.person_type, changes.person_type, "person_type", &mut changed);
-        set(&mut self.id_number, opt_text(changes.id_number), "id_number", &mut changed);
-        set(&mut self.id_type, opt_text(changes.id_type), "id_type", &mut changed);
-        set(&mut self.department, opt_text(changes.department), "department", &mut changed);
-        set(&mut self.organization, opt_text(changes.organization), "organization", &mut changed);
+        set(
+            &mut self.first_name,
+            changes.first_name.map(text),
+            "first_name",
+            &mut changed,
+        );
+        set(
+            &mut self.last_name,
+            changes.last_name.map(text),
+            "last_name",
+            &mut changed,
+        );
+        set(
+            &mut self.email,
+            changes.email.map(|e| e.0),
+            "email",
+            &mut changed,
+        );
+        set(
+            &mut self.phone,
+            changes.phone.map(|p| p.map(|p| p.0)),
+            "phone",
+            &mut changed,
+        );
+        set(
+            &mut self.person_type,
+            changes.person_type,
+            "person_type",
+            &mut changed,
+        );
+        set(
+            &mut self.id_number,
+            opt_text(changes.id_number),
+            "id_number",
+            &mut changed,
+        );
+        set(
+            &mut self.id_type,
+            opt_text(changes.id_type),
+            "id_type",
+            &mut changed,
+        );
+        set(
+            &mut self.department,
+            opt_text(changes.department),
+            "department",
+            &mut changed,
+        );
+        set(
+            &mut self.organization,
+            opt_text(changes.organization),
+            "organization",
+            &mut changed,
+        );
         set(&mut self.status, changes.status, "status", &mut changed);
         if !changed.is_empty() {
             self.updated_at = now;
@@ -315,9 +369,23 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(Email::parse(" John.Doe@Company.com ").unwrap().as_str(), "John.Doe@Company.com");
-        assert_eq!(Email::parse("John.Doe@Company.com").unwrap().normalized(), "john.doe@company.com");
-        for bad in ["", "john", "john@", "@company.com", "john@localhost", "a b@c.com", "John <j@c.com>"] {
+        assert_eq!(
+            Email::parse(" John.Doe@Company.com ").unwrap().as_str(),
+            "John.Doe@Company.com"
+        );
+        assert_eq!(
+            Email::parse("John.Doe@Company.com").unwrap().normalized(),
+            "john.doe@company.com"
+        );
+        for bad in [
+            "",
+            "john",
+            "john@",
+            "@company.com",
+            "john@localhost",
+            "a b@c.com",
+            "John <j@c.com>",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be rejected");
         }
         let long = format!("{}@example.com", "a".repeat(250));
@@ -326,10 +394,27 @@ mod tests {
 
     #[test]
     fn phones() {
-        assert_eq!(PhoneNumber::parse("+1234567890").unwrap().as_str(), "+1234567890");
-        assert_eq!(PhoneNumber::parse("+44 (20) 7946-0958").unwrap().as_str(), "+442079460958");
-        for bad in ["1234567890", "+0123456789", "+12", "+1234567890123456", "+12345abc90", "", "+"] {
-            assert!(PhoneNumber::parse(bad).is_err(), "{bad:?} should be rejected");
+        assert_eq!(
+            PhoneNumber::parse("+1234567890").unwrap().as_str(),
+            "+1234567890"
+        );
+        assert_eq!(
+            PhoneNumber::parse("+44 (20) 7946-0958").unwrap().as_str(),
+            "+442079460958"
+        );
+        for bad in [
+            "1234567890",
+            "+0123456789",
+            "+12",
+            "+1234567890123456",
+            "+12345abc90",
+            "",
+            "+",
+        ] {
+            assert!(
+                PhoneNumber::parse(bad).is_err(),
+                "{bad:?} should be rejected"
+            );
         }
     }
 
@@ -338,8 +423,14 @@ mod tests {
         assert_eq!(Text::parse("  Ada ", 10).unwrap().as_str(), "Ada");
         assert_eq!(Text::parse("   ", 10).unwrap_err().code, "required");
         assert_eq!(Text::parse("abcdefghijk", 10).unwrap_err().code, "too_long");
-        assert_eq!(Text::parse("éééééééééé", 10).unwrap().as_str(), "éééééééééé");
-        assert_eq!(Text::parse("a\u{0}b", 10).unwrap_err().code, "invalid_characters");
+        assert_eq!(
+            Text::parse("éééééééééé", 10).unwrap().as_str(),
+            "éééééééééé"
+        );
+        assert_eq!(
+            Text::parse("a\u{0}b", 10).unwrap_err().code,
+            "invalid_characters"
+        );
     }
 
     #[test]
@@ -350,8 +441,14 @@ mod tests {
         for s in PersonStatus::ALL {
             assert_eq!(PersonStatus::parse(s.as_str()), Ok(*s));
         }
-        assert_eq!(PersonType::parse("Employee").unwrap_err().code, "invalid_person_type");
-        assert_eq!(PersonStatus::parse("deleted").unwrap_err().code, "invalid_status");
+        assert_eq!(
+            PersonType::parse("Employee").unwrap_err().code,
+            "invalid_person_type"
+        );
+        assert_eq!(
+            PersonStatus::parse("deleted").unwrap_err().code,
+            "invalid_status"
+        );
     }
 
     fn sample() -> Person {
@@ -400,6 +497,9 @@ mod tests {
 
     #[test]
     fn search_text_is_lowercase_and_covers_id_number() {
-        assert_eq!(sample().search_text(), "john doe john.doe@company.com emp123");
+        assert_eq!(
+            sample().search_text(),
+            "john doe john.doe@company.com emp123"
+        );
     }
 }

@@ -39,9 +39,22 @@ impl MigrationTrait for CreateOutboxTable {
                             .auto_increment()
                             .primary_key(),
                     )
-                    .col(ColumnDef::new(OutboxEvents::Id).uuid().not_null().unique_key())
-                    .col(ColumnDef::new(OutboxEvents::Subject).string_len(255).not_null())
-                    .col(ColumnDef::new(OutboxEvents::ContentType).string_len(255).not_null())
+                    .col(
+                        ColumnDef::new(OutboxEvents::Id)
+                            .uuid()
+                            .not_null()
+                            .unique_key(),
+                    )
+                    .col(
+                        ColumnDef::new(OutboxEvents::Subject)
+                            .string_len(255)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(OutboxEvents::ContentType)
+                            .string_len(255)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(OutboxEvents::Headers).json().not_null())
                     .col(ColumnDef::new(OutboxEvents::Payload).blob().not_null())
                     .col(
@@ -49,7 +62,12 @@ impl MigrationTrait for CreateOutboxTable {
                             .timestamp_with_time_zone()
                             .not_null(),
                     )
-                    .col(ColumnDef::new(OutboxEvents::Attempts).integer().not_null().default(0))
+                    .col(
+                        ColumnDef::new(OutboxEvents::Attempts)
+                            .integer()
+                            .not_null()
+                            .default(0),
+                    )
                     .col(ColumnDef::new(OutboxEvents::LastError).text().null())
                     .to_owned(),
             )

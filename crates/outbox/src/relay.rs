@@ -7,8 +7,9 @@ use bytes::Bytes;
 use faceattend_bus::{Bus, OutgoingMessage, StreamSpec};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -51,7 +52,12 @@ pub struct OutboxRelay {
 impl OutboxRelay {
     /// `streams` are created (or updated) before the first publish and again after a failure,
     /// so the relay also repairs a stream someone deleted.
-    pub fn new(db: DatabaseConnection, bus: Bus, streams: Vec<StreamSpec>, config: RelayConfig) -> Self {
+    pub fn new(
+        db: DatabaseConnection,
+        bus: Bus,
+        streams: Vec<StreamSpec>,
+        config: RelayConfig,
+    ) -> Self {
         Self {
             db,
             bus,
@@ -226,7 +232,10 @@ async fn record_outcome<C: ConnectionTrait>(
         && let Some(first_failed) = batch.iter().find(|e| !acknowledged.contains(&e.seq))
     {
         entity::Entity::update_many()
-            .col_expr(entity::Column::Attempts, Expr::col(entity::Column::Attempts).add(1))
+            .col_expr(
+                entity::Column::Attempts,
+                Expr::col(entity::Column::Attempts).add(1),
+            )
             .col_expr(entity::Column::LastError, Expr::value(error.to_string()))
             .filter(entity::Column::Seq.eq(first_failed.seq))
             .exec(conn)

@@ -111,7 +111,12 @@ impl JwtKeys {
     }
 
     /// Mints a token for `subject` with exactly these permissions.
-    pub fn mint(&self, subject: &str, permissions: &[String], ttl: Duration) -> Result<String, AuthError> {
+    pub fn mint(
+        &self,
+        subject: &str,
+        permissions: &[String],
+        ttl: Duration,
+    ) -> Result<String, AuthError> {
         for permission in permissions {
             if !ALL_PERMISSIONS.contains(&permission.as_str()) {
                 return Err(AuthError::UnknownPermission(permission.clone()));
@@ -139,13 +144,16 @@ impl JwtKeys {
     }
 
     pub fn verify(&self, token: &str) -> Result<Principal, ApiError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
-            match e.kind() {
-                ErrorKind::ExpiredSignature => ApiError::unauthorized("token_expired", "the access token has expired"),
-                ErrorKind::ImmatureSignature => ApiError::unauthorized("invalid_token", "the access token is not valid yet"),
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => {
+                    ApiError::unauthorized("token_expired", "the access token has expired")
+                }
+                ErrorKind::ImmatureSignature => {
+                    ApiError::unauthorized("invalid_token", "the access token is not valid yet")
+                }
                 _ => ApiError::unauthorized("invalid_token", "the access token is invalid"),
-            }
-        })?;
+            })?;
         Ok(Principal {
             subject: data.claims.sub,
             permissions: data.claims.perms,
@@ -157,7 +165,12 @@ impl JwtKeys {
         let header = request
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
-            .ok_or_else(|| ApiError::unauthorized("missing_token", "an Authorization: Bearer token is required"))?;
+            .ok_or_else(|| {
+                ApiError::unauthorized(
+                    "missing_token",
+                    "an Authorization: Bearer token is required",
+                )
+            })?;
         let token = header
             .to_str()
             .ok()
@@ -167,7 +180,10 @@ impl JwtKeys {
             })
             .filter(|token| !token.is_empty())
             .ok_or_else(|| {
-                ApiError::unauthorized("invalid_token", "the Authorization header must be 'Bearer <token>'")
+                ApiError::unauthorized(
+                    "invalid_token",
+                    "the Authorization header must be 'Bearer <token>'",
+                )
             })?;
         self.verify(token)
     }
@@ -218,7 +234,11 @@ mod tests {
     fn minted_tokens_verify_with_their_permissions() {
         let keys = keys();
         let token = keys
-            .mint("admin", &["persons:read".to_owned()], Duration::from_secs(60))
+            .mint(
+                "admin",
+                &["persons:read".to_owned()],
+                Duration::from_secs(60),
+            )
             .unwrap();
         let principal = keys.verify(&token).unwrap();
         assert_eq!(principal.subject, "admin");
@@ -233,7 +253,10 @@ mod tests {
             keys.mint("a", &["persons:delete".to_owned()], Duration::from_secs(60)),
             Err(AuthError::UnknownPermission(_))
         ));
-        assert!(matches!(keys.mint("a", &[], Duration::ZERO), Err(AuthError::InvalidTtl)));
+        assert!(matches!(
+            keys.mint("a", &[], Duration::ZERO),
+            Err(AuthError::InvalidTtl)
+        ));
     }
 
     #[test]
@@ -259,6 +282,9 @@ mod tests {
         });
         let foreign = other.mint("a", &[], Duration::from_secs(60)).unwrap();
         assert_eq!(keys.verify(&foreign).unwrap_err().code, "invalid_token");
-        assert_eq!(keys.verify("not.a.token").unwrap_err().code, "invalid_token");
+        assert_eq!(
+            keys.verify("not.a.token").unwrap_err().code,
+            "invalid_token"
+        );
     }
 }

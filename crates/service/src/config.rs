@@ -16,9 +16,12 @@ pub struct ConfigError {
     pub problems: Vec<String>,
 }
 
+/// Where variables come from: the process environment, or a map in tests.
+type Lookup = Box<dyn Fn(&str) -> Option<String> + Send>;
+
 /// Reads variables from a source (the process environment, or a map in tests).
 pub struct EnvReader {
-    lookup: Box<dyn Fn(&str) -> Option<String> + Send>,
+    lookup: Lookup,
     problems: Vec<String>,
 }
 
@@ -56,7 +59,8 @@ impl EnvReader {
     {
         match self.raw(name) {
             None => {
-                self.problems.push(format!("{name} is required but not set"));
+                self.problems
+                    .push(format!("{name} is required but not set"));
                 None
             }
             Some(raw) => self.parse(name, &raw),
@@ -87,8 +91,9 @@ impl EnvReader {
             Some(raw) => match humantime::parse_duration(&raw) {
                 Ok(d) => d,
                 Err(e) => {
-                    self.problems
-                        .push(format!("{name}={raw:?} is not a duration like '30s' or '5m': {e}"));
+                    self.problems.push(format!(
+                        "{name}={raw:?} is not a duration like '30s' or '5m': {e}"
+                    ));
                     default
                 }
             },
@@ -99,12 +104,14 @@ impl EnvReader {
     pub fn secret(&mut self, name: &str, min_len: usize) -> Option<SecretString> {
         match self.raw(name) {
             None => {
-                self.problems.push(format!("{name} is required but not set"));
+                self.problems
+                    .push(format!("{name} is required but not set"));
                 None
             }
             Some(raw) if raw.len() < min_len => {
-                self.problems
-                    .push(format!("{name} must be at least {min_len} bytes long (value not shown)"));
+                self.problems.push(format!(
+                    "{name} must be at least {min_len} bytes long (value not shown)"
+                ));
                 None
             }
             Some(raw) => Some(SecretString::from(raw)),
@@ -134,7 +141,8 @@ impl EnvReader {
         match raw.trim().parse::<T>() {
             Ok(value) => Some(value),
             Err(e) => {
-                self.problems.push(format!("{name}={raw:?} is invalid: {e}"));
+                self.problems
+                    .push(format!("{name}={raw:?} is invalid: {e}"));
                 None
             }
         }
@@ -166,7 +174,8 @@ mod tests {
 
     #[test]
     fn reports_every_problem_by_name() {
-        let mut env = EnvReader::from_pairs([("PORT", "eighty"), ("SHORT", "abc"), ("WAIT", "soon")]);
+        let mut env =
+            EnvReader::from_pairs([("PORT", "eighty"), ("SHORT", "abc"), ("WAIT", "soon")]);
         let port: Option<u16> = env.required("PORT");
         let missing: Option<String> = env.required("DATABASE_URL");
         let secret = env.secret("SHORT", 32);
@@ -184,10 +193,17 @@ mod tests {
 
     #[test]
     fn defaults_and_empty_values() {
-        let mut env = EnvReader::from_pairs([("EMPTY", "  "), ("N", "7"), ("S", "0123456789abcdef0123456789abcdef")]);
+        let mut env = EnvReader::from_pairs([
+            ("EMPTY", "  "),
+            ("N", "7"),
+            ("S", "0123456789abcdef0123456789abcdef"),
+        ]);
         assert_eq!(env.or("EMPTY", 3u32), 3);
         assert_eq!(env.or("N", 3u32), 7);
-        assert_eq!(env.duration_or("UNSET", Duration::from_secs(9)), Duration::from_secs(9));
+        assert_eq!(
+            env.duration_or("UNSET", Duration::from_secs(9)),
+            Duration::from_secs(9)
+        );
         assert_eq!(env.secret("S", 32).unwrap().expose_secret().len(), 32);
         env.finish().unwrap();
     }

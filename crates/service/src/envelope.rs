@@ -24,10 +24,18 @@ pub fn ok_with_meta<T: Serialize, M: Serialize>(data: T, meta: M) -> HttpRespons
 
 /// 201 with `data` and the spec's `{"created": true}` meta.
 pub fn created<T: Serialize>(data: T) -> HttpResponse {
-    respond(StatusCode::CREATED, data, Some(serde_json::json!({ "created": true })))
+    respond(
+        StatusCode::CREATED,
+        data,
+        Some(serde_json::json!({ "created": true })),
+    )
 }
 
-pub fn respond<T: Serialize, M: Serialize>(status: StatusCode, data: T, meta: Option<M>) -> HttpResponse {
+pub fn respond<T: Serialize, M: Serialize>(
+    status: StatusCode,
+    data: T,
+    meta: Option<M>,
+) -> HttpResponse {
     HttpResponse::build(status).json(Envelope {
         success: true,
         data,

@@ -54,14 +54,20 @@ fn payload_error(error: actix_web::Error) -> ApiError {
             "the request body is larger than this service accepts",
         )
     } else {
-        ApiError::bad_request("unreadable_body", format!("the request body could not be read: {error}"))
+        ApiError::bad_request(
+            "unreadable_body",
+            format!("the request body could not be read: {error}"),
+        )
     }
 }
 
 /// Parses JSON bytes into `T`, classifying failures as described in the module docs.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request("malformed_json", "the request body is empty"));
+        return Err(ApiError::bad_request(
+            "malformed_json",
+            "the request body is empty",
+        ));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize::<_, T>(&mut deserializer).map_err(|error| {
@@ -69,9 +75,9 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let inner = error.into_inner();
         classify(&path, &inner)
     })?;
-    deserializer
-        .end()
-        .map_err(|_| ApiError::bad_request("malformed_json", "unexpected data after the JSON value"))?;
+    deserializer.end().map_err(|_| {
+        ApiError::bad_request("malformed_json", "unexpected data after the JSON value")
+    })?;
     Ok(value)
 }
 
@@ -94,7 +100,11 @@ fn classify(path: &str, error: &serde_json::Error) -> ApiError {
             } else {
                 (path.to_owned(), "invalid_value")
             };
-            let field = if field.is_empty() || field == "." { "body".to_owned() } else { field };
+            let field = if field.is_empty() || field == "." {
+                "body".to_owned()
+            } else {
+                field
+            };
             ApiError::validation(ValidationErrors::single(FieldError {
                 field,
                 code,
@@ -137,10 +147,18 @@ fn strip_position(message: &str) -> String {
 pub fn configure_extractors(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     cfg.app_data(web::PayloadConfig::new(max_body_bytes))
         .app_data(web::PathConfig::default().error_handler(|error, _| {
-            ApiError::bad_request("invalid_path_parameter", format!("invalid path parameter: {error}")).into()
+            ApiError::bad_request(
+                "invalid_path_parameter",
+                format!("invalid path parameter: {error}"),
+            )
+            .into()
         }))
         .app_data(web::QueryConfig::default().error_handler(|error, _| {
-            ApiError::bad_request("invalid_query_parameter", format!("invalid query parameter: {error}")).into()
+            ApiError::bad_request(
+                "invalid_query_parameter",
+                format!("invalid query parameter: {error}"),
+            )
+            .into()
         }));
 }
 
@@ -194,21 +212,40 @@ mod tests {
         assert_eq!(error(r#"{"email":"a"} trailing"#).code, "malformed_json");
 
         let e = error(r#"{"email": 5}"#);
-        assert_eq!((e.status.as_u16(), e.details[0].field.as_str(), e.details[0].code), (422, "email", "invalid_type"));
+        assert_eq!(
+            (
+                e.status.as_u16(),
+                e.details[0].field.as_str(),
+                e.details[0].code
+            ),
+            (422, "email", "invalid_type")
+        );
 
         let e = error(r#"{"email": "a", "extra": 1}"#);
-        assert_eq!((e.details[0].field.as_str(), e.details[0].code), ("extra", "unknown_field"));
+        assert_eq!(
+            (e.details[0].field.as_str(), e.details[0].code),
+            ("extra", "unknown_field")
+        );
 
         let e = error(r#"{"age": 1}"#);
-        assert_eq!((e.details[0].field.as_str(), e.details[0].code), ("email", "required"));
+        assert_eq!(
+            (e.details[0].field.as_str(), e.details[0].code),
+            ("email", "required")
+        );
 
         let e = error(r#"{"email": "a", "age": 300}"#);
-        assert_eq!((e.details[0].field.as_str(), e.details[0].code), ("age", "invalid_type"));
+        assert_eq!(
+            (e.details[0].field.as_str(), e.details[0].code),
+            ("age", "invalid_type")
+        );
 
         let e = error(r#"{"email": "a", "nested": {"y": 1}}"#);
         assert_eq!(e.details[0].field, "nested.y");
 
         let e = error("\"just a string\"");
-        assert_eq!((e.status.as_u16(), e.details[0].field.as_str()), (422, "body"));
+        assert_eq!(
+            (e.status.as_u16(), e.details[0].field.as_str()),
+            (422, "body")
+        );
     }
 }

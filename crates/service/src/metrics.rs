@@ -10,7 +10,9 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
 
 #[derive(Clone)]
 pub struct HttpMetrics {
@@ -21,16 +23,25 @@ pub struct HttpMetrics {
 
 impl HttpMetrics {
     pub fn new(service: &str) -> Self {
-        let registry = Registry::new_custom(None, Some([("service".to_owned(), service.to_owned())].into()))
-            .expect("static registry options are valid");
+        let registry = Registry::new_custom(
+            None,
+            Some([("service".to_owned(), service.to_owned())].into()),
+        )
+        .expect("static registry options are valid");
         let requests = IntCounterVec::new(
-            Opts::new("http_requests_total", "HTTP requests by method, route pattern and status"),
+            Opts::new(
+                "http_requests_total",
+                "HTTP requests by method, route pattern and status",
+            ),
             &["method", "route", "status"],
         )
         .expect("static metric options are valid");
         let duration = HistogramVec::new(
-            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency")
-                .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]),
+            HistogramOpts::new("http_request_duration_seconds", "HTTP request latency").buckets(
+                vec![
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                ],
+            ),
             &["method", "route", "status"],
         )
         .expect("static metric options are valid");
@@ -77,7 +88,9 @@ pub async fn record(
     let started = Instant::now();
     let metrics = request.app_data::<web::Data<HttpMetrics>>().cloned();
     let method = request.method().to_string();
-    let route = request.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let route = request
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
     let outcome = next.call(request).await;
     let status = match &outcome {
         Ok(response) => response.status().as_u16(),

@@ -20,24 +20,157 @@ use secrecy::SecretString;
 
 const PERSONS: u64 = 100_000;
 const FIRST_NAMES: &[&str] = &[
-    "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David", "Elizabeth", "William",
-    "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Charles", "Karen", "Amir", "Aiko", "Chen",
-    "Fatima", "Ivan", "Kwame", "Lucia", "Mateo", "Nadia", "Olga", "Priya", "Ravi", "Sofia", "Tariq", "Yuki", "Zara",
-    "Ada", "Alan", "Grace", "Linus",
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "John",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Charles",
+    "Karen",
+    "Amir",
+    "Aiko",
+    "Chen",
+    "Fatima",
+    "Ivan",
+    "Kwame",
+    "Lucia",
+    "Mateo",
+    "Nadia",
+    "Olga",
+    "Priya",
+    "Ravi",
+    "Sofia",
+    "Tariq",
+    "Yuki",
+    "Zara",
+    "Ada",
+    "Alan",
+    "Grace",
+    "Linus",
 ];
 const LAST_NAMES: &[&str] = &[
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez",
-    "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez",
-    "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen",
-    "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall",
-    "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Okafor", "Tanaka", "Kowalski", "Novak", "Ivanova",
-    "Haddad", "Nakamura", "Fernandes", "Lindqvist", "Moreau", "Rossi", "Schmidt", "Dubois", "Kaur", "Singh", "Patel",
-    "Khan", "Yilmaz", "Popescu", "Horvat", "Lovelace", "Turing", "Hopper", "Torvalds", "Ritchie", "Thompsen",
-    "Kernighan", "Liskov", "Hamilton", "Dijkstra", "Knuth", "Lamport", "Wirth", "Backus", "Hoare", "Milner",
-    "Stroustrup", "Goldberg", "Kay", "Engelbart", "Berners", "Cerf", "Kahn", "Postel", "Metcalfe", "Baran", "Davies",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
+    "Carter",
+    "Roberts",
+    "Okafor",
+    "Tanaka",
+    "Kowalski",
+    "Novak",
+    "Ivanova",
+    "Haddad",
+    "Nakamura",
+    "Fernandes",
+    "Lindqvist",
+    "Moreau",
+    "Rossi",
+    "Schmidt",
+    "Dubois",
+    "Kaur",
+    "Singh",
+    "Patel",
+    "Khan",
+    "Yilmaz",
+    "Popescu",
+    "Horvat",
+    "Lovelace",
+    "Turing",
+    "Hopper",
+    "Torvalds",
+    "Ritchie",
+    "Thompsen",
+    "Kernighan",
+    "Liskov",
+    "Hamilton",
+    "Dijkstra",
+    "Knuth",
+    "Lamport",
+    "Wirth",
+    "Backus",
+    "Hoare",
+    "Milner",
+    "Stroustrup",
+    "Goldberg",
+    "Kay",
+    "Engelbart",
+    "Berners",
+    "Cerf",
+    "Kahn",
+    "Postel",
+    "Metcalfe",
+    "Baran",
+    "Davies",
 ];
 const DEPARTMENTS: &[&str] = &[
-    "Engineering", "Sales", "Marketing", "Finance", "Operations", "Support", "Legal", "Security", "Facilities", "HR",
+    "Engineering",
+    "Sales",
+    "Marketing",
+    "Finance",
+    "Operations",
+    "Support",
+    "Legal",
+    "Security",
+    "Facilities",
+    "HR",
 ];
 
 struct Scenario {
@@ -73,7 +206,13 @@ fn mix(mut x: u64) -> u64 {
 }
 
 async fn seed(db: &sea_orm::DatabaseConnection) {
-    let quote = |items: &[&str]| items.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(",");
+    let quote = |items: &[&str]| {
+        items
+            .iter()
+            .map(|s| format!("'{s}'"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     let sql = format!(
         "INSERT INTO persons (id, first_name, last_name, email, email_normalized, phone, person_type, id_number, \
            id_type, department, organization, status, face_encoding_count, enrolled_at, last_face_enrolled, \
@@ -99,28 +238,50 @@ async fn seed(db: &sea_orm::DatabaseConnection) {
         ndepts = DEPARTMENTS.len(),
     );
     db.execute_unprepared(&sql).await.expect("seed persons");
-    db.execute_unprepared("ANALYZE persons").await.expect("analyze");
+    db.execute_unprepared("ANALYZE persons")
+        .await
+        .expect("analyze");
 }
 
-async fn run(scenario: &Scenario, base: &str, token: &str, concurrency: usize, seconds: u64) -> Outcome {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
+async fn run(
+    scenario: &Scenario,
+    base: &str,
+    token: &str,
+    concurrency: usize,
+    seconds: u64,
+) -> Outcome {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
     let authorization = format!("Bearer {token}");
     let phase = async |duration: Duration, record: bool| -> Outcome {
         let stop = Arc::new(AtomicBool::new(false));
         let started = Instant::now();
         let mut tasks = Vec::new();
         for worker in 0..concurrency {
-            let (client, stop, authorization) = (client.clone(), stop.clone(), authorization.clone());
+            let (client, stop, authorization) =
+                (client.clone(), stop.clone(), authorization.clone());
             let path = &scenario.path;
-            let urls: Vec<String> = (0..4096u64).map(|i| format!("{base}{}", path(mix(i * 7919 + worker as u64)))).collect();
+            let urls: Vec<String> = (0..4096u64)
+                .map(|i| format!("{base}{}", path(mix(i * 7919 + worker as u64))))
+                .collect();
             tasks.push(tokio::spawn(async move {
-                let (mut latencies, mut errors, mut i) = (Vec::with_capacity(200_000), 0u64, worker);
+                let (mut latencies, mut errors, mut i) =
+                    (Vec::with_capacity(200_000), 0u64, worker);
                 while !stop.load(Ordering::Relaxed) {
                     let url = &urls[i % urls.len()];
                     i += concurrency;
                     let sent = Instant::now();
-                    let ok = match client.get(url).header("Authorization", &authorization).send().await {
-                        Ok(response) => response.status().is_success() && response.bytes().await.is_ok(),
+                    let ok = match client
+                        .get(url)
+                        .header("Authorization", &authorization)
+                        .send()
+                        .await
+                    {
+                        Ok(response) => {
+                            response.status().is_success() && response.bytes().await.is_ok()
+                        }
                         Err(_) => false,
                     };
                     if ok {
@@ -134,7 +295,12 @@ async fn run(scenario: &Scenario, base: &str, token: &str, concurrency: usize, s
         }
         tokio::time::sleep(duration).await;
         stop.store(true, Ordering::Relaxed);
-        let mut outcome = Outcome { requests: 0, errors: 0, elapsed: started.elapsed(), latencies_us: Vec::new() };
+        let mut outcome = Outcome {
+            requests: 0,
+            errors: 0,
+            elapsed: started.elapsed(),
+            latencies_us: Vec::new(),
+        };
         for task in tasks {
             let (latencies, errors) = task.await.unwrap();
             outcome.requests += latencies.len() as u64 + errors;
@@ -153,17 +319,30 @@ async fn run(scenario: &Scenario, base: &str, token: &str, concurrency: usize, s
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let admin_url = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let nats_url = std::env::var("TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
-    let concurrency: usize = std::env::var("BENCH_CONCURRENCY").ok().and_then(|v| v.parse().ok()).unwrap_or(16);
-    let seconds: u64 = std::env::var("BENCH_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    let admin_url = std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let nats_url =
+        std::env::var("TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
+    let concurrency: usize = std::env::var("BENCH_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(16);
+    let seconds: u64 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let suffix = uuid::Uuid::new_v4().simple().to_string();
     let database = format!("bench_person_api_{}", &suffix[..12]);
     let namespace = format!("bench{}", &suffix[..12]);
 
-    let admin = Database::connect(&admin_url).await.expect("PostgreSQL reachable (TEST_DATABASE_URL)");
-    admin.execute_unprepared(&format!("CREATE DATABASE \"{database}\"")).await.unwrap();
+    let admin = Database::connect(&admin_url)
+        .await
+        .expect("PostgreSQL reachable (TEST_DATABASE_URL)");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{database}\""))
+        .await
+        .unwrap();
     let database_url = format!("{}/{database}", admin_url.rsplit_once('/').unwrap().0);
 
     let auth = AuthConfig {
@@ -193,9 +372,15 @@ async fn main() {
     let db = Database::connect(&database_url).await.unwrap();
     let seeding = Instant::now();
     seed(&db).await;
-    eprintln!("seeded {PERSONS} persons in {:.1} s", seeding.elapsed().as_secs_f64());
+    eprintln!(
+        "seeded {PERSONS} persons in {:.1} s",
+        seeding.elapsed().as_secs_f64()
+    );
     let ids: Vec<String> = db
-        .query_all_raw(Statement::from_string(db.get_database_backend(), "SELECT id::text AS id FROM persons"))
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id::text AS id FROM persons",
+        ))
         .await
         .unwrap()
         .into_iter()
@@ -203,7 +388,9 @@ async fn main() {
         .collect();
     let ids = Arc::new(ids);
 
-    let token = JwtKeys::new(&auth).mint("bench", &["persons:read".into()], Duration::from_secs(3600)).unwrap();
+    let token = JwtKeys::new(&auth)
+        .mint("bench", &["persons:read".into()], Duration::from_secs(3600))
+        .unwrap();
     let base = format!("http://127.0.0.1:{port}/api/v1/persons");
     let scenarios = vec![
         Scenario {
@@ -222,8 +409,12 @@ async fn main() {
                 let page = 1 + (r / 16) % 20;
                 match r % 3 {
                     0 => format!("?status=active&department={department}&page={page}&page_size=20"),
-                    1 => format!("?status=active&person_type=employee&department={department}&page={page}&page_size=20"),
-                    _ => format!("?organization=Globex&has_faces=true&department={department}&page={page}&page_size=20"),
+                    1 => format!(
+                        "?status=active&person_type=employee&department={department}&page={page}&page_size=20"
+                    ),
+                    _ => format!(
+                        "?organization=Globex&has_faces=true&department={department}&page={page}&page_size=20"
+                    ),
                 }
             }),
             target: "p99 <= 20 ms",
@@ -254,10 +445,23 @@ async fn main() {
     ];
 
     println!();
-    println!("person-api on PostgreSQL, {PERSONS} persons, {cores} HTTP workers, {concurrency} requests in flight, {seconds} s per scenario");
+    println!(
+        "person-api on PostgreSQL, {PERSONS} persons, {cores} HTTP workers, {concurrency} requests in flight, {seconds} s per scenario"
+    );
     println!("load generator in the same process on the same {cores} cores, over loopback");
     println!();
-    println!("{:<26} {:>9} {:>10} {:>8} {:>8} {:>8} {:>8} {:>7}  {:<28} {}", "scenario", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "target", "seed (FastAPI, same machine kind)");
+    println!(
+        "{:<26} {:>9} {:>10} {:>8} {:>8} {:>8} {:>8} {:>7}  {:<28} seed (FastAPI, same machine kind)",
+        "scenario",
+        "requests",
+        "req/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms",
+        "errors",
+        "target",
+    );
     for scenario in &scenarios {
         let outcome = run(scenario, &base, &token, concurrency, seconds).await;
         let rate = (outcome.requests - outcome.errors) as f64 / outcome.elapsed.as_secs_f64();
@@ -280,7 +484,10 @@ async fn main() {
     stop.cancel();
     let _ = server.await;
     db.close().await.ok();
-    admin.execute_unprepared(&format!("DROP DATABASE \"{database}\" WITH (FORCE)")).await.ok();
+    admin
+        .execute_unprepared(&format!("DROP DATABASE \"{database}\" WITH (FORCE)"))
+        .await
+        .ok();
     let _ = async_nats::jetstream::new(async_nats::connect(&nats_url).await.unwrap())
         .delete_stream(format!("{}_PERSONS", namespace.to_uppercase()))
         .await;

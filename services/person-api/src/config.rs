@@ -36,7 +36,10 @@ impl Settings {
         let database_url = env.secret("DATABASE_URL", 1);
         if let Some(url) = &database_url {
             let url = url.expose_secret();
-            if !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:")) {
+            if !(url.starts_with("postgres://")
+                || url.starts_with("postgresql://")
+                || url.starts_with("sqlite:"))
+            {
                 env.problem("DATABASE_URL must start with postgres://, postgresql:// or sqlite:");
             }
         }
@@ -48,7 +51,9 @@ impl Settings {
             bus_namespace: env.or("BUS_NAMESPACE", String::new()),
             bind_address: env.or("BIND_ADDRESS", "0.0.0.0:8080".to_owned()),
             auth: AuthConfig {
-                secret: env.secret("JWT_SECRET", 32).unwrap_or_else(|| SecretString::from("")),
+                secret: env
+                    .secret("JWT_SECRET", 32)
+                    .unwrap_or_else(|| SecretString::from("")),
                 issuer: env.or("JWT_ISSUER", "faceattend".to_owned()),
                 audience: env.or("JWT_AUDIENCE", "faceattend".to_owned()),
             },

@@ -58,16 +58,31 @@ impl CreatePersonRequest {
         let phone = errors.check("phone", optional(self.phone.as_deref(), PhoneNumber::parse));
         let person_type = errors.check(
             "person_type",
-            self.person_type.as_deref().map_or(Ok(PersonType::Employee), PersonType::parse),
+            self.person_type
+                .as_deref()
+                .map_or(Ok(PersonType::Employee), PersonType::parse),
         );
-        let id_number = errors.check("id_number", optional_text(self.id_number.as_deref(), limits::ID_NUMBER));
-        let id_type = errors.check("id_type", optional_text(self.id_type.as_deref(), limits::ID_TYPE));
-        let department = errors.check("department", optional_text(self.department.as_deref(), limits::DEPARTMENT));
-        let organization =
-            errors.check("organization", optional_text(self.organization.as_deref(), limits::ORGANIZATION));
+        let id_number = errors.check(
+            "id_number",
+            optional_text(self.id_number.as_deref(), limits::ID_NUMBER),
+        );
+        let id_type = errors.check(
+            "id_type",
+            optional_text(self.id_type.as_deref(), limits::ID_TYPE),
+        );
+        let department = errors.check(
+            "department",
+            optional_text(self.department.as_deref(), limits::DEPARTMENT),
+        );
+        let organization = errors.check(
+            "organization",
+            optional_text(self.organization.as_deref(), limits::ORGANIZATION),
+        );
         let status = errors.check(
             "status",
-            self.status.as_deref().map_or(Ok(PersonStatus::Active), PersonStatus::parse),
+            self.status
+                .as_deref()
+                .map_or(Ok(PersonStatus::Active), PersonStatus::parse),
         );
         errors.into_result(|| NewPerson {
             first_name: first_name.expect("checked"),
@@ -123,16 +138,17 @@ pub struct UpdatePersonRequest {
 impl UpdatePersonRequest {
     pub fn validate(self) -> Result<PersonChanges, ValidationErrors> {
         let mut errors = ValidationErrors::default();
-        let mut required = |field: &str, value: Option<Option<String>>, max: usize| -> Option<Text> {
-            match value {
-                None => None,
-                Some(None) => {
-                    errors.push(FieldIssue::new("required", "must not be null").at(field));
-                    None
+        let mut required =
+            |field: &str, value: Option<Option<String>>, max: usize| -> Option<Text> {
+                match value {
+                    None => None,
+                    Some(None) => {
+                        errors.push(FieldIssue::new("required", "must not be null").at(field));
+                        None
+                    }
+                    Some(Some(raw)) => errors.check(field, Text::parse(&raw, max)),
                 }
-                Some(Some(raw)) => errors.check(field, Text::parse(&raw, max)),
-            }
-        };
+            };
         let first_name = required("first_name", self.first_name, limits::NAME);
         let last_name = required("last_name", self.last_name, limits::NAME);
         let changes = PersonChanges {
@@ -140,9 +156,18 @@ impl UpdatePersonRequest {
             last_name,
             email: required_parse(&mut errors, "email", self.email, Email::parse),
             phone: clearable(&mut errors, "phone", self.phone, PhoneNumber::parse),
-            person_type: required_parse(&mut errors, "person_type", self.person_type, PersonType::parse),
-            id_number: clearable(&mut errors, "id_number", self.id_number, |s| Text::parse(s, limits::ID_NUMBER)),
-            id_type: clearable(&mut errors, "id_type", self.id_type, |s| Text::parse(s, limits::ID_TYPE)),
+            person_type: required_parse(
+                &mut errors,
+                "person_type",
+                self.person_type,
+                PersonType::parse,
+            ),
+            id_number: clearable(&mut errors, "id_number", self.id_number, |s| {
+                Text::parse(s, limits::ID_NUMBER)
+            }),
+            id_type: clearable(&mut errors, "id_type", self.id_type, |s| {
+                Text::parse(s, limits::ID_TYPE)
+            }),
             department: clearable(&mut errors, "department", self.department, |s| {
                 Text::parse(s, limits::DEPARTMENT)
             }),
@@ -184,7 +209,10 @@ fn clearable<T>(
     }
 }
 
-fn optional<T>(value: Option<&str>, parse: impl Fn(&str) -> Result<T, FieldIssue>) -> Result<Option<T>, FieldIssue> {
+fn optional<T>(
+    value: Option<&str>,
+    parse: impl Fn(&str) -> Result<T, FieldIssue>,
+) -> Result<Option<T>, FieldIssue> {
     value.map(parse).transpose()
 }
 
@@ -348,8 +376,12 @@ impl UpdateMetadataRequest {
             emergency_phone: clearable(&mut errors, "emergency_phone", self.emergency_phone, |s| {
                 PhoneNumber::parse(s).map(|p| p.as_str().to_owned())
             }),
-            preferences: errors.check("preferences", json_object(self.preferences)).flatten(),
-            custom_fields: errors.check("custom_fields", json_object(self.custom_fields)).flatten(),
+            preferences: errors
+                .check("preferences", json_object(self.preferences))
+                .flatten(),
+            custom_fields: errors
+                .check("custom_fields", json_object(self.custom_fields))
+                .flatten(),
         };
         errors.into_result(|| changes)
     }

@@ -46,11 +46,14 @@ impl From<&PersonApiError> for ApiError {
             PersonApiError::EmailTaken => {
                 ApiError::conflict("email_taken", "a person with this email already exists")
             }
-            PersonApiError::IdNumberTaken => {
-                ApiError::conflict("id_number_taken", "a person with this id number already exists")
-            }
+            PersonApiError::IdNumberTaken => ApiError::conflict(
+                "id_number_taken",
+                "a person with this id number already exists",
+            ),
             PersonApiError::Invalid(errors) => ApiError::validation(errors.clone()),
-            PersonApiError::InvalidParameters(errors) => ApiError::invalid_parameters(errors.clone()),
+            PersonApiError::InvalidParameters(errors) => {
+                ApiError::invalid_parameters(errors.clone())
+            }
             PersonApiError::Database(DbErr::ConnectionAcquire(e)) => ApiError::unavailable(e),
             PersonApiError::Database(e) => ApiError::internal(e),
         }
@@ -67,7 +70,9 @@ impl ResponseError for PersonApiError {
             PersonApiError::EmailTaken | PersonApiError::IdNumberTaken => StatusCode::CONFLICT,
             PersonApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             PersonApiError::InvalidParameters(_) => StatusCode::BAD_REQUEST,
-            PersonApiError::Database(DbErr::ConnectionAcquire(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            PersonApiError::Database(DbErr::ConnectionAcquire(_)) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             PersonApiError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -56,9 +56,12 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let db = db::connect(settings.database_url.expose_secret(), settings.database_max_connections)
-            .await
-            .map_err(StartupError::Database)?;
+        let db = db::connect(
+            settings.database_url.expose_secret(),
+            settings.database_max_connections,
+        )
+        .await
+        .map_err(StartupError::Database)?;
         if settings.run_migrations {
             db::migrate(&db).await.map_err(StartupError::Migration)?;
         }
@@ -70,19 +73,27 @@ impl Application {
         .await?;
 
         let shutdown = CancellationToken::new();
-        let relay = OutboxRelay::new(db.clone(), bus.clone(), vec![StreamSpec::PERSONS], RelayConfig::default());
+        let relay = OutboxRelay::new(
+            db.clone(),
+            bus.clone(),
+            vec![StreamSpec::PERSONS],
+            RelayConfig::default(),
+        );
         let store = PersonStore::new(db.clone(), relay.notifier());
         let relay = tokio::spawn(relay.run(shutdown.clone()));
 
-        let listener = TcpListener::bind(&settings.bind_address).map_err(|source| StartupError::Bind {
-            address: settings.bind_address.clone(),
-            source,
-        })?;
-        let port = listener.local_addr().map_err(|source| StartupError::Bind {
-            address: settings.bind_address.clone(),
-            source,
-        })?
-        .port();
+        let listener =
+            TcpListener::bind(&settings.bind_address).map_err(|source| StartupError::Bind {
+                address: settings.bind_address.clone(),
+                source,
+            })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind {
+                address: settings.bind_address.clone(),
+                source,
+            })?
+            .port();
 
         let keys = web::Data::new(JwtKeys::new(&settings.auth));
         let store = web::Data::new(store);
@@ -106,7 +117,9 @@ impl Application {
                 .configure(health::configure)
                 .configure(routes::configure)
                 .service(web::redirect("/docs", "/docs/"))
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()),
+                )
                 .default_service(web::to(json::route_not_found))
         })
         .listen(listener)

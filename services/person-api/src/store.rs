@@ -120,7 +120,11 @@ impl PersonStore {
         .await
     }
 
-    pub async fn list(&self, filter: &PersonFilter, page: PageRequest) -> Result<(Vec<Person>, PageMeta), PersonApiError> {
+    pub async fn list(
+        &self,
+        filter: &PersonFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<Person>, PageMeta), PersonApiError> {
         let mut condition = Condition::all();
         if let Some(status) = filter.status {
             condition = condition.add(person::Column::Status.eq(status.as_str()));
@@ -139,19 +143,29 @@ impl PersonStore {
             Some(false) => condition = condition.add(person::Column::FaceEncodingCount.eq(0)),
             None => {}
         }
-        self.page(person::Entity::find().filter(condition), page).await
+        self.page(person::Entity::find().filter(condition), page)
+            .await
     }
 
     /// Case-insensitive substring search over names, email and id number.
-    pub async fn search(&self, term: &str, page: PageRequest) -> Result<(Vec<Person>, PageMeta), PersonApiError> {
+    pub async fn search(
+        &self,
+        term: &str,
+        page: PageRequest,
+    ) -> Result<(Vec<Person>, PageMeta), PersonApiError> {
         let pattern = format!("%{}%", escape_like(&term.to_lowercase()));
-        let query = person::Entity::find()
-            .filter(Expr::col(person::Column::SearchText).like(LikeExpr::new(pattern).escape('\\')));
+        let query = person::Entity::find().filter(
+            Expr::col(person::Column::SearchText).like(LikeExpr::new(pattern).escape('\\')),
+        );
         self.page(query, page).await
     }
 
     /// One page in creation order (ids are UUIDv7), and the total count.
-    async fn page(&self, query: Select<person::Entity>, page: PageRequest) -> Result<(Vec<Person>, PageMeta), PersonApiError> {
+    async fn page(
+        &self,
+        query: Select<person::Entity>,
+        page: PageRequest,
+    ) -> Result<(Vec<Person>, PageMeta), PersonApiError> {
         let total = query.clone().count(&self.db).await?;
         let items = if page.offset() >= total {
             Vec::new()
@@ -185,8 +199,14 @@ impl PersonStore {
             total_persons: 0,
             active_persons: 0,
             persons_with_faces: 0,
-            by_type: PersonType::ALL.iter().map(|t| (t.as_str().to_owned(), 0)).collect(),
-            by_status: PersonStatus::ALL.iter().map(|s| (s.as_str().to_owned(), 0)).collect::<BTreeMap<_, _>>(),
+            by_type: PersonType::ALL
+                .iter()
+                .map(|t| (t.as_str().to_owned(), 0))
+                .collect(),
+            by_status: PersonStatus::ALL
+                .iter()
+                .map(|s| (s.as_str().to_owned(), 0))
+                .collect::<BTreeMap<_, _>>(),
         };
         for row in rows {
             let person_type: String = row.try_get("", "person_type")?;
@@ -214,7 +234,11 @@ impl PersonStore {
     }
 
     /// Saves metadata changes; publishes `persons.v1.updated` with `changed_fields = ["metadata"]`.
-    pub async fn update_metadata(&self, person_id: Uuid, changes: MetadataChanges) -> Result<MetadataResponse, PersonApiError> {
+    pub async fn update_metadata(
+        &self,
+        person_id: Uuid,
+        changes: MetadataChanges,
+    ) -> Result<MetadataResponse, PersonApiError> {
         self.write(async |txn| {
             let mut person = find_for_update(txn, person_id).await?;
             let existing = person_metadata::Entity::find()
@@ -267,7 +291,11 @@ impl PersonStore {
                 }
                 .update(txn)
                 .await?;
-                enqueue(txn, PersonEvent::updated(person, vec!["metadata".to_owned()])).await?;
+                enqueue(
+                    txn,
+                    PersonEvent::updated(person, vec!["metadata".to_owned()]),
+                )
+                .await?;
             }
             Ok(metadata_response(person_id, Some(model)))
         })
@@ -297,7 +325,10 @@ async fn find_for_update(txn: &DatabaseTransaction, id: Uuid) -> Result<Person, 
     if txn.get_database_backend() == DatabaseBackend::Postgres {
         query = query.lock_exclusive();
     }
-    let model = query.one(txn).await?.ok_or(PersonApiError::PersonNotFound(id))?;
+    let model = query
+        .one(txn)
+        .await?
+        .ok_or(PersonApiError::PersonNotFound(id))?;
     from_model(model)
 }
 
@@ -354,9 +385,13 @@ fn to_active_model(p: &Person) -> person::ActiveModel {
 /// by hand: that row fails loudly rather than being shown as something it is not.
 fn from_model(m: person::Model) -> Result<Person, PersonApiError> {
     let corrupt = |field: &str, value: &str| {
-        PersonApiError::Database(DbErr::Custom(format!("person {} has an invalid {field} {value:?}", m.id)))
+        PersonApiError::Database(DbErr::Custom(format!(
+            "person {} has an invalid {field} {value:?}",
+            m.id
+        )))
     };
-    let person_type = PersonType::parse(&m.person_type).map_err(|_| corrupt("person_type", &m.person_type))?;
+    let person_type =
+        PersonType::parse(&m.person_type).map_err(|_| corrupt("person_type", &m.person_type))?;
     let status = PersonStatus::parse(&m.status).map_err(|_| corrupt("status", &m.status))?;
     Ok(Person {
         id: m.id,

@@ -71,34 +71,113 @@ impl MigrationTrait for CreatePersons {
                 Table::create()
                     .table(Persons::Table)
                     .col(ColumnDef::new(Persons::Id).uuid().not_null().primary_key())
-                    .col(ColumnDef::new(Persons::FirstName).string_len(limits::NAME as u32).not_null())
-                    .col(ColumnDef::new(Persons::LastName).string_len(limits::NAME as u32).not_null())
+                    .col(
+                        ColumnDef::new(Persons::FirstName)
+                            .string_len(limits::NAME as u32)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Persons::LastName)
+                            .string_len(limits::NAME as u32)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Persons::Email).string_len(254).not_null())
-                    .col(ColumnDef::new(Persons::EmailNormalized).string_len(254).not_null())
+                    .col(
+                        ColumnDef::new(Persons::EmailNormalized)
+                            .string_len(254)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Persons::Phone).string_len(16).null())
-                    .col(ColumnDef::new(Persons::PersonType).string_len(16).not_null())
-                    .col(ColumnDef::new(Persons::IdNumber).string_len(limits::ID_NUMBER as u32).null())
-                    .col(ColumnDef::new(Persons::IdType).string_len(limits::ID_TYPE as u32).null())
-                    .col(ColumnDef::new(Persons::Department).string_len(limits::DEPARTMENT as u32).null())
-                    .col(ColumnDef::new(Persons::Organization).string_len(limits::ORGANIZATION as u32).null())
+                    .col(
+                        ColumnDef::new(Persons::PersonType)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Persons::IdNumber)
+                            .string_len(limits::ID_NUMBER as u32)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Persons::IdType)
+                            .string_len(limits::ID_TYPE as u32)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Persons::Department)
+                            .string_len(limits::DEPARTMENT as u32)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Persons::Organization)
+                            .string_len(limits::ORGANIZATION as u32)
+                            .null(),
+                    )
                     .col(ColumnDef::new(Persons::Status).string_len(16).not_null())
-                    .col(ColumnDef::new(Persons::FaceEncodingCount).integer().not_null().default(0))
-                    .col(ColumnDef::new(Persons::EnrolledAt).timestamp_with_time_zone().null())
-                    .col(ColumnDef::new(Persons::LastFaceEnrolled).timestamp_with_time_zone().null())
+                    .col(
+                        ColumnDef::new(Persons::FaceEncodingCount)
+                            .integer()
+                            .not_null()
+                            .default(0),
+                    )
+                    .col(
+                        ColumnDef::new(Persons::EnrolledAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Persons::LastFaceEnrolled)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
                     .col(ColumnDef::new(Persons::SearchText).text().not_null())
-                    .col(ColumnDef::new(Persons::CreatedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(Persons::UpdatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(Persons::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Persons::UpdatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .to_owned(),
             )
             .await?;
         // The spec's indexes, plus what uniqueness, filters and the summary need.
         let indexes = [
-            Index::create().name("idx_person_email").table(Persons::Table).col(Persons::EmailNormalized).unique().to_owned(),
-            Index::create().name("idx_person_id_number").table(Persons::Table).col(Persons::IdNumber).unique().to_owned(),
-            Index::create().name("idx_person_status").table(Persons::Table).col(Persons::Status).to_owned(),
-            Index::create().name("idx_person_type").table(Persons::Table).col(Persons::PersonType).to_owned(),
-            Index::create().name("idx_person_department").table(Persons::Table).col(Persons::Department).to_owned(),
-            Index::create().name("idx_person_organization").table(Persons::Table).col(Persons::Organization).to_owned(),
+            Index::create()
+                .name("idx_person_email")
+                .table(Persons::Table)
+                .col(Persons::EmailNormalized)
+                .unique()
+                .to_owned(),
+            Index::create()
+                .name("idx_person_id_number")
+                .table(Persons::Table)
+                .col(Persons::IdNumber)
+                .unique()
+                .to_owned(),
+            Index::create()
+                .name("idx_person_status")
+                .table(Persons::Table)
+                .col(Persons::Status)
+                .to_owned(),
+            Index::create()
+                .name("idx_person_type")
+                .table(Persons::Table)
+                .col(Persons::PersonType)
+                .to_owned(),
+            Index::create()
+                .name("idx_person_department")
+                .table(Persons::Table)
+                .col(Persons::Department)
+                .to_owned(),
+            Index::create()
+                .name("idx_person_organization")
+                .table(Persons::Table)
+                .col(Persons::Organization)
+                .to_owned(),
             Index::create()
                 .name("idx_person_summary")
                 .table(Persons::Table)
@@ -122,7 +201,8 @@ impl MigrationTrait for CreatePersons {
                 .await?
                 .is_some();
             if available {
-                db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm").await?;
+                db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+                    .await?;
                 db.execute_unprepared(
                     "CREATE INDEX idx_person_search_trgm ON persons USING gin (search_text gin_trgm_ops)",
                 )
@@ -133,7 +213,9 @@ impl MigrationTrait for CreatePersons {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(Persons::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(Persons::Table).to_owned())
+            .await
     }
 }
 
@@ -152,15 +234,53 @@ impl MigrationTrait for CreatePersonMetadata {
             .create_table(
                 Table::create()
                     .table(PersonMetadata::Table)
-                    .col(ColumnDef::new(PersonMetadata::Id).uuid().not_null().primary_key())
-                    .col(ColumnDef::new(PersonMetadata::PersonId).uuid().not_null().unique_key())
-                    .col(ColumnDef::new(PersonMetadata::Address).string_len(500).null())
-                    .col(ColumnDef::new(PersonMetadata::EmergencyContact).string_len(200).null())
-                    .col(ColumnDef::new(PersonMetadata::EmergencyPhone).string_len(16).null())
-                    .col(ColumnDef::new(PersonMetadata::Preferences).json().not_null())
-                    .col(ColumnDef::new(PersonMetadata::CustomFields).json().not_null())
-                    .col(ColumnDef::new(PersonMetadata::CreatedAt).timestamp_with_time_zone().not_null())
-                    .col(ColumnDef::new(PersonMetadata::UpdatedAt).timestamp_with_time_zone().not_null())
+                    .col(
+                        ColumnDef::new(PersonMetadata::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonMetadata::PersonId)
+                            .uuid()
+                            .not_null()
+                            .unique_key(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonMetadata::Address)
+                            .string_len(500)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonMetadata::EmergencyContact)
+                            .string_len(200)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonMetadata::EmergencyPhone)
+                            .string_len(16)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonMetadata::Preferences)
+                            .json()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonMetadata::CustomFields)
+                            .json()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonMetadata::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonMetadata::UpdatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_person_metadata_person")
@@ -174,6 +294,8 @@ impl MigrationTrait for CreatePersonMetadata {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table(PersonMetadata::Table).to_owned()).await
+        manager
+            .drop_table(Table::drop().table(PersonMetadata::Table).to_owned())
+            .await
     }
 }

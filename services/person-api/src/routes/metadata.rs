@@ -58,5 +58,7 @@ pub async fn update(
     JsonBody(body): JsonBody<UpdateMetadataRequest>,
 ) -> Result<HttpResponse, PersonApiError> {
     let changes = body.validate()?;
-    Ok(envelope::ok(store.update_metadata(id.into_inner(), changes).await?))
+    Ok(envelope::ok(
+        store.update_metadata(id.into_inner(), changes).await?,
+    ))
 }

@@ -64,15 +64,33 @@ pub async fn list(
     let mut errors = ValidationErrors::default();
     let page = errors.check("page", PageRequest::parse_page(query.page));
     let page_size = errors.check("page_size", PageRequest::parse_page_size(query.page_size));
-    let status = errors.check("status", query.status.as_deref().map(PersonStatus::parse).transpose());
-    let person_type = errors.check("person_type", query.person_type.as_deref().map(PersonType::parse).transpose());
+    let status = errors.check(
+        "status",
+        query.status.as_deref().map(PersonStatus::parse).transpose(),
+    );
+    let person_type = errors.check(
+        "person_type",
+        query
+            .person_type
+            .as_deref()
+            .map(PersonType::parse)
+            .transpose(),
+    );
     let department = errors.check(
         "department",
-        query.department.as_deref().map(|d| Text::parse(d, limits::DEPARTMENT)).transpose(),
+        query
+            .department
+            .as_deref()
+            .map(|d| Text::parse(d, limits::DEPARTMENT))
+            .transpose(),
     );
     let organization = errors.check(
         "organization",
-        query.organization.as_deref().map(|o| Text::parse(o, limits::ORGANIZATION)).transpose(),
+        query
+            .organization
+            .as_deref()
+            .map(|o| Text::parse(o, limits::ORGANIZATION))
+            .transpose(),
     );
     if !errors.is_empty() {
         return Err(PersonApiError::InvalidParameters(errors));
@@ -87,7 +105,10 @@ pub async fn list(
     let page = PageRequest::new(page.expect("checked"), page_size.expect("checked"));
     let (persons, meta) = store.list(&filter, page).await?;
     Ok(envelope::ok_with_meta(
-        persons.into_iter().map(PersonResponse::from).collect::<Vec<_>>(),
+        persons
+            .into_iter()
+            .map(PersonResponse::from)
+            .collect::<Vec<_>>(),
         meta,
     ))
 }
@@ -122,7 +143,10 @@ pub async fn search(
     let page = PageRequest::new(page.expect("checked"), page_size.expect("checked"));
     let (persons, meta) = store.search(term.expect("checked").as_str(), page).await?;
     Ok(envelope::ok_with_meta(
-        persons.into_iter().map(PersonResponse::from).collect::<Vec<_>>(),
+        persons
+            .into_iter()
+            .map(PersonResponse::from)
+            .collect::<Vec<_>>(),
         meta,
     ))
 }
@@ -136,7 +160,10 @@ pub async fn search(
     ),
     security(("bearer" = []))
 )]
-pub async fn summary(_auth: Require<PersonsRead>, store: web::Data<PersonStore>) -> Result<HttpResponse> {
+pub async fn summary(
+    _auth: Require<PersonsRead>,
+    store: web::Data<PersonStore>,
+) -> Result<HttpResponse> {
     let summary: PersonSummary = store.summary().await?;
     Ok(envelope::ok(summary))
 }

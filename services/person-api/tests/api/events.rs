@@ -8,7 +8,9 @@ use faceattend_proto::persons::v1 as wire;
 use prost::Message;
 use serde_json::json;
 
-use crate::helpers::{Backend, CuttableProxy, Spawn, TestApp, person_body, spawn_app, spawn_app_with, test_nats_url};
+use crate::helpers::{
+    Backend, CuttableProxy, Spawn, TestApp, person_body, spawn_app, spawn_app_with, test_nats_url,
+};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -18,7 +20,11 @@ on_both_backends!(
 );
 
 fn header(message: &async_nats::jetstream::message::StreamMessage, name: &str) -> String {
-    message.headers.get(name).map(|v| v.as_str().to_owned()).unwrap_or_default()
+    message
+        .headers
+        .get(name)
+        .map(|v| v.as_str().to_owned())
+        .unwrap_or_default()
 }
 
 async fn create_update_delete_publish_in_order(backend: Backend) {
@@ -28,8 +34,13 @@ async fn create_update_delete_publish_in_order(backend: Backend) {
     })).await;
     let id = person["id"].as_str().unwrap();
     let path = format!("/api/v1/persons/{id}");
-    app.put_json(&path, &json!({"department": "Sales", "status": "inactive"})).await;
-    app.put_json(&format!("{path}/metadata"), &json!({"address": "1 Main St"})).await;
+    app.put_json(&path, &json!({"department": "Sales", "status": "inactive"}))
+        .await;
+    app.put_json(
+        &format!("{path}/metadata"),
+        &json!({"address": "1 Main St"}),
+    )
+    .await;
     assert_eq!(app.delete(&path).await.status().as_u16(), 204);
 
     let events = app.persons_events(4, Duration::from_secs(15)).await;
@@ -48,11 +59,20 @@ async fn create_update_delete_publish_in_order(backend: Backend) {
 
     let created = wire::PersonCreated::decode(events[0].payload.clone()).unwrap();
     assert_eq!(header(&events[0], "Nats-Msg-Id"), created.event_id);
-    assert_eq!(header(&events[0], "Content-Type"), "application/protobuf; proto=faceattend.persons.v1.PersonCreated");
+    assert_eq!(
+        header(&events[0], "Content-Type"),
+        "application/protobuf; proto=faceattend.persons.v1.PersonCreated"
+    );
     let p = created.person.unwrap();
-    assert_eq!((p.id.as_str(), p.first_name.as_str(), p.email.as_str()), (id, "John", "john@company.com"));
+    assert_eq!(
+        (p.id.as_str(), p.first_name.as_str(), p.email.as_str()),
+        (id, "John", "john@company.com")
+    );
     assert_eq!(p.department.as_deref(), Some("Engineering"));
-    assert_eq!((p.person_type.as_str(), p.status.as_str()), ("employee", "active"));
+    assert_eq!(
+        (p.person_type.as_str(), p.status.as_str()),
+        ("employee", "active")
+    );
 
     let updated = wire::PersonUpdated::decode(events[1].payload.clone()).unwrap();
     assert_eq!(updated.changed_fields, ["department", "status"]);
@@ -72,18 +92,30 @@ async fn unchanged_updates_publish_nothing(backend: Backend) {
     let person = app.create_person(person_body("same")).await;
     let path = format!("/api/v1/persons/{}", person["id"].as_str().unwrap());
     app.put_json(&path, &json!({})).await;
-    app.put_json(&path, &json!({"first_name": "Firstsame"})).await;
+    app.put_json(&path, &json!({"first_name": "Firstsame"}))
+        .await;
     app.put_json(&path, &json!({"status": "inactive"})).await;
     let events = app.persons_events(2, Duration::from_secs(15)).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let events_later = app.persons_events(2, Duration::from_secs(1)).await;
     assert_eq!(events.len(), 2);
-    assert_eq!(events_later.len(), 2, "no event for changes that change nothing");
+    assert_eq!(
+        events_later.len(),
+        2,
+        "no event for changes that change nothing"
+    );
 }
 
 async fn wait_for_readiness(app: &TestApp, ready: bool) {
     for _ in 0..200 {
-        let status = app.client.get(app.url("/readyz")).send().await.unwrap().status().as_u16();
+        let status = app
+            .client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
         if (status == 200) == ready {
             return;
         }
@@ -96,7 +128,14 @@ async fn outbox_delivers_every_event_once_across_a_nats_outage(backend: Backend)
     let proxy = CuttableProxy::start(&test_nats_url()).await;
     // The service starts while NATS is unreachable: it must still serve writes.
     proxy.cut();
-    let app = spawn_app_with(backend, Spawn { nats_url: Some(proxy.url.clone()), ..Default::default() }).await;
+    let app = spawn_app_with(
+        backend,
+        Spawn {
+            nats_url: Some(proxy.url.clone()),
+            ..Default::default()
+        },
+    )
+    .await;
     wait_for_readiness(&app, false).await;
     let first = app.create_people("before", 5).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -105,7 +144,10 @@ async fn outbox_delivers_every_event_once_across_a_nats_outage(backend: Backend)
         Ok(mut stream) => stream.info().await.unwrap().state.messages,
         Err(_) => 0,
     };
-    assert_eq!(stored, 0, "nothing can be published while NATS is unreachable");
+    assert_eq!(
+        stored, 0,
+        "nothing can be published while NATS is unreachable"
+    );
 
     proxy.restore();
     wait_for_readiness(&app, true).await;
@@ -116,7 +158,12 @@ async fn outbox_delivers_every_event_once_across_a_nats_outage(backend: Backend)
     wait_for_readiness(&app, false).await;
     let second = app.create_people("during", 5).await;
     let person = &second[0];
-    let response = app.put_json(&format!("/api/v1/persons/{person}"), &json!({"department": "Ops"})).await;
+    let response = app
+        .put_json(
+            &format!("/api/v1/persons/{person}"),
+            &json!({"department": "Ops"}),
+        )
+        .await;
     assert_eq!(response.status().as_u16(), 200);
     proxy.restore();
 
@@ -135,7 +182,10 @@ async fn outbox_delivers_every_event_once_across_a_nats_outage(backend: Backend)
         }
     }
     let expected: Vec<String> = first.iter().chain(second.iter()).cloned().collect();
-    assert_eq!(created_ids, expected, "every created event, once, in commit order");
+    assert_eq!(
+        created_ids, expected,
+        "every created event, once, in commit order"
+    );
     assert!(events[10].subject.ends_with("updated"));
     let msg_ids: HashSet<String> = events.iter().map(|m| header(m, "Nats-Msg-Id")).collect();
     assert_eq!(msg_ids.len(), 11);

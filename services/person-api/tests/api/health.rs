@@ -28,20 +28,43 @@ async fn health_readiness_and_metrics(backend: Backend) {
     assert_eq!(ready["checks"]["nats"], "ok");
 
     app.get("/api/v1/persons/summary").await;
-    app.get(&format!("/api/v1/persons/{}", uuid::Uuid::now_v7())).await;
-    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    app.get(&format!("/api/v1/persons/{}", uuid::Uuid::now_v7()))
+        .await;
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(
         metrics.contains(r#"http_requests_total{method="GET",route="/api/v1/persons/summary",status="200",service="person-api"} 1"#),
         "{metrics}"
     );
     // Routes are labelled by pattern, not by id.
-    assert!(metrics.contains(r#"route="/api/v1/persons/{person_id}",status="404""#), "{metrics}");
-    assert!(metrics.contains("http_request_duration_seconds_bucket"), "{metrics}");
+    assert!(
+        metrics.contains(r#"route="/api/v1/persons/{person_id}",status="404""#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("http_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
 }
 
 async fn openapi_documents_every_route(backend: Backend) {
     let app = spawn_app(backend).await;
-    let doc: Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
     for (path, methods) in [
@@ -52,14 +75,20 @@ async fn openapi_documents_every_route(backend: Backend) {
         ("/api/v1/persons/{person_id}/metadata", &["get", "put"]),
     ] {
         for method in methods {
-            assert!(paths[path][method].is_object(), "{method} {path} missing from OpenAPI");
+            assert!(
+                paths[path][method].is_object(),
+                "{method} {path} missing from OpenAPI"
+            );
         }
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 
     let docs = app.client.get(app.url("/docs/")).send().await.unwrap();
     assert_eq!(docs.status().as_u16(), 200);
-    assert!(docs.text().await.unwrap().contains("swagger"), "the docs page is Swagger UI");
+    assert!(
+        docs.text().await.unwrap().contains("swagger"),
+        "the docs page is Swagger UI"
+    );
     let redirect = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

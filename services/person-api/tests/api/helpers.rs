@@ -52,7 +52,8 @@ macro_rules! on_both_backends {
 }
 
 pub fn test_database_admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
 pub fn test_nats_url() -> String {
@@ -99,7 +100,10 @@ pub async fn spawn_app_with(backend: Backend, options: Spawn) -> TestApp {
         }
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!("sqlite://{}?mode=rwc", dir.path().join("person-api.db").display());
+            let url = format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("person-api.db").display()
+            );
             (url, TestDatabase::Sqlite { _dir: dir })
         }
     };
@@ -117,11 +121,15 @@ pub async fn spawn_app_with(backend: Backend, options: Spawn) -> TestApp {
         shutdown_timeout: Duration::from_secs(5),
         log_format: LogFormat::Pretty,
     };
-    let application = Application::build(settings).await.expect("person-api starts");
+    let application = Application::build(settings)
+        .await
+        .expect("person-api starts");
     let address = format!("http://127.0.0.1:{}", application.port());
     let shutdown = application.shutdown_token();
     tokio::spawn(application.run_until_stopped());
-    let nats = async_nats::connect(test_nats_url()).await.expect("test NATS reachable");
+    let nats = async_nats::connect(test_nats_url())
+        .await
+        .expect("test NATS reachable");
     TestApp {
         address,
         client: reqwest::Client::new(),
@@ -148,8 +156,12 @@ fn replace_database(url: &str, name: &str) -> String {
 
 async fn run_admin_sql(admin_url: &str, sql: &str) {
     use sea_orm::ConnectionTrait;
-    let db = sea_orm::Database::connect(admin_url).await.expect("test PostgreSQL reachable");
-    db.execute_unprepared(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let db = sea_orm::Database::connect(admin_url)
+        .await
+        .expect("test PostgreSQL reachable");
+    db.execute_unprepared(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
     db.close().await.ok();
 }
 
@@ -165,11 +177,20 @@ impl Drop for TestApp {
         // Drop cannot await, and the test's runtime may be shutting down: clean up on a
         // runtime of our own.
         std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             runtime.block_on(async move {
-                let _ = async_nats::jetstream::new(nats).delete_stream(&stream).await;
+                let _ = async_nats::jetstream::new(nats)
+                    .delete_stream(&stream)
+                    .await;
                 if let Some((admin_url, name)) = database {
-                    run_admin_sql(&admin_url, &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                    run_admin_sql(
+                        &admin_url,
+                        &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+                    )
+                    .await;
                 }
             });
         })
@@ -185,7 +206,9 @@ impl TestApp {
 
     pub fn token(&self, permissions: &[&str]) -> String {
         let permissions: Vec<String> = permissions.iter().map(|p| p.to_string()).collect();
-        self.keys.mint("test", &permissions, Duration::from_secs(600)).expect("token")
+        self.keys
+            .mint("test", &permissions, Duration::from_secs(600))
+            .expect("token")
     }
 
     pub fn admin_token(&self) -> String {
@@ -257,7 +280,9 @@ impl TestApp {
     pub async fn create_people(&self, prefix: &str, n: usize) -> Vec<String> {
         let mut ids = Vec::with_capacity(n);
         for i in 0..n {
-            let person = self.create_person(person_body(&format!("{prefix}{i}"))).await;
+            let person = self
+                .create_person(person_body(&format!("{prefix}{i}")))
+                .await;
             ids.push(person["id"].as_str().unwrap().to_owned());
         }
         ids
@@ -270,7 +295,11 @@ impl TestApp {
 
     /// Waits until the PERSONS stream holds at least `count` messages, then returns all of
     /// them in order as (subject, headers, payload).
-    pub async fn persons_events(&self, count: usize, within: Duration) -> Vec<async_nats::jetstream::message::StreamMessage> {
+    pub async fn persons_events(
+        &self,
+        count: usize,
+        within: Duration,
+    ) -> Vec<async_nats::jetstream::message::StreamMessage> {
         let jetstream = async_nats::jetstream::new(self.nats.clone());
         let deadline = tokio::time::Instant::now() + within;
         loop {
@@ -331,7 +360,8 @@ impl CuttableProxy {
         let enabled = Arc::new(AtomicBool::new(true));
         let connections = Arc::new(std::sync::Mutex::new(CancellationToken::new()));
         let stop = CancellationToken::new();
-        let (accept_enabled, accept_connections, accept_stop) = (enabled.clone(), connections.clone(), stop.clone());
+        let (accept_enabled, accept_connections, accept_stop) =
+            (enabled.clone(), connections.clone(), stop.clone());
         tokio::spawn(async move {
             loop {
                 let (mut inbound, _) = tokio::select! {
@@ -345,7 +375,9 @@ impl CuttableProxy {
                 let cut = accept_connections.lock().unwrap().clone();
                 let target = target.clone();
                 tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect(&target).await else { return };
+                    let Ok(mut outbound) = TcpStream::connect(&target).await else {
+                        return;
+                    };
                     tokio::select! {
                         _ = cut.cancelled() => {}
                         _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}

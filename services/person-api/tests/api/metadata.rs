@@ -5,12 +5,18 @@ use serde_json::{Value, json};
 use crate::helpers::{Backend, assert_error, person_body, spawn_app};
 use crate::on_both_backends;
 
-on_both_backends!(metadata_is_created_changed_and_cleared, metadata_is_validated);
+on_both_backends!(
+    metadata_is_created_changed_and_cleared,
+    metadata_is_validated
+);
 
 async fn metadata_is_created_changed_and_cleared(backend: Backend) {
     let app = spawn_app(backend).await;
     let person = app.create_person(person_body("m")).await;
-    let path = format!("/api/v1/persons/{}/metadata", person["id"].as_str().unwrap());
+    let path = format!(
+        "/api/v1/persons/{}/metadata",
+        person["id"].as_str().unwrap()
+    );
 
     let empty: Value = app.get(&path).await.json().await.unwrap();
     assert_eq!(
@@ -39,12 +45,23 @@ async fn metadata_is_created_changed_and_cleared(backend: Backend) {
     assert_eq!(saved["data"]["emergency_phone"], "+15550109999");
     assert!(saved["data"]["createdAt"].is_string());
 
-    let partial: Value = app.put_json(&path, &json!({"address": null, "custom_fields": {"badge": 43}})).await.json().await.unwrap();
+    let partial: Value = app
+        .put_json(
+            &path,
+            &json!({"address": null, "custom_fields": {"badge": 43}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     let data = &partial["data"];
     assert_eq!(data["address"], Value::Null);
     assert_eq!(data["emergency_contact"], "Jane Doe");
     assert_eq!(data["custom_fields"], json!({"badge": 43}));
-    assert_eq!(data["preferences"], json!({"notify": {"email": true, "sms": false}}));
+    assert_eq!(
+        data["preferences"],
+        json!({"notify": {"email": true, "sms": false}})
+    );
     assert_eq!(data["createdAt"], saved["data"]["createdAt"]);
 
     let fetched: Value = app.get(&path).await.json().await.unwrap();
@@ -54,12 +71,18 @@ async fn metadata_is_created_changed_and_cleared(backend: Backend) {
 async fn metadata_is_validated(backend: Backend) {
     let app = spawn_app(backend).await;
     let person = app.create_person(person_body("m")).await;
-    let path = format!("/api/v1/persons/{}/metadata", person["id"].as_str().unwrap());
+    let path = format!(
+        "/api/v1/persons/{}/metadata",
+        person["id"].as_str().unwrap()
+    );
     let cases = [
         (json!({"emergency_phone": "555-0100"}), "emergency_phone"),
         (json!({"preferences": "dark-mode"}), "preferences"),
         (json!({"custom_fields": 7}), "custom_fields"),
-        (json!({"custom_fields": {"blob": "x".repeat(40_000)}}), "custom_fields"),
+        (
+            json!({"custom_fields": {"blob": "x".repeat(40_000)}}),
+            "custom_fields",
+        ),
         (json!({"address": "a".repeat(501)}), "address"),
         (json!({"nickname": "Jo"}), "nickname"),
     ];
@@ -69,5 +92,10 @@ async fn metadata_is_validated(backend: Backend) {
     }
     let unknown = format!("/api/v1/persons/{}/metadata", uuid::Uuid::now_v7());
     assert_error(app.get(&unknown).await, 404, "person_not_found").await;
-    assert_error(app.put_json(&unknown, &json!({"address": "x"})).await, 404, "person_not_found").await;
+    assert_error(
+        app.put_json(&unknown, &json!({"address": "x"})).await,
+        404,
+        "person_not_found",
+    )
+    .await;
 }

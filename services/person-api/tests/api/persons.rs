@@ -54,11 +54,19 @@ async fn create_returns_the_spec_body(backend: Backend) {
     assert_eq!(data["last_face_enrolled"], Value::Null);
     assert!(uuid::Uuid::parse_str(data["id"].as_str().unwrap()).is_ok());
     let created = data["createdAt"].as_str().unwrap();
-    assert!(chrono::DateTime::parse_from_rfc3339(created).is_ok(), "{created}");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(created).is_ok(),
+        "{created}"
+    );
     assert_eq!(data["createdAt"], data["updatedAt"]);
 
     // What was returned is what is stored.
-    let fetched: Value = app.get(&format!("/api/v1/persons/{}", data["id"].as_str().unwrap())).await.json().await.unwrap();
+    let fetched: Value = app
+        .get(&format!("/api/v1/persons/{}", data["id"].as_str().unwrap()))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(&fetched["data"], data);
 }
 
@@ -102,7 +110,12 @@ async fn create_reports_every_invalid_field(backend: Backend) {
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["field"].as_str().unwrap().to_owned(), d["code"].as_str().unwrap().to_owned()))
+        .map(|d| {
+            (
+                d["field"].as_str().unwrap().to_owned(),
+                d["code"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     fields.sort();
     let expected = [
@@ -114,11 +127,22 @@ async fn create_reports_every_invalid_field(backend: Backend) {
         ("phone", "invalid_phone"),
         ("status", "invalid_status"),
     ];
-    let expected: Vec<(String, String)> = expected.iter().map(|(f, c)| (f.to_string(), c.to_string())).collect();
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(f, c)| (f.to_string(), c.to_string()))
+        .collect();
     assert_eq!(fields, expected);
 
-    let summary: Value = app.get("/api/v1/persons/summary").await.json().await.unwrap();
-    assert_eq!(summary["data"]["total_persons"], 0, "nothing invalid was stored");
+    let summary: Value = app
+        .get("/api/v1/persons/summary")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        summary["data"]["total_persons"], 0,
+        "nothing invalid was stored"
+    );
 }
 
 async fn duplicate_email_is_a_conflict_regardless_of_case(backend: Backend) {
@@ -126,7 +150,12 @@ async fn duplicate_email_is_a_conflict_regardless_of_case(backend: Backend) {
     app.create_person(full_person()).await;
     let mut twin = person_body("other");
     twin["email"] = json!("JOHN.DOE@Company.COM");
-    assert_error(app.post_json("/api/v1/persons", &twin).await, 409, "email_taken").await;
+    assert_error(
+        app.post_json("/api/v1/persons", &twin).await,
+        409,
+        "email_taken",
+    )
+    .await;
 }
 
 async fn duplicate_id_number_is_a_conflict(backend: Backend) {
@@ -134,7 +163,12 @@ async fn duplicate_id_number_is_a_conflict(backend: Backend) {
     app.create_person(full_person()).await;
     let mut twin = person_body("other");
     twin["id_number"] = json!("EMP123456");
-    assert_error(app.post_json("/api/v1/persons", &twin).await, 409, "id_number_taken").await;
+    assert_error(
+        app.post_json("/api/v1/persons", &twin).await,
+        409,
+        "id_number_taken",
+    )
+    .await;
     // Several persons without an id number are fine.
     app.create_person(person_body("a")).await;
     app.create_person(person_body("b")).await;
@@ -143,12 +177,22 @@ async fn duplicate_id_number_is_a_conflict(backend: Backend) {
 async fn get_returns_the_person_and_404_for_unknown(backend: Backend) {
     let app = spawn_app(backend).await;
     let person = app.create_person(full_person()).await;
-    let response = app.get(&format!("/api/v1/persons/{}", person["id"].as_str().unwrap())).await;
+    let response = app
+        .get(&format!(
+            "/api/v1/persons/{}",
+            person["id"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(response.status().as_u16(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["data"]["email"], "john.doe@company.com");
     let unknown = uuid::Uuid::now_v7();
-    assert_error(app.get(&format!("/api/v1/persons/{unknown}")).await, 404, "person_not_found").await;
+    assert_error(
+        app.get(&format!("/api/v1/persons/{unknown}")).await,
+        404,
+        "person_not_found",
+    )
+    .await;
 }
 
 async fn update_changes_only_given_fields_and_null_clears(backend: Backend) {
@@ -157,7 +201,9 @@ async fn update_changes_only_given_fields_and_null_clears(backend: Backend) {
     let path = format!("/api/v1/persons/{}", person["id"].as_str().unwrap());
 
     // The spec's example body.
-    let response = app.put_json(&path, &json!({"department": "Sales", "status": "inactive"})).await;
+    let response = app
+        .put_json(&path, &json!({"department": "Sales", "status": "inactive"}))
+        .await;
     assert_eq!(response.status().as_u16(), 200);
     let updated: Value = response.json().await.unwrap();
     let updated = &updated["data"];
@@ -168,7 +214,12 @@ async fn update_changes_only_given_fields_and_null_clears(backend: Backend) {
     assert_eq!(updated["createdAt"], person["createdAt"]);
     assert_ne!(updated["updatedAt"], person["updatedAt"]);
 
-    let cleared: Value = app.put_json(&path, &json!({"phone": null, "id_number": null})).await.json().await.unwrap();
+    let cleared: Value = app
+        .put_json(&path, &json!({"phone": null, "id_number": null}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(cleared["data"]["phone"], Value::Null);
     assert_eq!(cleared["data"]["id_number"], Value::Null);
 
@@ -177,7 +228,16 @@ async fn update_changes_only_given_fields_and_null_clears(backend: Backend) {
     assert_eq!(same["data"], cleared["data"]);
 
     let unknown = uuid::Uuid::now_v7();
-    assert_error(app.put_json(&format!("/api/v1/persons/{unknown}"), &json!({"status": "active"})).await, 404, "person_not_found").await;
+    assert_error(
+        app.put_json(
+            &format!("/api/v1/persons/{unknown}"),
+            &json!({"status": "active"}),
+        )
+        .await,
+        404,
+        "person_not_found",
+    )
+    .await;
 }
 
 async fn update_rejects_null_required_fields_and_conflicts(backend: Backend) {
@@ -186,15 +246,35 @@ async fn update_rejects_null_required_fields_and_conflicts(backend: Backend) {
     let other = app.create_person(person_body("other")).await;
     let path = format!("/api/v1/persons/{}", other["id"].as_str().unwrap());
 
-    let body = assert_error(app.put_json(&path, &json!({"first_name": null, "status": "gone"})).await, 422, "validation_failed").await;
+    let body = assert_error(
+        app.put_json(&path, &json!({"first_name": null, "status": "gone"}))
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(body["error"]["details"].as_array().unwrap().len(), 2);
 
-    assert_error(app.put_json(&path, &json!({"email": "John.Doe@company.com"})).await, 409, "email_taken").await;
-    assert_error(app.put_json(&path, &json!({"id_number": "EMP123456"})).await, 409, "id_number_taken").await;
+    assert_error(
+        app.put_json(&path, &json!({"email": "John.Doe@company.com"}))
+            .await,
+        409,
+        "email_taken",
+    )
+    .await;
+    assert_error(
+        app.put_json(&path, &json!({"id_number": "EMP123456"}))
+            .await,
+        409,
+        "id_number_taken",
+    )
+    .await;
 
     // A person may keep (or re-case) their own email.
     let own = format!("/api/v1/persons/{}", person["id"].as_str().unwrap());
-    let response = app.put_json(&own, &json!({"email": "JOHN.DOE@company.com"})).await;
+    let response = app
+        .put_json(&own, &json!({"email": "JOHN.DOE@company.com"}))
+        .await;
     assert_eq!(response.status().as_u16(), 200);
 }
 
@@ -202,14 +282,24 @@ async fn delete_erases_and_then_404s(backend: Backend) {
     let app = spawn_app(backend).await;
     let person = app.create_person(full_person()).await;
     let path = format!("/api/v1/persons/{}", person["id"].as_str().unwrap());
-    let saved = app.put_json(&format!("{path}/metadata"), &json!({"address": "1 Main St"})).await;
+    let saved = app
+        .put_json(
+            &format!("{path}/metadata"),
+            &json!({"address": "1 Main St"}),
+        )
+        .await;
     assert_eq!(saved.status().as_u16(), 200);
 
     let response = app.delete(&path).await;
     assert_eq!(response.status().as_u16(), 204);
     assert!(response.bytes().await.unwrap().is_empty());
     assert_error(app.get(&path).await, 404, "person_not_found").await;
-    assert_error(app.get(&format!("{path}/metadata")).await, 404, "person_not_found").await;
+    assert_error(
+        app.get(&format!("{path}/metadata")).await,
+        404,
+        "person_not_found",
+    )
+    .await;
     assert_error(app.delete(&path).await, 404, "person_not_found").await;
 
     // The email is free again.
@@ -222,15 +312,31 @@ async fn list_paginates_in_a_stable_order(backend: Backend) {
 
     let mut seen = Vec::new();
     for page in 1..=3 {
-        let body: Value = app.get(&format!("/api/v1/persons?page={page}&page_size=10")).await.json().await.unwrap();
-        assert_eq!(body["meta"], json!({"page": page, "pageSize": 10, "total": 25, "totalPages": 3}));
+        let body: Value = app
+            .get(&format!("/api/v1/persons?page={page}&page_size=10"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            body["meta"],
+            json!({"page": page, "pageSize": 10, "total": 25, "totalPages": 3})
+        );
         let items = body["data"].as_array().unwrap();
         assert_eq!(items.len(), if page < 3 { 10 } else { 5 });
         seen.extend(items.iter().map(|p| p["id"].as_str().unwrap().to_owned()));
     }
-    assert_eq!(seen, ids, "pages follow creation order with no gap or repeat");
+    assert_eq!(
+        seen, ids,
+        "pages follow creation order with no gap or repeat"
+    );
 
-    let beyond: Value = app.get("/api/v1/persons?page=4&page_size=10").await.json().await.unwrap();
+    let beyond: Value = app
+        .get("/api/v1/persons?page=4&page_size=10")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(beyond["data"], json!([]));
     assert_eq!(beyond["meta"]["total"], 25);
 
@@ -238,17 +344,39 @@ async fn list_paginates_in_a_stable_order(backend: Backend) {
     assert_eq!(default["meta"]["pageSize"], 20);
     assert_eq!(default["data"].as_array().unwrap().len(), 20);
 
-    let max: Value = app.get("/api/v1/persons?page_size=100").await.json().await.unwrap();
+    let max: Value = app
+        .get("/api/v1/persons?page_size=100")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(max["data"].as_array().unwrap().len(), 25);
 }
 
 async fn list_rejects_out_of_range_pages(backend: Backend) {
     let app = spawn_app(backend).await;
-    for query in ["page=0", "page=-1", "page_size=0", "page_size=101", "status=retired", "person_type=robot"] {
-        assert_error(app.get(&format!("/api/v1/persons?{query}")).await, 400, "invalid_parameters").await;
+    for query in [
+        "page=0",
+        "page=-1",
+        "page_size=0",
+        "page_size=101",
+        "status=retired",
+        "person_type=robot",
+    ] {
+        assert_error(
+            app.get(&format!("/api/v1/persons?{query}")).await,
+            400,
+            "invalid_parameters",
+        )
+        .await;
     }
     for query in ["page=abc", "page_size=1.5", "has_faces=maybe"] {
-        assert_error(app.get(&format!("/api/v1/persons?{query}")).await, 400, "invalid_query_parameter").await;
+        assert_error(
+            app.get(&format!("/api/v1/persons?{query}")).await,
+            400,
+            "invalid_query_parameter",
+        )
+        .await;
     }
 }
 
@@ -271,18 +399,48 @@ async fn list_combines_filters(backend: Backend) {
         app.create_person(body).await;
     }
     let names = |body: Value| -> Vec<String> {
-        body["data"].as_array().unwrap().iter().map(|p| p["first_name"].as_str().unwrap().to_owned()).collect()
+        body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["first_name"].as_str().unwrap().to_owned())
+            .collect()
     };
-    let query = async |q: &str| -> Value { app.get(&format!("/api/v1/persons?{q}")).await.json().await.unwrap() };
+    let query = async |q: &str| -> Value {
+        app.get(&format!("/api/v1/persons?{q}"))
+            .await
+            .json()
+            .await
+            .unwrap()
+    };
 
-    assert_eq!(names(query("status=active&person_type=employee&department=Engineering&organization=ACME").await), ["Firsta"]);
+    assert_eq!(
+        names(
+            query("status=active&person_type=employee&department=Engineering&organization=ACME")
+                .await
+        ),
+        ["Firsta"]
+    );
     assert_eq!(names(query("department=Sales").await), ["Firstd", "Firstf"]);
-    assert_eq!(names(query("status=active&department=Engineering").await), ["Firsta", "Firstc", "Firste"]);
-    assert_eq!(names(query("person_type=contractor&status=archived").await), ["Firstf"]);
-    assert_eq!(names(query("has_faces=false&organization=Globex").await), ["Firste", "Firstf"]);
+    assert_eq!(
+        names(query("status=active&department=Engineering").await),
+        ["Firsta", "Firstc", "Firste"]
+    );
+    assert_eq!(
+        names(query("person_type=contractor&status=archived").await),
+        ["Firstf"]
+    );
+    assert_eq!(
+        names(query("has_faces=false&organization=Globex").await),
+        ["Firste", "Firstf"]
+    );
     let with_faces = query("has_faces=true").await;
     assert_eq!(with_faces["meta"]["total"], 0);
-    assert_eq!(query("department=engineering").await["meta"]["total"], 0, "filters are exact");
+    assert_eq!(
+        query("department=engineering").await["meta"]["total"],
+        0,
+        "filters are exact"
+    );
 }
 
 async fn search_matches_partial_name_email_and_id_number(backend: Backend) {
@@ -292,10 +450,23 @@ async fn search_matches_partial_name_email_and_id_number(backend: Backend) {
     app.create_person(json!({"first_name": "Ada", "last_name": "Lovelace", "email": "ada@analytical.example.com"})).await;
 
     let search = async |q: &str| -> Vec<String> {
-        let body: Value = app.get(&format!("/api/v1/persons/search?q={q}")).await.json().await.unwrap();
+        let body: Value = app
+            .get(&format!("/api/v1/persons/search?q={q}"))
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(body["success"], true);
-        assert_eq!(body["meta"]["total"].as_u64().unwrap() as usize, body["data"].as_array().unwrap().len());
-        body["data"].as_array().unwrap().iter().map(|p| p["last_name"].as_str().unwrap().to_owned()).collect()
+        assert_eq!(
+            body["meta"]["total"].as_u64().unwrap() as usize,
+            body["data"].as_array().unwrap().len()
+        );
+        body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["last_name"].as_str().unwrap().to_owned())
+            .collect()
     };
     assert_eq!(search("joh").await, ["Doe", "Smith"]);
     assert_eq!(search("JOHN").await, ["Doe"]);
@@ -305,24 +476,53 @@ async fn search_matches_partial_name_email_and_id_number(backend: Backend) {
     assert_eq!(search("x-99").await, ["Smith"]);
     assert_eq!(search("nobody").await, Vec::<String>::new());
 
-    let paged: Value = app.get("/api/v1/persons/search?q=example&page=2&page_size=1").await.json().await.unwrap();
-    assert_eq!(paged["meta"], json!({"page": 2, "pageSize": 1, "total": 2, "totalPages": 2}));
+    let paged: Value = app
+        .get("/api/v1/persons/search?q=example&page=2&page_size=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        paged["meta"],
+        json!({"page": 2, "pageSize": 1, "total": 2, "totalPages": 2})
+    );
 }
 
 async fn search_needs_a_term_and_treats_wildcards_literally(backend: Backend) {
     let app = spawn_app(backend).await;
     app.create_person(full_person()).await;
-    assert_error(app.get("/api/v1/persons/search").await, 400, "invalid_parameters").await;
-    assert_error(app.get("/api/v1/persons/search?q=%20%20").await, 400, "invalid_parameters").await;
+    assert_error(
+        app.get("/api/v1/persons/search").await,
+        400,
+        "invalid_parameters",
+    )
+    .await;
+    assert_error(
+        app.get("/api/v1/persons/search?q=%20%20").await,
+        400,
+        "invalid_parameters",
+    )
+    .await;
     for wildcard in ["%25", "_", "%5C"] {
-        let body: Value = app.get(&format!("/api/v1/persons/search?q={wildcard}")).await.json().await.unwrap();
+        let body: Value = app
+            .get(&format!("/api/v1/persons/search?q={wildcard}"))
+            .await
+            .json()
+            .await
+            .unwrap();
         assert_eq!(body["meta"]["total"], 0, "{wildcard} must match literally");
     }
 }
 
 async fn summary_reflects_every_write_at_once(backend: Backend) {
     let app = spawn_app(backend).await;
-    let summary = async || -> Value { app.get("/api/v1/persons/summary").await.json().await.unwrap() };
+    let summary = async || -> Value {
+        app.get("/api/v1/persons/summary")
+            .await
+            .json()
+            .await
+            .unwrap()
+    };
     let empty = summary().await;
     assert_eq!(
         empty["data"],
