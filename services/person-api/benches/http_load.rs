@@ -452,15 +452,7 @@ async fn main() {
     println!();
     println!(
         "{:<26} {:>9} {:>10} {:>8} {:>8} {:>8} {:>8} {:>7}  {:<28} seed (FastAPI, same machine kind)",
-        "scenario",
-        "requests",
-        "req/s",
-        "p50 ms",
-        "p90 ms",
-        "p99 ms",
-        "max ms",
-        "errors",
-        "target",
+        "scenario", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "target",
     );
     for scenario in &scenarios {
         let outcome = run(scenario, &base, &token, concurrency, seconds).await;
