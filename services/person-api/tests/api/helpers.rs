@@ -62,6 +62,8 @@ pub fn test_nats_url() -> String {
 
 pub struct TestApp {
     pub address: String,
+    /// Resolves when the application has stopped.
+    stopped: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     pub client: reqwest::Client,
     pub keys: JwtKeys,
     pub namespace: String,
@@ -126,12 +128,13 @@ pub async fn spawn_app_with(backend: Backend, options: Spawn) -> TestApp {
         .expect("person-api starts");
     let address = format!("http://127.0.0.1:{}", application.port());
     let shutdown = application.shutdown_token();
-    tokio::spawn(application.run_until_stopped());
+    let stopped = Some(tokio::spawn(application.run_until_stopped()));
     let nats = async_nats::connect(test_nats_url())
         .await
         .expect("test NATS reachable");
     TestApp {
         address,
+        stopped,
         client: reqwest::Client::new(),
         keys: JwtKeys::new(&auth_config()),
         namespace,
@@ -200,6 +203,23 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// Asks the application to stop, as SIGTERM does; true when it stopped cleanly within
+    /// its shutdown timeout.
+    pub async fn stop(&mut self) -> bool {
+        self.shutdown.cancel();
+        match self.stopped.take() {
+            Some(handle) => matches!(
+                tokio::time::timeout(Duration::from_secs(10), handle).await,
+                Ok(Ok(Ok(())))
+            ),
+            None => true,
+        }
+    }
+
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -9,3 +9,4 @@ mod events;
 mod health;
 mod metadata;
 mod persons;
+mod shutdown;
