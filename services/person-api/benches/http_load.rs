@@ -238,6 +238,10 @@ async fn seed(db: &sea_orm::DatabaseConnection) {
         ndepts = DEPARTMENTS.len(),
     );
     db.execute_unprepared(&sql).await.expect("seed persons");
+    // The seed went around the store, so the facet counts are rebuilt as after an import.
+    person_api::db::rebuild_facets(db)
+        .await
+        .expect("recount facets");
     db.execute_unprepared("ANALYZE persons")
         .await
         .expect("analyze");
@@ -343,7 +347,11 @@ async fn main() {
         .execute_unprepared(&format!("CREATE DATABASE \"{database}\""))
         .await
         .unwrap();
-    let database_url = format!("{}/{database}", admin_url.rsplit_once('/').unwrap().0);
+    // Loopback needs no TLS; sqlx would otherwise negotiate it (sslmode=prefer).
+    let database_url = format!(
+        "{}/{database}?sslmode=disable",
+        admin_url.rsplit_once('/').unwrap().0
+    );
 
     let auth = AuthConfig {
         secret: SecretString::from("bench-secret-bench-secret-bench-secret"),
@@ -387,6 +395,13 @@ async fn main() {
         .map(|row| row.try_get::<String>("", "id").unwrap())
         .collect();
     let ids = Arc::new(ids);
+    if std::env::var_os("BENCH_SEED_ONLY").is_some() {
+        // For looking at query plans: keep the seeded database and stop here.
+        println!("seeded database kept: {database_url}");
+        stop.cancel();
+        let _ = server.await;
+        return;
+    }
 
     let token = JwtKeys::new(&auth)
         .mint("bench", &["persons:read".into()], Duration::from_secs(3600))
@@ -448,7 +463,9 @@ async fn main() {
     println!(
         "person-api on PostgreSQL, {PERSONS} persons, {cores} HTTP workers, {concurrency} requests in flight, {seconds} s per scenario"
     );
-    println!("load generator in the same process on the same {cores} cores, over loopback");
+    println!(
+        "load generator in the same process on the same {cores} cores, over loopback; PostgreSQL over plain TCP on loopback"
+    );
     println!();
     println!(
         "{:<26} {:>9} {:>10} {:>8} {:>8} {:>8} {:>8} {:>7}  {:<28} seed (FastAPI, same machine kind)",

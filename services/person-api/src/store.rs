@@ -11,7 +11,7 @@ use faceattend_domain::events::PersonEvent;
 use faceattend_domain::person::{NewPerson, Person, PersonChanges, PersonStatus, PersonType};
 use faceattend_domain::{PageMeta, PageRequest};
 use faceattend_outbox::OutboxMessage;
-use sea_orm::sea_query::{Expr, ExprTrait as _, LikeExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, LikeExpr, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
     DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -21,6 +21,7 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::db::entities::{person, person_metadata};
+use crate::db::migration::PersonFacets;
 use crate::dto::{MetadataChanges, MetadataResponse, PersonSummary};
 use crate::error::PersonApiError;
 
@@ -74,6 +75,7 @@ impl PersonStore {
         let person = new.into_person(Uuid::now_v7(), now());
         self.write(async |txn| {
             to_active_model(&person).insert(txn).await?;
+            adjust_facet(txn, &Facet::of(&person), 1).await?;
             enqueue(txn, PersonEvent::created(person.clone())).await?;
             Ok(person.clone())
         })
@@ -92,9 +94,15 @@ impl PersonStore {
     pub async fn update(&self, id: Uuid, changes: PersonChanges) -> Result<Person, PersonApiError> {
         self.write(async |txn| {
             let mut person = find_for_update(txn, id).await?;
+            let before = Facet::of(&person);
             let changed = person.apply(changes, now());
             if !changed.is_empty() {
                 to_active_model(&person).reset_all().update(txn).await?;
+                let after = Facet::of(&person);
+                if after != before {
+                    adjust_facet(txn, &before, -1).await?;
+                    adjust_facet(txn, &after, 1).await?;
+                }
                 let fields = changed.into_iter().map(str::to_owned).collect();
                 enqueue(txn, PersonEvent::updated(person.clone(), fields)).await?;
             }
@@ -106,14 +114,13 @@ impl PersonStore {
     /// Erases the person and everything this service holds about them.
     pub async fn delete(&self, id: Uuid) -> Result<(), PersonApiError> {
         self.write(async |txn| {
+            let person = find_for_update(txn, id).await?;
             person_metadata::Entity::delete_many()
                 .filter(person_metadata::Column::PersonId.eq(id))
                 .exec(txn)
                 .await?;
-            let deleted = person::Entity::delete_by_id(id).exec(txn).await?;
-            if deleted.rows_affected == 0 {
-                return Err(PersonApiError::PersonNotFound(id));
-            }
+            person::Entity::delete_by_id(id).exec(txn).await?;
+            adjust_facet(txn, &Facet::of(&person), -1).await?;
             enqueue(txn, PersonEvent::deleted(id, now())).await?;
             Ok(())
         })
@@ -125,74 +132,116 @@ impl PersonStore {
         filter: &PersonFilter,
         page: PageRequest,
     ) -> Result<(Vec<Person>, PageMeta), PersonApiError> {
-        let mut condition = Condition::all();
+        let mut persons = Condition::all();
+        let mut facets = Condition::all();
+        let facet = |column: PersonFacets| Expr::col((PersonFacets::Table, column));
         if let Some(status) = filter.status {
-            condition = condition.add(person::Column::Status.eq(status.as_str()));
+            persons = persons.add(person::Column::Status.eq(status.as_str()));
+            facets = facets.add(facet(PersonFacets::Status).eq(status.as_str()));
         }
         if let Some(person_type) = filter.person_type {
-            condition = condition.add(person::Column::PersonType.eq(person_type.as_str()));
+            persons = persons.add(person::Column::PersonType.eq(person_type.as_str()));
+            facets = facets.add(facet(PersonFacets::PersonType).eq(person_type.as_str()));
         }
         if let Some(department) = &filter.department {
-            condition = condition.add(person::Column::Department.eq(department.as_str()));
+            persons = persons.add(person::Column::Department.eq(department.as_str()));
+            facets = facets.add(facet(PersonFacets::Department).eq(department.as_str()));
         }
         if let Some(organization) = &filter.organization {
-            condition = condition.add(person::Column::Organization.eq(organization.as_str()));
+            persons = persons.add(person::Column::Organization.eq(organization.as_str()));
+            facets = facets.add(facet(PersonFacets::Organization).eq(organization.as_str()));
         }
-        match filter.has_faces {
-            Some(true) => condition = condition.add(person::Column::FaceEncodingCount.gt(0)),
-            Some(false) => condition = condition.add(person::Column::FaceEncodingCount.eq(0)),
-            None => {}
+        if let Some(has_faces) = filter.has_faces {
+            persons = persons.add(if has_faces {
+                person::Column::FaceEncodingCount.gt(0)
+            } else {
+                person::Column::FaceEncodingCount.eq(0)
+            });
+            facets = facets.add(facet(PersonFacets::HasFaces).eq(has_faces));
         }
-        self.page(person::Entity::find().filter(condition), page)
-            .await
+        let count = Query::select()
+            .expr_as(
+                Expr::cust("CAST(COALESCE(SUM(total), 0) AS BIGINT)"),
+                Alias::new("total"),
+            )
+            .from(PersonFacets::Table)
+            .cond_where(facets)
+            .to_owned();
+        let total = self
+            .db
+            .query_one(&count)
+            .await?
+            .map(|row| row.try_get::<i64>("", "total"))
+            .transpose()?
+            .map_or(0, |total| u64::try_from(total).unwrap_or(0));
+        let items = if page.offset() >= total {
+            Vec::new()
+        } else {
+            self.page_of(person::Entity::find().filter(persons), page)
+                .await?
+        };
+        Ok((items, page.meta(total)))
     }
 
-    /// Case-insensitive substring search over names, email and id number.
+    /// Case-insensitive substring search over names, email and id number. The page and the
+    /// number of matches come from one scan (`COUNT(*) OVER ()`).
     pub async fn search(
         &self,
         term: &str,
         page: PageRequest,
     ) -> Result<(Vec<Person>, PageMeta), PersonApiError> {
         let pattern = format!("%{}%", escape_like(&term.to_lowercase()));
-        let query = person::Entity::find().filter(
+        let matches = person::Entity::find().filter(
             Expr::col(person::Column::SearchText).like(LikeExpr::new(pattern).escape('\\')),
         );
-        self.page(query, page).await
+        let rows = matches
+            .clone()
+            .column_as(Expr::cust("COUNT(*) OVER ()"), "total_matches")
+            .order_by_asc(person::Column::Id)
+            .offset(page.offset())
+            .limit(page.page_size())
+            .into_model::<PersonWithTotal>()
+            .all(&self.db)
+            .await?;
+        let total = match rows.first() {
+            Some(row) => u64::try_from(row.total_matches).unwrap_or(0),
+            // Past the last page: the window had no row to report on.
+            None => matches.count(&self.db).await?,
+        };
+        let persons = rows
+            .into_iter()
+            .map(|row| from_model(row.person))
+            .collect::<Result<_, _>>()?;
+        Ok((persons, page.meta(total)))
     }
 
-    /// One page in creation order (ids are UUIDv7), and the total count.
-    async fn page(
+    /// One page in creation order (ids are UUIDv7).
+    async fn page_of(
         &self,
         query: Select<person::Entity>,
         page: PageRequest,
-    ) -> Result<(Vec<Person>, PageMeta), PersonApiError> {
-        let total = query.clone().count(&self.db).await?;
-        let items = if page.offset() >= total {
-            Vec::new()
-        } else {
-            query
-                .order_by_asc(person::Column::Id)
-                .offset(page.offset())
-                .limit(page.page_size())
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(from_model)
-                .collect::<Result<_, _>>()?
-        };
-        Ok((items, page.meta(total)))
+    ) -> Result<Vec<Person>, PersonApiError> {
+        query
+            .order_by_asc(person::Column::Id)
+            .offset(page.offset())
+            .limit(page.page_size())
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(from_model)
+            .collect()
     }
 
-    /// Counts by type and status in one indexed pass; no cache, so always current.
+    /// Counts by type, status and faces from the facet counts, which every write keeps exact.
     pub async fn summary(&self) -> Result<PersonSummary, PersonApiError> {
         let backend = self.db.get_database_backend();
         let rows = self
             .db
             .query_all_raw(Statement::from_string(
                 backend,
-                "SELECT person_type, status, CAST(COUNT(*) AS BIGINT) AS total, \
-                 CAST(SUM(CASE WHEN face_encoding_count > 0 THEN 1 ELSE 0 END) AS BIGINT) AS with_faces \
-                 FROM persons GROUP BY person_type, status",
+                "SELECT person_type, status, CAST(SUM(total) AS BIGINT) AS total, \
+                 CAST(SUM(CASE WHEN has_faces THEN total ELSE 0 END) AS BIGINT) AS with_faces \
+                 FROM person_facets GROUP BY person_type, status",
             ))
             .await?;
         let mut summary = PersonSummary {
@@ -310,6 +359,78 @@ impl PersonStore {
             .one(&self.db)
             .await?;
         found.map(|_| ()).ok_or(PersonApiError::PersonNotFound(id))
+    }
+}
+
+/// The combination of list filters a person falls under, as `person_facets` keys it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Facet {
+    person_type: &'static str,
+    status: &'static str,
+    department: String,
+    organization: String,
+    has_faces: bool,
+}
+
+impl Facet {
+    fn of(person: &Person) -> Self {
+        Self {
+            person_type: person.person_type.as_str(),
+            status: person.status.as_str(),
+            department: person.department.clone().unwrap_or_default(),
+            organization: person.organization.clone().unwrap_or_default(),
+            has_faces: person.face_encoding_count > 0,
+        }
+    }
+}
+
+/// Adds `delta` to the count of `facet`, creating its row on first use.
+async fn adjust_facet(txn: &DatabaseTransaction, facet: &Facet, delta: i64) -> Result<(), DbErr> {
+    let keys = || {
+        [
+            PersonFacets::PersonType,
+            PersonFacets::Status,
+            PersonFacets::Department,
+            PersonFacets::Organization,
+            PersonFacets::HasFaces,
+        ]
+    };
+    let upsert = Query::insert()
+        .into_table(PersonFacets::Table)
+        .columns(keys().into_iter().chain([PersonFacets::Total]))
+        .values_panic([
+            facet.person_type.into(),
+            facet.status.into(),
+            facet.department.as_str().into(),
+            facet.organization.as_str().into(),
+            facet.has_faces.into(),
+            delta.into(),
+        ])
+        .on_conflict(
+            OnConflict::columns(keys())
+                .value(
+                    PersonFacets::Total,
+                    Expr::col((PersonFacets::Table, PersonFacets::Total)).add(delta),
+                )
+                .to_owned(),
+        )
+        .to_owned();
+    txn.execute(&upsert).await?;
+    Ok(())
+}
+
+/// A search row: the person and the number of matches of the whole search.
+struct PersonWithTotal {
+    person: person::Model,
+    total_matches: i64,
+}
+
+impl sea_orm::FromQueryResult for PersonWithTotal {
+    fn from_query_result(row: &sea_orm::QueryResult, prefix: &str) -> Result<Self, DbErr> {
+        Ok(Self {
+            person: person::Model::from_query_result(row, prefix)?,
+            total_matches: row.try_get(prefix, "total_matches")?,
+        })
     }
 }
 

@@ -13,6 +13,7 @@ impl MigratorTrait for Migrator {
             Box::new(faceattend_outbox::migration::CreateOutboxTable),
             Box::new(CreatePersons),
             Box::new(CreatePersonMetadata),
+            Box::new(CreatePersonFacets),
         ]
     }
 }
@@ -144,7 +145,9 @@ impl MigrationTrait for CreatePersons {
                     .to_owned(),
             )
             .await?;
-        // The spec's indexes, plus what uniqueness, filters and the summary need.
+        // The spec's indexes, plus what uniqueness and filtered pages need. Each filter index
+        // ends with `id`, so a filtered page walks its index in the list's order (creation)
+        // and stops after the page instead of sorting every match.
         let indexes = [
             Index::create()
                 .name("idx_person_email")
@@ -162,28 +165,25 @@ impl MigrationTrait for CreatePersons {
                 .name("idx_person_status")
                 .table(Persons::Table)
                 .col(Persons::Status)
+                .col(Persons::Id)
                 .to_owned(),
             Index::create()
                 .name("idx_person_type")
                 .table(Persons::Table)
                 .col(Persons::PersonType)
+                .col(Persons::Id)
                 .to_owned(),
             Index::create()
                 .name("idx_person_department")
                 .table(Persons::Table)
                 .col(Persons::Department)
+                .col(Persons::Id)
                 .to_owned(),
             Index::create()
                 .name("idx_person_organization")
                 .table(Persons::Table)
                 .col(Persons::Organization)
-                .to_owned(),
-            Index::create()
-                .name("idx_person_summary")
-                .table(Persons::Table)
-                .col(Persons::PersonType)
-                .col(Persons::Status)
-                .col(Persons::FaceEncodingCount)
+                .col(Persons::Id)
                 .to_owned(),
         ];
         for index in indexes {
@@ -296,6 +296,79 @@ impl MigrationTrait for CreatePersonMetadata {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .drop_table(Table::drop().table(PersonMetadata::Table).to_owned())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+pub(crate) enum PersonFacets {
+    Table,
+    PersonType,
+    Status,
+    Department,
+    Organization,
+    HasFaces,
+    Total,
+}
+
+/// How many persons share each combination of the list filters. Lists take their `total`
+/// and the summary its counts from here, in a few rows, instead of counting persons; every
+/// write adjusts it in the same transaction, so it is never stale.
+struct CreatePersonFacets;
+
+impl MigrationName for CreatePersonFacets {
+    fn name(&self) -> &str {
+        "m20261125_000004_create_person_facets"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreatePersonFacets {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(PersonFacets::Table)
+                    .col(
+                        ColumnDef::new(PersonFacets::PersonType)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonFacets::Status)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    // '' stands for "none": NULLs never collide in a unique key.
+                    .col(
+                        ColumnDef::new(PersonFacets::Department)
+                            .string_len(100)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonFacets::Organization)
+                            .string_len(200)
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(PersonFacets::HasFaces).boolean().not_null())
+                    .col(ColumnDef::new(PersonFacets::Total).big_integer().not_null())
+                    .primary_key(
+                        Index::create()
+                            .col(PersonFacets::PersonType)
+                            .col(PersonFacets::Status)
+                            .col(PersonFacets::Department)
+                            .col(PersonFacets::Organization)
+                            .col(PersonFacets::HasFaces),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        super::rebuild_facets(manager.get_connection()).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(PersonFacets::Table).to_owned())
             .await
     }
 }

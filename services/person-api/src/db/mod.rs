@@ -22,6 +22,9 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
+        // A broken connection surfaces as an error on its next query and is replaced; pinging
+        // before every checkout would double the round trips of every request.
+        .test_before_acquire(false)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {
             // WAL lets readers run while a write commits; the busy timeout waits out a
@@ -49,4 +52,20 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     } else {
         migration::Migrator::up(db, None).await
     }
+}
+
+/// Recounts `person_facets` from `persons`. Migrations call it; so does anything that loads
+/// persons behind the store's back (a bulk import, the benchmark's seed).
+pub async fn rebuild_facets<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    db.execute_unprepared("DELETE FROM person_facets").await?;
+    db.execute_unprepared(
+        "INSERT INTO person_facets (person_type, status, department, organization, has_faces, total) \
+         SELECT person_type, status, COALESCE(department, ''), COALESCE(organization, ''), \
+                CASE WHEN face_encoding_count > 0 THEN TRUE ELSE FALSE END, COUNT(*) \
+         FROM persons \
+         GROUP BY person_type, status, COALESCE(department, ''), COALESCE(organization, ''), \
+                  CASE WHEN face_encoding_count > 0 THEN TRUE ELSE FALSE END",
+    )
+    .await?;
+    Ok(())
 }
