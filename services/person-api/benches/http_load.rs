@@ -219,7 +219,11 @@ async fn seed(db: &sea_orm::DatabaseConnection) {
            search_text, created_at, updated_at) \
          SELECT id, fname, lname, email, lower(email), NULL, ptype, idn, 'employee_id', dept, org, st, faces, NULL, NULL, \
            lower(fname || ' ' || lname || ' ' || email || ' ' || idn), now(), now() \
-         FROM (SELECT gen_random_uuid() AS id, \
+         FROM (SELECT \
+                 /* UUIDv7 as the service makes them: 48-bit millisecond time, version 7, \
+                    variant, random bits; one person per millisecond over the last 100 s. */ \
+                 uuid(lpad(to_hex((extract(epoch FROM now()) * 1000)::bigint - {PERSONS} + i), 12, '0') \
+                      || '7' || substr(md5(i::text), 1, 3) || '8' || substr(md5(i::text), 4, 15)) AS id, \
                  (ARRAY[{first}])[1 + i % {nfirst}] AS fname, \
                  (ARRAY[{last}])[1 + (i / {nfirst}) % {nlast}] AS lname, \
                  'user' || i || '@company' || (i % 7) || '.example.com' AS email, \
@@ -319,6 +323,80 @@ async fn run(
     let mut outcome = phase(Duration::from_secs(seconds), true).await;
     outcome.latencies_us.sort_unstable();
     outcome
+}
+
+/// The same scenario driven by `wrk` (a C load generator, far lighter than this process's
+/// own client) when it is installed: rate and p50/p90/p99 in ms, parsed from its report.
+fn run_wrk(
+    scenario: &Scenario,
+    base: &str,
+    token: &str,
+    concurrency: usize,
+    seconds: u64,
+) -> Option<(f64, [f64; 3])> {
+    let paths: Vec<String> = (0..4096u64)
+        .map(|i| format!("\"{base}{}\"", (scenario.path)(mix(i * 7919))))
+        .collect();
+    let script = format!(
+        "wrk.headers[\"Authorization\"] = \"Bearer {token}\"\n\
+         local paths = {{{}}}\n\
+         local n = 0\n\
+         request = function()\n  n = n + 1\n  return wrk.format(\"GET\", paths[(n % #paths) + 1])\nend\n",
+        paths.join(",")
+    );
+    let dir = std::env::temp_dir().join(format!("faceattend-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).ok()?;
+    let script_path = dir.join("scenario.lua");
+    std::fs::write(&script_path, script).ok()?;
+    let run = |duration: u64| {
+        std::process::Command::new("wrk")
+            .args([
+                "-t1",
+                &format!("-c{concurrency}"),
+                &format!("-d{duration}s"),
+                "--latency",
+                "-s",
+            ])
+            .arg(&script_path)
+            .arg(base)
+            .output()
+    };
+    run(2).ok()?; // warm-up
+    let output = run(seconds).ok()?;
+    std::fs::remove_dir_all(&dir).ok();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let millis = |value: &str| -> Option<f64> {
+        let (number, factor) = if let Some(n) = value.strip_suffix("us") {
+            (n, 0.001)
+        } else if let Some(n) = value.strip_suffix("ms") {
+            (n, 1.0)
+        } else if let Some(n) = value.strip_suffix('s') {
+            (n, 1000.0)
+        } else {
+            return None;
+        };
+        number.parse::<f64>().ok().map(|n| n * factor)
+    };
+    let field = |label: &str| {
+        text.lines().find_map(|line| {
+            line.trim()
+                .strip_prefix(label)
+                .map(|rest| rest.trim().to_owned())
+        })
+    };
+    let rate = field("Requests/sec:")?.parse().ok()?;
+    let non_2xx = field("Non-2xx or 3xx responses:");
+    if non_2xx.is_some() {
+        eprintln!("wrk saw error responses for {}: {non_2xx:?}", scenario.name);
+    }
+    Some((
+        rate,
+        [
+            millis(&field("50%")?)?,
+            millis(&field("90%")?)?,
+            millis(&field("99%")?)?,
+        ],
+    ))
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -488,6 +566,35 @@ async fn main() {
             scenario.target,
             scenario.seed_reference,
         );
+    }
+
+    let wrk_available = std::process::Command::new("wrk")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if wrk_available {
+        println!();
+        println!(
+            "the same scenarios driven by wrk (1 thread, {concurrency} connections), a lighter load generator:"
+        );
+        println!(
+            "{:<26} {:>10} {:>8} {:>8} {:>8}",
+            "scenario", "req/s", "p50 ms", "p90 ms", "p99 ms"
+        );
+        for scenario in &scenarios {
+            match run_wrk(scenario, &base, &token, concurrency, seconds) {
+                Some((rate, [p50, p90, p99])) => {
+                    println!(
+                        "{:<26} {rate:>10.0} {p50:>8.2} {p90:>8.2} {p99:>8.2}",
+                        scenario.name
+                    )
+                }
+                None => println!("{:<26} (wrk failed)", scenario.name),
+            }
+        }
+    } else {
+        println!();
+        println!("(install wrk to also measure with a C load generator)");
     }
 
     stop.cancel();

@@ -26,6 +26,12 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         // before every checkout would double the round trips of every request.
         .test_before_acquire(false)
         .sqlx_logging(false)
+        .map_sqlx_postgres_opts(|opts| {
+            // PostgreSQL's default random_page_cost (4.0) models spinning disks; with it the
+            // planner walks the primary key for a filtered page instead of the filter's
+            // `(column, id)` index, 10-30x slower. 1.1 is the usual value for SSD storage.
+            opts.options([("random_page_cost", "1.1")])
+        })
         .map_sqlx_sqlite_opts(|opts| {
             // WAL lets readers run while a write commits; the busy timeout waits out a
             // concurrent writer instead of failing with "database is locked".
