@@ -21,9 +21,8 @@ echo "test NATS:       $TEST_NATS_URL" >&2
 # there are cores.
 threads="${FACEATTEND_TEST_THREADS:-4}"
 if cargo nextest --version >/dev/null 2>&1; then
+    # (nextest skips doctests; the workspace has none.)
     cargo nextest run --workspace --locked --no-fail-fast --test-threads "$threads" "$@"
-    # nextest does not run doctests.
-    cargo test --workspace --locked --doc "$@"
 else
     cargo test --workspace --locked --no-fail-fast "$@" -- --test-threads "$threads"
 fi
