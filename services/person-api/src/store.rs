@@ -11,7 +11,9 @@ use faceattend_domain::events::PersonEvent;
 use faceattend_domain::person::{NewPerson, Person, PersonChanges, PersonStatus, PersonType};
 use faceattend_domain::{PageMeta, PageRequest};
 use faceattend_outbox::OutboxMessage;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait as _, LikeExpr, OnConflict, Query};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait as _, LikeExpr, OnConflict, Query, SubQueryStatement,
+};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
     DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -83,7 +85,9 @@ impl PersonStore {
     }
 
     pub async fn get(&self, id: Uuid) -> Result<Person, PersonApiError> {
-        let model = person::Entity::find_by_id(id)
+        let model = select_persons()
+            .filter(person::Column::Id.eq(id))
+            .into_model::<PersonRow>()
             .one(&self.db)
             .await?
             .ok_or(PersonApiError::PersonNotFound(id))?;
@@ -167,19 +171,37 @@ impl PersonStore {
             .from(PersonFacets::Table)
             .cond_where(facets)
             .to_owned();
-        let total = self
-            .db
-            .query_one(&count)
-            .await?
-            .map(|row| row.try_get::<i64>("", "total"))
-            .transpose()?
-            .map_or(0, |total| u64::try_from(total).unwrap_or(0));
-        let items = if page.offset() >= total {
-            Vec::new()
-        } else {
-            self.page_of(person::Entity::find().filter(persons), page)
+        // The page and its total in one round trip; the total alone only when the page is
+        // past the end and so has no row to carry it.
+        let rows = select_persons()
+            .filter(persons)
+            .expr_as(
+                Expr::SubQuery(
+                    None,
+                    Box::new(SubQueryStatement::SelectStatement(count.clone())),
+                ),
+                "total_matches",
+            )
+            .order_by_asc(person::Column::Id)
+            .offset(page.offset())
+            .limit(page.page_size())
+            .into_model::<PersonWithTotal>()
+            .all(&self.db)
+            .await?;
+        let total = match rows.first() {
+            Some(row) => u64::try_from(row.total_matches).unwrap_or(0),
+            None => self
+                .db
+                .query_one(&count)
                 .await?
+                .map(|row| row.try_get::<i64>("", "total"))
+                .transpose()?
+                .map_or(0, |total| u64::try_from(total).unwrap_or(0)),
         };
+        let items = rows
+            .into_iter()
+            .map(|row| from_model(row.person))
+            .collect::<Result<_, _>>()?;
         Ok((items, page.meta(total)))
     }
 
@@ -213,23 +235,6 @@ impl PersonStore {
             .map(|row| from_model(row.person))
             .collect::<Result<_, _>>()?;
         Ok((persons, page.meta(total)))
-    }
-
-    /// One page in creation order (ids are UUIDv7).
-    async fn page_of(
-        &self,
-        query: Select<person::Entity>,
-        page: PageRequest,
-    ) -> Result<Vec<Person>, PersonApiError> {
-        query
-            .order_by_asc(person::Column::Id)
-            .offset(page.offset())
-            .limit(page.page_size())
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(from_model)
-            .collect()
     }
 
     /// Counts by type, status and faces from the facet counts, which every write keeps exact.
@@ -421,14 +426,14 @@ async fn adjust_facet(txn: &DatabaseTransaction, facet: &Facet, delta: i64) -> R
 
 /// A search row: the person and the number of matches of the whole search.
 struct PersonWithTotal {
-    person: person::Model,
+    person: PersonRow,
     total_matches: i64,
 }
 
 impl sea_orm::FromQueryResult for PersonWithTotal {
     fn from_query_result(row: &sea_orm::QueryResult, prefix: &str) -> Result<Self, DbErr> {
         Ok(Self {
-            person: person::Model::from_query_result(row, prefix)?,
+            person: PersonRow::from_query_result(row, prefix)?,
             total_matches: row.try_get(prefix, "total_matches")?,
         })
     }
@@ -442,11 +447,12 @@ fn now() -> DateTime<Utc> {
 
 /// Reads a person inside a write transaction, locking the row on PostgreSQL.
 async fn find_for_update(txn: &DatabaseTransaction, id: Uuid) -> Result<Person, PersonApiError> {
-    let mut query = person::Entity::find_by_id(id);
+    let mut query = select_persons().filter(person::Column::Id.eq(id));
     if txn.get_database_backend() == DatabaseBackend::Postgres {
         query = query.lock_exclusive();
     }
     let model = query
+        .into_model::<PersonRow>()
         .one(txn)
         .await?
         .ok_or(PersonApiError::PersonNotFound(id))?;
@@ -504,7 +510,51 @@ fn to_active_model(p: &Person) -> person::ActiveModel {
 
 /// Rows were validated on the way in, so an unknown enum value means the database was edited
 /// by hand: that row fails loudly rather than being shown as something it is not.
-fn from_model(m: person::Model) -> Result<Person, PersonApiError> {
+/// A person row as the API needs it: every column but the ones kept only for the database's
+/// own use (`search_text`, `email_normalized`), which would be read and sent for nothing.
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct PersonRow {
+    id: Uuid,
+    first_name: String,
+    last_name: String,
+    email: String,
+    phone: Option<String>,
+    person_type: String,
+    id_number: Option<String>,
+    id_type: Option<String>,
+    department: Option<String>,
+    organization: Option<String>,
+    status: String,
+    face_encoding_count: i32,
+    enrolled_at: Option<DateTime<Utc>>,
+    last_face_enrolled: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+fn select_persons() -> Select<person::Entity> {
+    use person::Column as C;
+    person::Entity::find().select_only().columns([
+        C::Id,
+        C::FirstName,
+        C::LastName,
+        C::Email,
+        C::Phone,
+        C::PersonType,
+        C::IdNumber,
+        C::IdType,
+        C::Department,
+        C::Organization,
+        C::Status,
+        C::FaceEncodingCount,
+        C::EnrolledAt,
+        C::LastFaceEnrolled,
+        C::CreatedAt,
+        C::UpdatedAt,
+    ])
+}
+
+fn from_model(m: PersonRow) -> Result<Person, PersonApiError> {
     let corrupt = |field: &str, value: &str| {
         PersonApiError::Database(DbErr::Custom(format!(
             "person {} has an invalid {field} {value:?}",

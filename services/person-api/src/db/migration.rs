@@ -185,6 +185,14 @@ impl MigrationTrait for CreatePersons {
                 .col(Persons::Organization)
                 .col(Persons::Id)
                 .to_owned(),
+            // Multi-company deployments filter by both.
+            Index::create()
+                .name("idx_person_department_organization")
+                .table(Persons::Table)
+                .col(Persons::Department)
+                .col(Persons::Organization)
+                .col(Persons::Id)
+                .to_owned(),
         ];
         for index in indexes {
             manager.create_index(index).await?;
