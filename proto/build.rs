@@ -10,6 +10,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("cargo:rerun-if-changed={}", root.join(file).display());
     }
     let descriptors = protox::compile(files, [&root])?;
-    prost_build::Config::new().compile_fds(descriptors)?;
+    prost_build::Config::new()
+        // `prost::Name`: each message knows its full protobuf name (Content-Type headers).
+        .enable_type_names()
+        .compile_fds(descriptors)?;
     Ok(())
 }

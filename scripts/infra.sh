@@ -166,6 +166,26 @@ nats_js_ready() { # port
     [[ "$info" == INFO* && "$info" == *'"jetstream":true'* ]]
 }
 
+# faceattend's NATS client (async-nats 0.51) needs nats-server 2.10 or later: older servers
+# answer some JetStream requests (key-value buckets) in a form it cannot read.
+NATS_MIN_MAJOR=2
+NATS_MIN_MINOR=10
+
+nats_version() { # port -> "X.Y.Z" from the INFO line, or nothing
+    local info
+    info="$(nats_info_line "$1")" || return 1
+    [[ "$info" =~ \"version\":\"([0-9]+\.[0-9]+\.[0-9]+) ]] && printf '%s\n' "${BASH_REMATCH[1]}"
+}
+
+nats_supported() { # port -> 0 when JetStream is on and the version is new enough
+    local version major minor rest
+    nats_js_ready "$1" || return 1
+    version="$(nats_version "$1")" || return 1
+    [[ -n "$version" ]] || return 1
+    IFS=. read -r major minor rest <<<"$version"
+    ((major > NATS_MIN_MAJOR || (major == NATS_MIN_MAJOR && minor >= NATS_MIN_MINOR)))
+}
+
 find_psql() { # prints a usable psql or nothing
     if command -v psql >/dev/null 2>&1; then
         command -v psql
@@ -462,15 +482,15 @@ cmd_test_env() {
         ((PG_STARTED)) && started+=(postgres)
     fi
 
-    if [[ "$force" != "1" ]] && tcp_open 127.0.0.1 "$SYSTEM_NATS_PORT"; then
-        if nats_js_ready "$SYSTEM_NATS_PORT"; then
-            log "using existing NATS (JetStream) on 127.0.0.1:$SYSTEM_NATS_PORT"
-        else
-            log "WARNING: 127.0.0.1:$SYSTEM_NATS_PORT accepts TCP but did not report JetStream; using it anyway"
-        fi
+    if [[ "$force" != "1" ]] && tcp_open 127.0.0.1 "$SYSTEM_NATS_PORT" && nats_supported "$SYSTEM_NATS_PORT"; then
+        log "using existing NATS $(nats_version "$SYSTEM_NATS_PORT") (JetStream) on 127.0.0.1:$SYSTEM_NATS_PORT"
         nats_port="$SYSTEM_NATS_PORT"
     else
-        [[ "$force" != "1" ]] || log "FACEATTEND_FORCE_LOCAL_INFRA=1: using project-local nats-server"
+        if [[ "$force" == "1" ]]; then
+            log "FACEATTEND_FORCE_LOCAL_INFRA=1: using project-local nats-server"
+        elif tcp_open 127.0.0.1 "$SYSTEM_NATS_PORT"; then
+            log "the NATS on 127.0.0.1:$SYSTEM_NATS_PORT ($(nats_version "$SYSTEM_NATS_PORT" || echo "unknown version"), JetStream needed) is older than $NATS_MIN_MAJOR.$NATS_MIN_MINOR; using project-local nats-server"
+        fi
         start_local_nats
         nats_port="$LOCAL_NATS_PORT"
         local_used+=(nats)

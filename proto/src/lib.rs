@@ -8,11 +8,6 @@
 pub mod persons {
     pub mod v1 {
         include!(concat!(env!("OUT_DIR"), "/faceattend.persons.v1.rs"));
-
-        /// Full protobuf name of each message, for the `Content-Type` header.
-        pub const PERSON_CREATED: &str = "faceattend.persons.v1.PersonCreated";
-        pub const PERSON_UPDATED: &str = "faceattend.persons.v1.PersonUpdated";
-        pub const PERSON_DELETED: &str = "faceattend.persons.v1.PersonDeleted";
     }
 }
 

@@ -8,6 +8,7 @@
 //! - The service starts even while NATS is unreachable; the client reconnects on its own and
 //!   readiness reports the connection state.
 
+mod consumers;
 mod streams;
 mod trace;
 
@@ -18,6 +19,7 @@ use async_nats::jetstream::{self, context::PublishAckFuture};
 use bytes::Bytes;
 
 pub use async_nats;
+pub use consumers::{ConsumerSpec, KvSpec};
 pub use streams::StreamSpec;
 pub use trace::{current_trace_headers, extract_trace_context};
 
@@ -41,6 +43,14 @@ pub enum BusError {
     Stream { stream: String, reason: String },
     #[error("publish to {subject} failed: {reason}")]
     Publish { subject: String, reason: String },
+    #[error("could not create or update consumer {consumer} on {stream}: {reason}")]
+    Consumer {
+        stream: String,
+        consumer: String,
+        reason: String,
+    },
+    #[error("could not open key-value bucket {bucket}: {reason}")]
+    KeyValue { bucket: String, reason: String },
 }
 
 /// How to reach the bus.
@@ -190,6 +200,24 @@ impl Bus {
             sequence: ack.sequence,
             duplicate: ack.duplicate,
         })
+    }
+
+    /// Publishes a protobuf message; its `Content-Type` names the message type, and the
+    /// current span's trace context travels in the headers.
+    pub async fn publish_proto<M: prost::Message + prost::Name>(
+        &self,
+        subject: &str,
+        msg_id: &str,
+        message: &M,
+    ) -> Result<Stored, BusError> {
+        self.publish(OutgoingMessage {
+            subject: subject.to_owned(),
+            msg_id: msg_id.to_owned(),
+            content_type: format!("application/protobuf; proto={}", M::full_name()),
+            headers: current_trace_headers(),
+            payload: Bytes::from(message.encode_to_vec()),
+        })
+        .await
     }
 
     /// Sends the message and returns the pending acknowledgement, so a caller can pipeline

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 use faceattend_proto::persons::v1 as wire;
-use prost::Message;
+use prost::{Message, Name};
 use uuid::Uuid;
 
 use crate::person::Person;
@@ -88,7 +88,7 @@ impl PersonEvent {
             } => (
                 *event_id,
                 subjects::PERSON_CREATED,
-                wire::PERSON_CREATED,
+                wire::PersonCreated::full_name(),
                 wire::PersonCreated {
                     event_id: event_id.to_string(),
                     occurred_at: Some(timestamp(*occurred_at)),
@@ -104,7 +104,7 @@ impl PersonEvent {
             } => (
                 *event_id,
                 subjects::PERSON_UPDATED,
-                wire::PERSON_UPDATED,
+                wire::PersonUpdated::full_name(),
                 wire::PersonUpdated {
                     event_id: event_id.to_string(),
                     occurred_at: Some(timestamp(*occurred_at)),
@@ -120,7 +120,7 @@ impl PersonEvent {
             } => (
                 *event_id,
                 subjects::PERSON_DELETED,
-                wire::PERSON_DELETED,
+                wire::PersonDeleted::full_name(),
                 wire::PersonDeleted {
                     event_id: event_id.to_string(),
                     occurred_at: Some(timestamp(*occurred_at)),

@@ -94,19 +94,29 @@ pub fn init(service_name: &str, format: LogFormat) -> Result<TelemetryGuard, Tel
     Ok(TelemetryGuard { provider })
 }
 
-/// For tests: logs only when `TEST_LOG` is set, installed once per process.
+/// For tests, installed once per process: spans are recorded by a real OpenTelemetry SDK
+/// (nothing is exported), so trace context propagates exactly as in production; logs are
+/// printed only when `TEST_LOG` is set.
 pub fn init_for_tests() {
     static ONCE: OnceLock<()> = OnceLock::new();
     ONCE.get_or_init(|| {
         opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
-        if std::env::var_os("TEST_LOG").is_some() {
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter(
+        let provider = SdkTracerProvider::builder().build();
+        opentelemetry::global::set_tracer_provider(provider.clone());
+        let otel_layer = tracing_opentelemetry::layer()
+            .with_tracer(provider.tracer("tests"))
+            .with_filter(EnvFilter::new("info"));
+        let fmt_layer = std::env::var_os("TEST_LOG").map(|_| {
+            tracing_subscriber::fmt::layer()
+                .with_test_writer()
+                .with_filter(
                     EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("debug")),
                 )
-                .with_test_writer()
-                .try_init();
-        }
+        });
+        let _ = tracing_subscriber::registry()
+            .with(otel_layer)
+            .with(fmt_layer)
+            .try_init();
     });
 }
 

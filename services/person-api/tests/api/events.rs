@@ -16,6 +16,7 @@ use crate::on_both_backends;
 on_both_backends!(
     create_update_delete_publish_in_order,
     unchanged_updates_publish_nothing,
+    events_carry_the_trace_of_the_request_that_caused_them,
     outbox_delivers_every_event_once_across_a_nats_outage,
 );
 
@@ -189,4 +190,36 @@ async fn outbox_delivers_every_event_once_across_a_nats_outage(backend: Backend)
     assert!(events[10].subject.ends_with("updated"));
     let msg_ids: HashSet<String> = events.iter().map(|m| header(m, "Nats-Msg-Id")).collect();
     assert_eq!(msg_ids.len(), 11);
+}
+
+async fn events_carry_the_trace_of_the_request_that_caused_them(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let response = app
+        .client
+        .post(app.url("/api/v1/persons"))
+        .bearer_auth(app.admin_token())
+        .header("traceparent", format!("00-{trace_id}-00f067aa0ba902b7-01"))
+        .json(&person_body("traced"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    app.create_person(person_body("untraced")).await;
+
+    let events = app.persons_events(2, Duration::from_secs(15)).await;
+    let traced = header(&events[0], "traceparent");
+    assert!(
+        traced.starts_with(&format!("00-{trace_id}-")),
+        "the caller's trace continues on the bus: {traced:?}"
+    );
+    assert!(
+        !traced.contains("00f067aa0ba902b7"),
+        "the event names the service's own span as parent"
+    );
+    let untraced = header(&events[1], "traceparent");
+    assert!(
+        !untraced.is_empty() && !untraced.contains(trace_id),
+        "a request without a trace starts its own: {untraced:?}"
+    );
 }

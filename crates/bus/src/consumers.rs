@@ -1,0 +1,108 @@
+//! Durable consumers and key-value buckets, declared once and created idempotently.
+//!
+//! A consumer's delivery policy is part of its declaration: explicit acks, a bounded number
+//! of deliveries with backoff between them. What happens after the last delivery (a
+//! dead-letter subject) is the consuming service's decision, made where it knows the reason.
+
+use std::time::Duration;
+
+use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, PullConsumer, pull};
+use async_nats::jetstream::kv;
+
+use crate::{Bus, BusError, StreamSpec};
+
+/// A durable pull consumer of a stream of the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumerSpec {
+    /// Shared by every replica of the consuming service: they split the messages.
+    pub durable_name: String,
+    /// Relative to the namespace; `None` for every subject of the stream.
+    pub filter_subject: Option<String>,
+    /// How long a delivered message may stay unacknowledged before it is delivered again.
+    pub ack_wait: Duration,
+    /// Deliveries before JetStream gives up on a message (the first one included).
+    pub max_deliver: i64,
+    /// Waits before each redelivery; the last value repeats.
+    pub backoff: Vec<Duration>,
+}
+
+impl ConsumerSpec {
+    pub fn new(durable_name: impl Into<String>) -> Self {
+        Self {
+            durable_name: durable_name.into(),
+            filter_subject: None,
+            ack_wait: Duration::from_secs(30),
+            max_deliver: 3,
+            backoff: Vec::new(),
+        }
+    }
+}
+
+/// A key-value bucket; its name is relative to the namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KvSpec {
+    pub base_name: &'static str,
+    pub description: &'static str,
+    /// Values kept per key (1: only the latest).
+    pub history: i64,
+}
+
+impl Bus {
+    /// Creates the durable consumer, or returns the existing one. The stream must exist
+    /// (`ensure_stream`).
+    pub async fn durable_consumer(
+        &self,
+        stream: &StreamSpec,
+        spec: &ConsumerSpec,
+    ) -> Result<PullConsumer, BusError> {
+        let stream_name = self.stream_name(stream.base_name);
+        let fail = |reason: String| BusError::Consumer {
+            stream: stream_name.clone(),
+            consumer: spec.durable_name.clone(),
+            reason,
+        };
+        let stream = self
+            .jetstream()
+            .get_stream(&stream_name)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        let config = pull::Config {
+            durable_name: Some(spec.durable_name.clone()),
+            filter_subject: spec
+                .filter_subject
+                .as_deref()
+                .map(|s| self.subject(s))
+                .unwrap_or_default(),
+            ack_policy: AckPolicy::Explicit,
+            deliver_policy: DeliverPolicy::All,
+            ack_wait: spec.ack_wait,
+            max_deliver: spec.max_deliver,
+            backoff: spec.backoff.clone(),
+            ..Default::default()
+        };
+        stream
+            .get_or_create_consumer(&spec.durable_name, config)
+            .await
+            .map_err(|e| fail(e.to_string()))
+    }
+
+    /// Opens the bucket, creating it on first use.
+    pub async fn key_value(&self, spec: &KvSpec) -> Result<kv::Store, BusError> {
+        let bucket = self.stream_name(spec.base_name);
+        if let Ok(store) = self.jetstream().get_key_value(&bucket).await {
+            return Ok(store);
+        }
+        self.jetstream()
+            .create_key_value(kv::Config {
+                bucket: bucket.clone(),
+                description: spec.description.to_owned(),
+                history: spec.history,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| BusError::KeyValue {
+                bucket,
+                reason: e.to_string(),
+            })
+    }
+}
