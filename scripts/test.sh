@@ -22,7 +22,24 @@ echo "test NATS:       $TEST_NATS_URL" >&2
 threads="${FACEATTEND_TEST_THREADS:-4}"
 if cargo nextest --version >/dev/null 2>&1; then
     # (nextest skips doctests; the workspace has none.)
-    cargo nextest run --workspace --locked --no-fail-fast --test-threads "$threads" "$@"
+    log="$(mktemp)"
+    set +e
+    cargo nextest run --workspace --locked --no-fail-fast --test-threads "$threads" "$@" 2>&1 | tee "$log"
+    status=${PIPESTATUS[0]}
+    set -e
+    # Stop what was started before the closing line, so the counts are the last thing printed.
+    if [[ -n "${FACEATTEND_TEST_INFRA_STARTED:-}" ]]; then
+        trap - EXIT
+        scripts/infra.sh stop-test-env
+    fi
+    summary="$(grep -E 'Summary \[' "$log" | tail -n 1 || true)"
+    rm -f "$log"
+    if [[ -n "$summary" ]]; then
+        passed="$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$summary")"
+        failed="$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$summary")"
+        echo "tests: ${passed:-0} passed, ${failed:-0} failed"
+    fi
+    exit "$status"
 else
     cargo test --workspace --locked --no-fail-fast "$@" -- --test-threads "$threads"
 fi
