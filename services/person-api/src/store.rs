@@ -48,10 +48,6 @@ impl PersonStore {
         Self { db, relay_wake }
     }
 
-    pub fn db(&self) -> &DatabaseConnection {
-        &self.db
-    }
-
     /// Runs `work` in a write transaction, commits, and wakes the outbox relay.
     async fn write<T>(
         &self,
