@@ -1,0 +1,19 @@
+//! The face pipeline: from untrusted image bytes to identities.
+//!
+//! Stages, each its own module: [`decode`] (bytes → oriented RGB pixels, with hard limits),
+//! then detection, alignment, embedding, quality and the gallery index. Every stage returns a
+//! typed error for bad input; nothing a client sends can make this crate panic.
+//!
+//! *Invariant:* no network, no database, no async runtime: a pure library that services
+//! (face-embedder, camera-agent) and the CLI wrap.
+
+pub mod align;
+pub mod decode;
+pub mod gallery;
+pub mod quality;
+
+pub use align::{ALIGNED_SIZE, Point, SimilarityTransform, TEMPLATE_112, align_face};
+pub use decode::{DecodeError, DecodeLimits, decode_image};
+pub use gallery::{
+    Candidate, Embedding, ExactIndex, GalleryError, Identification, MatchRule, ModelId,
+};
