@@ -86,7 +86,7 @@ impl Runtime {
         Ok(runtime)
     }
 
-    fn session(&self, model: &Path, threads: usize) -> Result<Session, ModelError> {
+    pub(crate) fn session(&self, model: &Path, threads: usize) -> Result<Session, ModelError> {
         let unavailable = |reason: String| ModelError::ModelUnavailable {
             path: model.to_owned(),
             reason,

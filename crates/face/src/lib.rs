@@ -9,12 +9,14 @@
 
 pub mod align;
 pub mod decode;
+pub mod detect;
 pub mod embed;
 pub mod gallery;
 pub mod quality;
 
 pub use align::{ALIGNED_SIZE, Point, SimilarityTransform, TEMPLATE_112, align_face};
 pub use decode::{DecodeError, DecodeLimits, decode_image};
+pub use detect::{BoundingBox, Detection, Detector, DetectorConfig};
 pub use embed::{Embedder, ModelError, Runtime};
 pub use gallery::{
     Candidate, Embedding, ExactIndex, GalleryError, Identification, MatchRule, ModelId,

@@ -1,0 +1,165 @@
+//! The pipeline on real labelled photographs (`shared/data/faces` of the development set, or
+//! `FACEATTEND_FACES_DIR`): decode → detect → align → embed, and same-person pairs come out
+//! clearly closer than different-person pairs. Photos are read where they are, never copied
+//! into the repository.
+
+use std::path::{Path, PathBuf};
+
+use faceattend_face::align::{ALIGNED_SIZE, SimilarityTransform, TEMPLATE_112, warp};
+use faceattend_face::{
+    DecodeLimits, Detector, DetectorConfig, Embedder, Embedding, Runtime, decode_image,
+};
+
+fn models_dir() -> PathBuf {
+    std::env::var_os("FACEATTEND_MODELS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models"))
+}
+
+fn faces_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("FACEATTEND_FACES_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/faces")
+        });
+    if dir.join("pairs.csv").is_file() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "skipped: no labelled photos at {} (set FACEATTEND_FACES_DIR)",
+            dir.display()
+        );
+        None
+    }
+}
+
+struct Pipeline {
+    detector: Detector,
+    embedder: Embedder,
+}
+
+impl Pipeline {
+    fn load() -> Self {
+        let runtime =
+            Runtime::load(&models_dir().join("onnxruntime/libonnxruntime.so.1.32.0")).unwrap();
+        Self {
+            detector: Detector::load(
+                &runtime,
+                &models_dir().join("blazeface_full_range.onnx"),
+                2,
+                DetectorConfig::default(),
+            )
+            .unwrap(),
+            embedder: Embedder::load(&runtime, &models_dir().join("mobilefacenet.onnx"), 2)
+                .unwrap(),
+        }
+    }
+
+    /// The embedding of the most confident face, aligned on the detector's eyes, nose and
+    /// mouth centre.
+    fn embed(&self, path: &Path) -> Embedding {
+        let bytes = std::fs::read(path).unwrap();
+        let image = decode_image(&bytes, &DecodeLimits::default()).unwrap();
+        let faces = self.detector.detect(&image).unwrap();
+        let face = faces
+            .first()
+            .unwrap_or_else(|| panic!("no face found in {}", path.display()));
+        let k = face.keypoints;
+        let template_mouth = faceattend_face::Point::new(
+            (TEMPLATE_112[3].x + TEMPLATE_112[4].x) / 2.0,
+            (TEMPLATE_112[3].y + TEMPLATE_112[4].y) / 2.0,
+        );
+        let to_template = SimilarityTransform::estimate(
+            &[k[0], k[1], k[2], k[3]],
+            &[
+                TEMPLATE_112[0],
+                TEMPLATE_112[1],
+                TEMPLATE_112[2],
+                template_mouth,
+            ],
+        )
+        .unwrap();
+        let crop = warp(
+            &image,
+            &to_template.inverse().unwrap(),
+            ALIGNED_SIZE,
+            ALIGNED_SIZE,
+        );
+        self.embedder.embed(&[crop]).unwrap().remove(0)
+    }
+}
+
+#[test]
+fn faces_are_found_where_faces_are() {
+    let Some(dir) = faces_dir() else { return };
+    let pipeline = Pipeline::load();
+    for person in ["person01", "person02", "person03", "person04", "person05"] {
+        let photo = std::fs::read_dir(dir.join(person))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let image =
+            decode_image(&std::fs::read(&photo).unwrap(), &DecodeLimits::default()).unwrap();
+        let faces = pipeline.detector.detect(&image).unwrap();
+        let face = faces
+            .first()
+            .unwrap_or_else(|| panic!("no face in {}", photo.display()));
+        assert!(face.score > 0.7, "{}: {face:?}", photo.display());
+        let [right_eye, left_eye, nose, mouth, ..] = face.keypoints;
+        assert!(
+            right_eye.x < left_eye.x,
+            "{}: the subject's right eye is on the image's left",
+            photo.display()
+        );
+        assert!(
+            right_eye.y.max(left_eye.y) < nose.y && nose.y < mouth.y,
+            "{}: eyes, nose, mouth top to bottom",
+            photo.display()
+        );
+        assert!(
+            face.bbox.x_min < nose.x && nose.x < face.bbox.x_max,
+            "{}: the nose is inside the box",
+            photo.display()
+        );
+        assert!(face.bbox.width() > 30.0);
+    }
+    let blank = image::RgbImage::from_pixel(640, 480, image::Rgb([120, 120, 120]));
+    assert!(
+        pipeline.detector.detect(&blank).unwrap().is_empty(),
+        "no faces in a blank frame"
+    );
+}
+
+#[test]
+fn the_same_person_is_closer_than_another_person() {
+    let Some(dir) = faces_dir() else { return };
+    let pipeline = Pipeline::load();
+    let pairs = std::fs::read_to_string(dir.join("pairs.csv")).unwrap();
+    let (mut same, mut different) = (Vec::new(), Vec::new());
+    for line in pairs.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let bucket = if fields[2].trim() == "1" {
+            &mut same
+        } else {
+            &mut different
+        };
+        if bucket.len() < 15 {
+            let d = pipeline
+                .embed(&dir.join(fields[0]))
+                .distance(&pipeline.embed(&dir.join(fields[1])));
+            bucket.push(d);
+        }
+        if same.len() == 15 && different.len() == 15 {
+            break;
+        }
+    }
+    let mean = |v: &[f32]| v.iter().sum::<f32>() / v.len() as f32;
+    let (mean_same, mean_different) = (mean(&same), mean(&different));
+    eprintln!("mean distance: same person {mean_same:.3}, different people {mean_different:.3}");
+    assert!(
+        mean_same + 0.3 < mean_different,
+        "same {same:?}\ndifferent {different:?}"
+    );
+}
