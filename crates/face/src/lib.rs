@@ -12,6 +12,7 @@ pub mod decode;
 pub mod detect;
 pub mod embed;
 pub mod gallery;
+pub mod landmarks;
 pub mod quality;
 
 pub use align::{ALIGNED_SIZE, Point, SimilarityTransform, TEMPLATE_112, align_face};
@@ -21,3 +22,5 @@ pub use embed::{Embedder, ModelError, Runtime};
 pub use gallery::{
     Candidate, Embedding, ExactIndex, GalleryError, Identification, MatchRule, ModelId,
 };
+pub use landmarks::{LandmarkModel, RefinedKeypoints};
+pub use quality::{Quality, QualityIssue, QualityPolicy, assess};

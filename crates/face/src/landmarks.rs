@@ -1,0 +1,171 @@
+//! Five-point keypoints refined by MediaPipe's FaceMesh.
+//!
+//! BlazeFace's keypoints are coarse (one point per eye, the mouth's centre). FaceMesh places 468
+//! points on the face; from them come the five the alignment template wants: each eye's centre
+//! (midpoint of its corners), the nose tip and both mouth corners. On the project's evaluation
+//! this raised accuracy from 99.00 % to 99.30 % and TAR at FAR 1e-3 from 97.7 % to 98.6 %
+//! (`shared/face-models.md`).
+//!
+//! FaceMesh looks at a square region around the detection, 1.5× its size, rotated so the eyes
+//! are level, resized to 192×192 (no letterbox).
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use image::RgbImage;
+use ndarray::Array4;
+use ort::session::Session;
+use ort::value::TensorRef;
+
+use crate::align::{Point, SimilarityTransform, warp};
+use crate::detect::Detection;
+use crate::embed::{ModelError, Runtime};
+
+const INPUT: u32 = 192;
+const POINTS: usize = 468;
+/// FaceMesh indices: subject's right eye corners, left eye corners, nose tip, mouth corners.
+const RIGHT_EYE: [usize; 2] = [33, 133];
+const LEFT_EYE: [usize; 2] = [362, 263];
+const NOSE_TIP: usize = 1;
+const MOUTH_RIGHT: usize = 61;
+const MOUTH_LEFT: usize = 291;
+
+pub struct LandmarkModel {
+    session: Mutex<Session>,
+}
+
+/// The refined keypoints, in the alignment template's order, and FaceMesh's confidence that
+/// the region holds a face.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefinedKeypoints {
+    pub points: [Point; 5],
+    pub presence: f32,
+}
+
+impl LandmarkModel {
+    pub fn load(runtime: &Runtime, model: &Path, threads: usize) -> Result<Self, ModelError> {
+        Ok(Self {
+            session: Mutex::new(runtime.session(model, threads.max(1))?),
+        })
+    }
+
+    /// Refines a detection's keypoints. `None` when the detection is degenerate.
+    pub fn refine(
+        &self,
+        image: &RgbImage,
+        detection: &Detection,
+    ) -> Result<Option<RefinedKeypoints>, ModelError> {
+        let Some(region) = region_of_interest(detection) else {
+            return Ok(None);
+        };
+        let crop = warp(image, &region, INPUT, INPUT);
+        let size = INPUT as usize;
+        let mut input = Array4::<f32>::zeros((1, 3, size, size));
+        for (x, y, pixel) in crop.enumerate_pixels() {
+            for c in 0..3 {
+                input[[0, c, y as usize, x as usize]] = pixel[c] as f32 / 255.0;
+            }
+        }
+        let inference = |e: ort::Error| ModelError::Inference(e.to_string());
+        let mut session = self
+            .session
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let tensor = TensorRef::from_array_view(&input).map_err(inference)?;
+        let outputs = session.run(ort::inputs![tensor]).map_err(inference)?;
+        let mesh = outputs[0].try_extract_array::<f32>().map_err(inference)?;
+        let presence_logit = outputs[1].try_extract_array::<f32>().map_err(inference)?;
+        let mesh: Vec<f32> = mesh.iter().copied().collect();
+        if mesh.len() != POINTS * 3 {
+            return Err(ModelError::Inference(format!(
+                "unexpected landmark output of {} values",
+                mesh.len()
+            )));
+        }
+        let presence = presence_logit.iter().next().map_or(0.0, |logit| {
+            1.0 / (1.0 + (-logit.clamp(-100.0, 100.0)).exp())
+        });
+        let point = |i: usize| region.apply(Point::new(mesh[3 * i], mesh[3 * i + 1]));
+        let midpoint = |[a, b]: [usize; 2]| {
+            let (p, q) = (point(a), point(b));
+            Point::new((p.x + q.x) / 2.0, (p.y + q.y) / 2.0)
+        };
+        Ok(Some(RefinedKeypoints {
+            points: [
+                midpoint(RIGHT_EYE),
+                midpoint(LEFT_EYE),
+                point(NOSE_TIP),
+                point(MOUTH_RIGHT),
+                point(MOUTH_LEFT),
+            ],
+            presence,
+        }))
+    }
+}
+
+/// Maps the 192×192 model input onto the source: centred on the detection, 1.5× its larger
+/// side, rotated by the eye line.
+fn region_of_interest(detection: &Detection) -> Option<SimilarityTransform> {
+    let b = detection.bbox;
+    let side = b.width().max(b.height()) * 1.5;
+    let [right_eye, left_eye, ..] = detection.keypoints;
+    let angle = (left_eye.y - right_eye.y).atan2(left_eye.x - right_eye.x);
+    if !(side.is_finite() && side > 1.0 && angle.is_finite()) {
+        return None;
+    }
+    let scale = side / INPUT as f32;
+    let (a, b_) = (scale * angle.cos(), scale * angle.sin());
+    let (cx, cy) = ((b.x_min + b.x_max) / 2.0, (b.y_min + b.y_max) / 2.0);
+    let half = INPUT as f32 / 2.0;
+    Some(SimilarityTransform {
+        a,
+        b: b_,
+        tx: cx - (a * half - b_ * half),
+        ty: cy - (b_ * half + a * half),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::BoundingBox;
+
+    #[test]
+    fn the_region_is_centred_scaled_and_levelled() {
+        let detection = Detection {
+            score: 0.9,
+            bbox: BoundingBox {
+                x_min: 100.0,
+                y_min: 100.0,
+                x_max: 200.0,
+                y_max: 200.0,
+            },
+            // Eyes on a 45° line.
+            keypoints: [
+                Point::new(130.0, 130.0),
+                Point::new(170.0, 170.0),
+                Point::new(150.0, 150.0),
+                Point::new(150.0, 170.0),
+                Point::new(0.0, 0.0),
+                Point::new(0.0, 0.0),
+            ],
+        };
+        let region = region_of_interest(&detection).unwrap();
+        let centre = region.apply(Point::new(96.0, 96.0));
+        assert!((centre.x - 150.0).abs() < 1e-3 && (centre.y - 150.0).abs() < 1e-3);
+        assert!((region.scale() - 150.0 / 192.0).abs() < 1e-5);
+        // The input's x axis runs along the eye line.
+        let right = region.apply(Point::new(192.0, 96.0));
+        assert!((right.x - right.y).abs() < 1e-3, "{right:?}");
+        let degenerate = Detection {
+            bbox: BoundingBox {
+                x_min: 0.0,
+                y_min: 0.0,
+                x_max: 0.0,
+                y_max: 0.0,
+            },
+            ..detection
+        };
+        assert!(region_of_interest(&degenerate).is_none());
+    }
+}
