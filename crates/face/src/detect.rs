@@ -7,16 +7,12 @@
 //! more than keeping only the best one.
 
 use std::path::Path;
-use std::sync::Mutex;
 
+use crate::align::Point;
+use crate::runtime::{ModelError, OnnxModel, Runtime};
 use image::RgbImage;
 use image::imageops::{self, FilterType};
 use ndarray::Array4;
-use ort::session::Session;
-use ort::value::TensorRef;
-
-use crate::align::Point;
-use crate::embed::{ModelError, Runtime};
 
 const INPUT: u32 = 192;
 const GRID: usize = 48;
@@ -84,7 +80,7 @@ impl Default for DetectorConfig {
 }
 
 pub struct Detector {
-    session: Mutex<Session>,
+    onnx: OnnxModel,
     config: DetectorConfig,
 }
 
@@ -114,7 +110,7 @@ impl Detector {
         config: DetectorConfig,
     ) -> Result<Self, ModelError> {
         Ok(Self {
-            session: Mutex::new(runtime.session(model, threads.max(1))?),
+            onnx: OnnxModel::load(runtime, model, threads)?,
             config,
         })
     }
@@ -122,23 +118,14 @@ impl Detector {
     /// Every face in `image`, best first.
     pub fn detect(&self, image: &RgbImage) -> Result<Vec<Detection>, ModelError> {
         let (input, letterbox) = letterbox(image);
-        let inference = |e: ort::Error| ModelError::Inference(e.to_string());
-        let mut session = self
-            .session
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let tensor = TensorRef::from_array_view(&input).map_err(inference)?;
-        let outputs = session.run(ort::inputs![tensor]).map_err(inference)?;
-        let regressors = outputs[0].try_extract_array::<f32>().map_err(inference)?;
-        let classifiers = outputs[1].try_extract_array::<f32>().map_err(inference)?;
-        let (regressors, classifiers) = (
-            regressors
-                .as_slice()
-                .ok_or_else(|| ModelError::Inference("non-contiguous output".into()))?,
-            classifiers
-                .as_slice()
-                .ok_or_else(|| ModelError::Inference("non-contiguous output".into()))?,
-        );
+        let outputs = self.onnx.run(&input)?;
+        let [regressors, classifiers] = outputs.as_slice() else {
+            return Err(ModelError::Inference(format!(
+                "expected 2 detector outputs, got {}",
+                outputs.len()
+            )));
+        };
+        let (regressors, classifiers) = (&regressors.values, &classifiers.values);
         if regressors.len() != GRID * GRID * VALUES_PER_ANCHOR || classifiers.len() != GRID * GRID {
             return Err(ModelError::Inference(format!(
                 "unexpected detector outputs: {} regressor and {} classifier values",

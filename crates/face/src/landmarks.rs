@@ -10,16 +10,13 @@
 //! are level, resized to 192×192 (no letterbox).
 
 use std::path::Path;
-use std::sync::Mutex;
 
 use image::RgbImage;
 use ndarray::Array4;
-use ort::session::Session;
-use ort::value::TensorRef;
 
 use crate::align::{Point, SimilarityTransform, warp};
 use crate::detect::Detection;
-use crate::embed::{ModelError, Runtime};
+use crate::runtime::{ModelError, OnnxModel, Runtime};
 
 const INPUT: u32 = 192;
 const POINTS: usize = 468;
@@ -31,7 +28,7 @@ const MOUTH_RIGHT: usize = 61;
 const MOUTH_LEFT: usize = 291;
 
 pub struct LandmarkModel {
-    session: Mutex<Session>,
+    onnx: OnnxModel,
 }
 
 /// The refined keypoints, in the alignment template's order, and FaceMesh's confidence that
@@ -45,7 +42,7 @@ pub struct RefinedKeypoints {
 impl LandmarkModel {
     pub fn load(runtime: &Runtime, model: &Path, threads: usize) -> Result<Self, ModelError> {
         Ok(Self {
-            session: Mutex::new(runtime.session(model, threads.max(1))?),
+            onnx: OnnxModel::load(runtime, model, threads)?,
         })
     }
 
@@ -66,16 +63,14 @@ impl LandmarkModel {
                 input[[0, c, y as usize, x as usize]] = pixel[c] as f32 / 255.0;
             }
         }
-        let inference = |e: ort::Error| ModelError::Inference(e.to_string());
-        let mut session = self
-            .session
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let tensor = TensorRef::from_array_view(&input).map_err(inference)?;
-        let outputs = session.run(ort::inputs![tensor]).map_err(inference)?;
-        let mesh = outputs[0].try_extract_array::<f32>().map_err(inference)?;
-        let presence_logit = outputs[1].try_extract_array::<f32>().map_err(inference)?;
-        let mesh: Vec<f32> = mesh.iter().copied().collect();
+        let outputs = self.onnx.run(&input)?;
+        let [mesh, presence_logit] = outputs.as_slice() else {
+            return Err(ModelError::Inference(format!(
+                "expected 2 landmark outputs, got {}",
+                outputs.len()
+            )));
+        };
+        let (mesh, presence_logit) = (&mesh.values, &presence_logit.values);
         if mesh.len() != POINTS * 3 {
             return Err(ModelError::Inference(format!(
                 "unexpected landmark output of {} values",

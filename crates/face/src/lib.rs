@@ -14,13 +14,15 @@ pub mod embed;
 pub mod gallery;
 pub mod landmarks;
 pub mod quality;
+pub mod runtime;
 
 pub use align::{ALIGNED_SIZE, Point, SimilarityTransform, TEMPLATE_112, align_face};
 pub use decode::{DecodeError, DecodeLimits, decode_image};
 pub use detect::{BoundingBox, Detection, Detector, DetectorConfig};
-pub use embed::{Embedder, ModelError, Runtime};
+pub use embed::Embedder;
 pub use gallery::{
     Candidate, Embedding, ExactIndex, GalleryError, Identification, MatchRule, ModelId,
 };
 pub use landmarks::{LandmarkModel, RefinedKeypoints};
 pub use quality::{Quality, QualityIssue, QualityPolicy, assess};
+pub use runtime::{ModelError, Runtime};

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use faceattend_face::embed::{MOBILEFACENET_DIMENSION, ModelError};
+use faceattend_face::ModelError;
+use faceattend_face::embed::MOBILEFACENET_DIMENSION;
 use faceattend_face::{Embedder, Runtime};
 use image::{Rgb, RgbImage};
 
