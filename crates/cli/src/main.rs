@@ -2,11 +2,16 @@
 //!
 //! `faceattend token` mints an access token signed with the deployment's `JWT_SECRET`, so an
 //! operator can call the APIs (or hand a token to an integration) without any user store.
+//! `faceattend eval` measures the face pipeline on labelled pairs of photos.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use faceattend_face::evaluation::{self, ScoredPair};
+use faceattend_face::{DecodeLimits, Embedding, FacePipeline, decode_image};
 use faceattend_service::auth::{ALL_PERMISSIONS, AuthConfig, JwtKeys};
 use secrecy::SecretString;
 
@@ -38,10 +43,26 @@ enum Command {
         #[arg(long, env = "JWT_AUDIENCE", default_value = "faceattend")]
         audience: String,
     },
+    /// Verification accuracy of the face pipeline on labelled pairs: a CSV `img_x,img_y,same`
+    /// with image paths relative to the CSV. Downloads nothing.
+    Eval {
+        #[arg(long)]
+        pairs: PathBuf,
+        /// The folder `make models` builds.
+        #[arg(long, env = "FACEATTEND_MODELS_DIR", default_value = "models")]
+        models: PathBuf,
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Eval {
+            pairs,
+            models,
+            threads,
+        } => eval(&pairs, &models, threads),
         Command::Token {
             permissions,
             ttl,
@@ -73,4 +94,133 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The embedding of the most confident face of each image; `None` where no face was found.
+fn embed_images(
+    pipeline: &FacePipeline,
+    root: &Path,
+    images: &[String],
+) -> anyhow::Result<HashMap<String, Option<Embedding>>> {
+    let mut embeddings = HashMap::new();
+    for name in images {
+        let bytes =
+            std::fs::read(root.join(name)).with_context(|| format!("cannot read {name}"))?;
+        let image = decode_image(&bytes, &DecodeLimits::default())
+            .with_context(|| format!("cannot decode {name}"))?;
+        let face = pipeline.analyse(&image)?.into_iter().next();
+        embeddings.insert(name.clone(), face.map(|f| f.embedding));
+    }
+    Ok(embeddings)
+}
+
+fn eval(pairs_file: &Path, models: &Path, threads: usize) -> anyhow::Result<()> {
+    let root = pairs_file.parent().unwrap_or(Path::new("."));
+    let text = std::fs::read_to_string(pairs_file)
+        .with_context(|| format!("cannot read {}", pairs_file.display()))?;
+    let mut labelled = Vec::new();
+    for (number, line) in text.lines().enumerate().skip(1) {
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let [a, b, same] = fields.as_slice() else {
+            bail!("line {}: expected img_x,img_y,same", number + 1);
+        };
+        let same = match *same {
+            "1" | "true" | "True" => true,
+            "0" | "false" | "False" => false,
+            other => bail!("line {}: same must be 1 or 0, got {other:?}", number + 1),
+        };
+        labelled.push((a.to_string(), b.to_string(), same));
+    }
+    let mut images: Vec<String> = labelled
+        .iter()
+        .flat_map(|(a, b, _)| [a.clone(), b.clone()])
+        .collect();
+    images.sort();
+    images.dedup();
+
+    let pipeline = FacePipeline::load(models, threads)?;
+    let started = Instant::now();
+    let embeddings = embed_images(&pipeline, root, &images)?;
+    let elapsed = started.elapsed();
+    let missing: Vec<&String> = images.iter().filter(|i| embeddings[*i].is_none()).collect();
+    let scored: Vec<ScoredPair> = labelled
+        .iter()
+        .filter_map(|(a, b, same)| {
+            let (a, b) = (embeddings[a].as_ref()?, embeddings[b].as_ref()?);
+            Some(ScoredPair {
+                distance: a.distance(b),
+                same: *same,
+            })
+        })
+        .collect();
+    let genuine = scored.iter().filter(|p| p.same).count();
+
+    println!(
+        "pairs: {} ({} same, {} different), images: {}",
+        labelled.len(),
+        labelled.iter().filter(|p| p.2).count(),
+        labelled.iter().filter(|p| !p.2).count(),
+        images.len()
+    );
+    println!(
+        "pipeline: {} (BlazeFace full range → FaceMesh 5 points → MobileFaceNet), {:.1} s for {} images",
+        pipeline.embedder().model().name,
+        elapsed.as_secs_f64(),
+        images.len()
+    );
+    println!(
+        "images without a detected face: {}{}",
+        missing.len(),
+        if missing.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                missing
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    );
+    println!(
+        "pairs evaluated: {} ({} same, {} different); skipped for a missing face: {}",
+        scored.len(),
+        genuine,
+        scored.len() - genuine,
+        labelled.len() - scored.len()
+    );
+    let (mean, std) = evaluation::ten_fold_accuracy(&scored);
+    println!(
+        "10-fold accuracy: {:.2} % ± {:.2}",
+        mean * 100.0,
+        std * 100.0
+    );
+    println!("ROC AUC: {:.4}", evaluation::roc_auc(&scored));
+    for far in [1e-2, 1e-3] {
+        let (tar, threshold) = evaluation::tar_at_far(&scored, far);
+        println!(
+            "TAR at FAR {far:.0e}: {:.2} % (distance < {threshold:.3})",
+            tar * 100.0
+        );
+    }
+    let (threshold, accuracy) = evaluation::best_threshold(&scored);
+    println!(
+        "best single threshold on all pairs: distance <= {threshold:.3} ({:.2} %)",
+        accuracy * 100.0
+    );
+    println!();
+    println!("threshold table (accept when distance <= threshold):");
+    println!("{:>9} {:>9} {:>9}", "distance", "FAR", "TAR");
+    for step in 0..=12 {
+        let threshold = 0.70 + 0.05 * step as f32;
+        let (far, tar) = evaluation::rates_at(&scored, threshold);
+        println!(
+            "{threshold:>9.2} {:>8.3}% {:>8.2}%",
+            far * 100.0,
+            tar * 100.0
+        );
+    }
+    Ok(())
 }

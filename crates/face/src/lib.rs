@@ -11,8 +11,10 @@ pub mod align;
 pub mod decode;
 pub mod detect;
 pub mod embed;
+pub mod evaluation;
 pub mod gallery;
 pub mod landmarks;
+pub mod pipeline;
 pub mod quality;
 pub mod runtime;
 
@@ -24,5 +26,6 @@ pub use gallery::{
     Candidate, Embedding, ExactIndex, GalleryError, Identification, MatchRule, ModelId,
 };
 pub use landmarks::{LandmarkModel, RefinedKeypoints};
+pub use pipeline::{AnalysedFace, FacePipeline};
 pub use quality::{Quality, QualityIssue, QualityPolicy, assess};
 pub use runtime::{ModelError, Runtime};

@@ -1,0 +1,115 @@
+//! The whole pipeline for one image: detect every face, refine its keypoints with FaceMesh
+//! (falling back to the detector's when FaceMesh does not see a face), align, embed.
+
+use std::path::Path;
+
+use image::RgbImage;
+
+use crate::align::{Point, SimilarityTransform, TEMPLATE_112, align_face, warp};
+use crate::detect::{Detection, Detector, DetectorConfig};
+use crate::embed::Embedder;
+use crate::gallery::Embedding;
+use crate::landmarks::LandmarkModel;
+use crate::runtime::{ModelError, Runtime};
+
+/// File names inside the models directory built by `make models`.
+pub const DETECTOR_FILE: &str = "blazeface_full_range.onnx";
+pub const LANDMARKS_FILE: &str = "face_landmark.onnx";
+pub const EMBEDDER_FILE: &str = "mobilefacenet.onnx";
+pub const RUNTIME_FILE: &str = "onnxruntime/libonnxruntime.so.1.32.0";
+
+/// One face found in an image.
+#[derive(Debug, Clone)]
+pub struct AnalysedFace {
+    pub detection: Detection,
+    /// The five alignment points (right eye, left eye, nose, mouth corners), source pixels.
+    pub keypoints: [Point; 5],
+    /// Whether the keypoints come from FaceMesh (else from the detector alone).
+    pub refined: bool,
+    pub aligned: RgbImage,
+    pub embedding: Embedding,
+}
+
+pub struct FacePipeline {
+    detector: Detector,
+    landmarks: LandmarkModel,
+    embedder: Embedder,
+}
+
+impl FacePipeline {
+    /// Loads the three models from `models_dir` (the `models/` folder `make models` builds).
+    pub fn load(models_dir: &Path, threads: usize) -> Result<Self, ModelError> {
+        let runtime = Runtime::load(&models_dir.join(RUNTIME_FILE))?;
+        Ok(Self {
+            detector: Detector::load(
+                &runtime,
+                &models_dir.join(DETECTOR_FILE),
+                threads,
+                DetectorConfig::default(),
+            )?,
+            landmarks: LandmarkModel::load(&runtime, &models_dir.join(LANDMARKS_FILE), threads)?,
+            embedder: Embedder::load(&runtime, &models_dir.join(EMBEDDER_FILE), threads)?,
+        })
+    }
+
+    pub fn embedder(&self) -> &Embedder {
+        &self.embedder
+    }
+
+    /// Every face in `image`, most confident first, embedded in one batch.
+    pub fn analyse(&self, image: &RgbImage) -> Result<Vec<AnalysedFace>, ModelError> {
+        let mut prepared = Vec::new();
+        for detection in self.detector.detect(image)? {
+            let refined = self
+                .landmarks
+                .refine(image, &detection)?
+                .filter(|r| r.presence >= 0.5);
+            let (keypoints, aligned) = match &refined {
+                Some(r) => (r.points, align_face(image, &r.points)),
+                None => {
+                    let k = detection.keypoints;
+                    // Without FaceMesh: eyes, nose and mouth centre (no mouth corners).
+                    let mouth = Point::new(
+                        (TEMPLATE_112[3].x + TEMPLATE_112[4].x) / 2.0,
+                        (TEMPLATE_112[3].y + TEMPLATE_112[4].y) / 2.0,
+                    );
+                    let aligned = SimilarityTransform::estimate(
+                        &k[..4],
+                        &[TEMPLATE_112[0], TEMPLATE_112[1], TEMPLATE_112[2], mouth],
+                    )
+                    .and_then(|t| t.inverse())
+                    .map(|t| {
+                        warp(
+                            image,
+                            &t,
+                            crate::align::ALIGNED_SIZE,
+                            crate::align::ALIGNED_SIZE,
+                        )
+                    });
+                    ([k[0], k[1], k[2], k[3], k[3]], aligned)
+                }
+            };
+            if let Some(aligned) = aligned {
+                prepared.push((detection, keypoints, refined.is_some(), aligned));
+            }
+        }
+        let crops: Vec<RgbImage> = prepared
+            .iter()
+            .map(|(_, _, _, crop)| crop.clone())
+            .collect();
+        let embeddings = self.embedder.embed(&crops)?;
+        Ok(prepared
+            .into_iter()
+            .zip(embeddings)
+            .map(
+                |((detection, keypoints, refined, aligned), embedding)| AnalysedFace {
+                    detection,
+                    keypoints,
+                    refined,
+                    aligned,
+                    embedding,
+                },
+            )
+            .collect())
+    }
+}
