@@ -111,7 +111,23 @@ impl SimilarityTransform {
 /// The aligned 112×112 crop of the face whose five keypoints (in `image` coordinates, in
 /// [`TEMPLATE_112`]'s order) are given. `None` when the keypoints are degenerate.
 pub fn align_face(image: &RgbImage, keypoints: &[Point; 5]) -> Option<RgbImage> {
-    let to_template = SimilarityTransform::estimate(keypoints, &TEMPLATE_112)?;
+    align_to(image, keypoints, &TEMPLATE_112)
+}
+
+/// The aligned crop from the detector's coarser points: right eye, left eye, nose tip and the
+/// mouth's centre (matched to the midpoint of the template's mouth corners). For when FaceMesh
+/// cannot refine a face.
+pub fn align_face_coarse(image: &RgbImage, eyes_nose_mouth: &[Point; 4]) -> Option<RgbImage> {
+    let [right_eye, left_eye, nose, mouth_right, mouth_left] = TEMPLATE_112;
+    let mouth = Point::new(
+        (mouth_right.x + mouth_left.x) / 2.0,
+        (mouth_right.y + mouth_left.y) / 2.0,
+    );
+    align_to(image, eyes_nose_mouth, &[right_eye, left_eye, nose, mouth])
+}
+
+fn align_to(image: &RgbImage, keypoints: &[Point], template: &[Point]) -> Option<RgbImage> {
+    let to_template = SimilarityTransform::estimate(keypoints, template)?;
     let to_image = to_template.inverse()?;
     Some(warp(image, &to_image, ALIGNED_SIZE, ALIGNED_SIZE))
 }

@@ -72,20 +72,9 @@ pub fn ten_fold_accuracy(pairs: &[ScoredPair]) -> (f64, f64) {
 /// Area under the ROC curve: the probability that a random genuine pair is closer than a
 /// random impostor pair (ties count half).
 pub fn roc_auc(pairs: &[ScoredPair]) -> f64 {
-    let genuine: Vec<f32> = pairs
-        .iter()
-        .filter(|p| p.same)
-        .map(|p| p.distance)
-        .collect();
-    let mut impostor: Vec<f32> = pairs
-        .iter()
-        .filter(|p| !p.same)
-        .map(|p| p.distance)
-        .collect();
-    if genuine.is_empty() || impostor.is_empty() {
+    let Some((genuine, impostor)) = split(pairs) else {
         return 0.0;
-    }
-    impostor.sort_by(f32::total_cmp);
+    };
     let mut favourable = 0.0f64;
     for g in &genuine {
         let farther = impostor.len() - impostor.partition_point(|i| i <= g);
@@ -99,26 +88,25 @@ pub fn roc_auc(pairs: &[ScoredPair]) -> f64 {
 /// and that threshold. With fewer than `1/far` impostor pairs the answer is only as fine as
 /// the data allows (at least one impostor stays rejected).
 pub fn tar_at_far(pairs: &[ScoredPair], far: f64) -> (f64, f32) {
-    let genuine: Vec<f32> = pairs
-        .iter()
-        .filter(|p| p.same)
-        .map(|p| p.distance)
-        .collect();
-    let mut impostor: Vec<f32> = pairs
-        .iter()
-        .filter(|p| !p.same)
-        .map(|p| p.distance)
-        .collect();
-    if genuine.is_empty() || impostor.is_empty() {
+    let Some((genuine, impostor)) = split(pairs) else {
         return (0.0, 0.0);
-    }
-    impostor.sort_by(f32::total_cmp);
+    };
     let allowed = (far * impostor.len() as f64).floor() as usize;
     // Accepting distances strictly below the (allowed+1)-th closest impostor accepts at most
     // `allowed` impostors.
     let threshold = impostor[allowed.min(impostor.len() - 1)];
     let accepted = genuine.iter().filter(|g| **g < threshold).count();
     (accepted as f64 / genuine.len() as f64, threshold)
+}
+
+/// Genuine distances, and impostor distances sorted ascending; `None` when either is empty.
+fn split(pairs: &[ScoredPair]) -> Option<(Vec<f32>, Vec<f32>)> {
+    let (genuine, impostor): (Vec<&ScoredPair>, Vec<&ScoredPair>) =
+        pairs.iter().partition(|p| p.same);
+    let genuine: Vec<f32> = genuine.iter().map(|p| p.distance).collect();
+    let mut impostor: Vec<f32> = impostor.iter().map(|p| p.distance).collect();
+    impostor.sort_by(f32::total_cmp);
+    (!genuine.is_empty() && !impostor.is_empty()).then_some((genuine, impostor))
 }
 
 /// False- and true-accept rates at a threshold (accept ⇔ distance ≤ threshold).

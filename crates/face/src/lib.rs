@@ -18,7 +18,9 @@ pub mod pipeline;
 pub mod quality;
 pub mod runtime;
 
-pub use align::{ALIGNED_SIZE, Point, SimilarityTransform, TEMPLATE_112, align_face};
+pub use align::{
+    ALIGNED_SIZE, Point, SimilarityTransform, TEMPLATE_112, align_face, align_face_coarse,
+};
 pub use decode::{DecodeError, DecodeLimits, decode_image};
 pub use detect::{BoundingBox, Detection, Detector, DetectorConfig};
 pub use embed::Embedder;

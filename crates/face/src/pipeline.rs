@@ -5,7 +5,7 @@ use std::path::Path;
 
 use image::RgbImage;
 
-use crate::align::{Point, SimilarityTransform, TEMPLATE_112, align_face, warp};
+use crate::align::{Point, align_face, align_face_coarse};
 use crate::detect::{Detection, Detector, DetectorConfig};
 use crate::embed::Embedder;
 use crate::gallery::Embedding;
@@ -68,25 +68,10 @@ impl FacePipeline {
                 Some(r) => (r.points, align_face(image, &r.points)),
                 None => {
                     let k = detection.keypoints;
-                    // Without FaceMesh: eyes, nose and mouth centre (no mouth corners).
-                    let mouth = Point::new(
-                        (TEMPLATE_112[3].x + TEMPLATE_112[4].x) / 2.0,
-                        (TEMPLATE_112[3].y + TEMPLATE_112[4].y) / 2.0,
-                    );
-                    let aligned = SimilarityTransform::estimate(
-                        &k[..4],
-                        &[TEMPLATE_112[0], TEMPLATE_112[1], TEMPLATE_112[2], mouth],
+                    (
+                        [k[0], k[1], k[2], k[3], k[3]],
+                        align_face_coarse(image, &[k[0], k[1], k[2], k[3]]),
                     )
-                    .and_then(|t| t.inverse())
-                    .map(|t| {
-                        warp(
-                            image,
-                            &t,
-                            crate::align::ALIGNED_SIZE,
-                            crate::align::ALIGNED_SIZE,
-                        )
-                    });
-                    ([k[0], k[1], k[2], k[3], k[3]], aligned)
                 }
             };
             if let Some(aligned) = aligned {

@@ -5,11 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
-use faceattend_face::align::{ALIGNED_SIZE, SimilarityTransform, TEMPLATE_112, warp};
+use faceattend_face::pipeline::{DETECTOR_FILE, EMBEDDER_FILE, RUNTIME_FILE};
 use faceattend_face::{
-    DecodeLimits, Detector, DetectorConfig, Embedder, Embedding, LandmarkModel, Runtime,
-    align_face, decode_image,
+    DecodeLimits, Detector, DetectorConfig, Embedder, Embedding, FacePipeline, Runtime,
+    align_face_coarse, decode_image,
 };
+use image::RgbImage;
 
 fn models_dir() -> PathBuf {
     std::env::var_os("FACEATTEND_MODELS_DIR")
@@ -35,88 +36,63 @@ fn faces_dir() -> Option<PathBuf> {
 }
 
 struct Pipeline {
+    /// Detector and embedder alone, for the detector-keypoint baseline.
     detector: Detector,
-    landmarks: LandmarkModel,
     embedder: Embedder,
+    /// The production path: FaceMesh-refined five points.
+    full: FacePipeline,
 }
 
 impl Pipeline {
     fn load() -> Self {
-        let runtime =
-            Runtime::load(&models_dir().join("onnxruntime/libonnxruntime.so.1.32.0")).unwrap();
+        let runtime = Runtime::load(&models_dir().join(RUNTIME_FILE)).unwrap();
         Self {
             detector: Detector::load(
                 &runtime,
-                &models_dir().join("blazeface_full_range.onnx"),
+                &models_dir().join(DETECTOR_FILE),
                 2,
                 DetectorConfig::default(),
             )
             .unwrap(),
-            landmarks: LandmarkModel::load(&runtime, &models_dir().join("face_landmark.onnx"), 2)
-                .unwrap(),
-            embedder: Embedder::load(&runtime, &models_dir().join("mobilefacenet.onnx"), 2)
-                .unwrap(),
+            embedder: Embedder::load(&runtime, &models_dir().join(EMBEDDER_FILE), 2).unwrap(),
+            full: FacePipeline::load(&models_dir(), 2).unwrap(),
         }
+    }
+
+    fn image(path: &Path) -> RgbImage {
+        decode_image(&std::fs::read(path).unwrap(), &DecodeLimits::default()).unwrap()
     }
 
     /// The embedding of the most confident face, aligned on FaceMesh's five points.
     fn embed_refined(&self, path: &Path) -> Embedding {
-        let image = decode_image(&std::fs::read(path).unwrap(), &DecodeLimits::default()).unwrap();
-        let faces = self.detector.detect(&image).unwrap();
+        let faces = self.full.analyse(&Self::image(path)).unwrap();
         let face = faces
             .first()
             .unwrap_or_else(|| panic!("no face found in {}", path.display()));
-        let refined = self.landmarks.refine(&image, face).unwrap().unwrap();
-        assert!(
-            refined.presence > 0.5,
-            "{}: FaceMesh sees a face",
-            path.display()
-        );
+        assert!(face.refined, "{}: FaceMesh sees a face", path.display());
         // Refined eye centres stay near the detector's eyes.
-        let eye_distance = (face.keypoints[1].x - face.keypoints[0].x)
-            .hypot(face.keypoints[1].y - face.keypoints[0].y);
-        for eye in 0..2 {
-            let (r, d) = (refined.points[eye], face.keypoints[eye]);
+        let detected = face.detection.keypoints;
+        let eye_distance = (detected[1].x - detected[0].x).hypot(detected[1].y - detected[0].y);
+        for (eye, (r, d)) in face.keypoints.iter().zip(&detected).take(2).enumerate() {
             assert!(
                 (r.x - d.x).hypot(r.y - d.y) < 0.35 * eye_distance,
                 "{}: eye {eye} moved too far",
                 path.display()
             );
         }
-        let crop = align_face(&image, &refined.points).unwrap();
-        self.embedder.embed(&[crop]).unwrap().remove(0)
+        face.embedding.clone()
     }
 
     /// The embedding of the most confident face, aligned on the detector's eyes, nose and
     /// mouth centre.
     fn embed(&self, path: &Path) -> Embedding {
-        let bytes = std::fs::read(path).unwrap();
-        let image = decode_image(&bytes, &DecodeLimits::default()).unwrap();
+        let image = Self::image(path);
         let faces = self.detector.detect(&image).unwrap();
         let face = faces
             .first()
             .unwrap_or_else(|| panic!("no face found in {}", path.display()));
         let k = face.keypoints;
-        let template_mouth = faceattend_face::Point::new(
-            (TEMPLATE_112[3].x + TEMPLATE_112[4].x) / 2.0,
-            (TEMPLATE_112[3].y + TEMPLATE_112[4].y) / 2.0,
-        );
-        let to_template = SimilarityTransform::estimate(
-            &[k[0], k[1], k[2], k[3]],
-            &[
-                TEMPLATE_112[0],
-                TEMPLATE_112[1],
-                TEMPLATE_112[2],
-                template_mouth,
-            ],
-        )
-        .unwrap();
-        let crop = warp(
-            &image,
-            &to_template.inverse().unwrap(),
-            ALIGNED_SIZE,
-            ALIGNED_SIZE,
-        );
+        let crop = align_face_coarse(&image, &[k[0], k[1], k[2], k[3]]).unwrap();
         self.embedder.embed(&[crop]).unwrap().remove(0)
     }
 }
