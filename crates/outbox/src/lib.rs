@@ -13,7 +13,10 @@ mod entity;
 pub mod migration;
 mod relay;
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    PaginatorTrait, Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 use uuid::Uuid;
 
 pub use relay::{OutboxRelay, RelayConfig};
@@ -37,6 +40,18 @@ pub enum OutboxError {
     Database(#[from] DbErr),
     #[error(transparent)]
     Bus(#[from] faceattend_bus::BusError),
+}
+
+/// Begins a transaction for a change and its outbox events. On SQLite it takes the write lock
+/// at BEGIN: a deferred transaction that reads and then writes fails ("database is locked")
+/// when another writer committed in between, where an immediate one waits its turn (busy
+/// timeout). PostgreSQL ignores the option.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 /// Adds a message to the outbox on `conn`, which should be the transaction of the change the

@@ -8,8 +8,7 @@ use faceattend_bus::{Bus, OutgoingMessage, StreamSpec};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, SqliteTransactionMode, Statement, TransactionOptions,
-    TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
@@ -151,13 +150,7 @@ impl OutboxRelay {
                 return Ok(0);
             }
             let (acknowledged, failure) = self.publish(&batch).await;
-            let txn = self
-                .db
-                .begin_with_options(TransactionOptions {
-                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                    ..Default::default()
-                })
-                .await?;
+            let txn = crate::begin_write(&self.db).await?;
             record_outcome(&txn, &batch, &acknowledged, failure.as_ref()).await?;
             txn.commit().await?;
             failure.map_or(Ok(acknowledged.len()), Err)

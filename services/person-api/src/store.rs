@@ -17,7 +17,7 @@ use sea_orm::sea_query::{
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
     DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select, Set, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    Select, Set, Statement,
 };
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -53,16 +53,7 @@ impl PersonStore {
         &self,
         work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, PersonApiError>,
     ) -> Result<T, PersonApiError> {
-        // SQLite: take the write lock at BEGIN. A deferred transaction that reads and then
-        // writes fails ("database is locked") when another writer committed in between, where
-        // an immediate one simply waits its turn (busy timeout).
-        let txn = self
-            .db
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..Default::default()
-            })
-            .await?;
+        let txn = faceattend_outbox::begin_write(&self.db).await?;
         let value = work(&txn).await?;
         txn.commit().await?;
         self.relay_wake.notify_one();
