@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let files = ["faceattend/persons/v1/persons.proto"];
+    let files = [
+        "faceattend/persons/v1/persons.proto",
+        "faceattend/faces/v1/faces.proto",
+    ];
     for file in files {
         println!("cargo:rerun-if-changed={}", root.join(file).display());
     }

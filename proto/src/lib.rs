@@ -11,5 +11,11 @@ pub mod persons {
     }
 }
 
+pub mod faces {
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/faceattend.faces.v1.rs"));
+    }
+}
+
 pub use prost;
 pub use prost_types;

@@ -47,7 +47,23 @@ pub struct KvSpec {
     pub history: i64,
 }
 
+impl KvSpec {
+    /// `FACE_GALLERY`: every enrolled person's face encodings, written by person-api (through
+    /// its outbox) and watched by every face-embedder replica. Only the latest value matters.
+    pub const FACE_GALLERY: KvSpec = KvSpec {
+        base_name: "FACE_GALLERY",
+        description: "Face encodings per person (key: person id), written by person-api",
+        history: 1,
+    };
+}
+
 impl Bus {
+    /// The subject a put or delete of `key` in the bucket is published on, for writers that
+    /// publish key-value changes as ordinary messages (the outbox relay does).
+    pub fn kv_subject(&self, spec: &KvSpec, key: &str) -> String {
+        format!("$KV.{}.{key}", self.stream_name(spec.base_name))
+    }
+
     /// Creates the durable consumer, or returns the existing one. The stream must exist
     /// (`ensure_stream`).
     pub async fn durable_consumer(

@@ -27,6 +27,10 @@ pub use trace::{current_trace_headers, extract_trace_context};
 pub mod headers {
     pub const MSG_ID: &str = "Nats-Msg-Id";
     pub const CONTENT_TYPE: &str = "Content-Type";
+    /// On a `$KV.<bucket>.<key>` message: `PURGE` erases the key and its history.
+    pub const KV_OPERATION: &str = "KV-Operation";
+    /// With `KV_OPERATION: PURGE`, `sub` makes JetStream drop the key's earlier values.
+    pub const ROLLUP: &str = "Nats-Rollup";
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,9 +137,10 @@ impl Bus {
         self.client.connection_state() == async_nats::connection::State::Connected
     }
 
-    /// The full subject for a subject relative to the namespace.
+    /// The full subject for a subject relative to the namespace. System subjects (`$KV.…`,
+    /// `$JS.…`) are absolute already: their names carry the namespaced bucket or stream.
     pub fn subject(&self, relative: &str) -> String {
-        if self.namespace.is_empty() {
+        if self.namespace.is_empty() || relative.starts_with('$') {
             relative.to_owned()
         } else {
             format!("{}.{relative}", self.namespace)

@@ -33,6 +33,36 @@ impl StreamSpec {
         duplicate_window: Duration::from_secs(10 * 60),
     };
 
+    /// `faces.v1.<camera>`: face frames and crops from cameras, waiting for recognition. Kept
+    /// a day: long enough to ride out a face-embedder outage, short because they are biometric.
+    pub const FACES: StreamSpec = StreamSpec {
+        base_name: "FACES",
+        subjects: &["faces.v1.>"],
+        description: "Face captures published by cameras (faces.v1.<camera>)",
+        max_age: Duration::from_secs(24 * 3600),
+        duplicate_window: Duration::from_secs(10 * 60),
+    };
+
+    /// `detections.v1.<camera>`: every recognised (or unknown) face, the evidence attendance
+    /// is decided from. Kept a week so a consumer can replay a day.
+    pub const DETECTIONS: StreamSpec = StreamSpec {
+        base_name: "DETECTIONS",
+        subjects: &["detections.v1.>"],
+        description: "Face detections with identities published by face-embedder (detections.v1.<camera>)",
+        max_age: Duration::from_secs(7 * 24 * 3600),
+        duplicate_window: Duration::from_secs(10 * 60),
+    };
+
+    /// `deadletter.v1.<original subject>`: messages a consumer gave up on, with the reason in
+    /// the `Dead-Letter-Reason` header, kept for an operator to inspect and replay.
+    pub const DEAD_LETTERS: StreamSpec = StreamSpec {
+        base_name: "DEAD_LETTERS",
+        subjects: &["deadletter.v1.>"],
+        description: "Messages given up by their consumer, with the reason (deadletter.v1.<subject>)",
+        max_age: Duration::from_secs(30 * 24 * 3600),
+        duplicate_window: Duration::from_secs(10 * 60),
+    };
+
     pub(crate) fn to_config(&self, bus: &Bus) -> Config {
         Config {
             name: bus.stream_name(self.base_name),

@@ -54,6 +54,17 @@ enum Command {
         #[arg(long, default_value_t = 2)]
         threads: usize,
     },
+    /// Measures the distance → confidence calibration on a folder of labelled photos (one
+    /// sub-folder per person), comparing every photo with every other, and prints the knots
+    /// and the false-/true-accept rates at the spec's confidence thresholds.
+    Calibrate {
+        #[arg(long)]
+        faces: PathBuf,
+        #[arg(long, env = "FACEATTEND_MODELS_DIR", default_value = "models")]
+        models: PathBuf,
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -63,6 +74,11 @@ fn main() -> anyhow::Result<()> {
             models,
             threads,
         } => eval(&pairs, &models, threads),
+        Command::Calibrate {
+            faces,
+            models,
+            threads,
+        } => calibrate(&faces, &models, threads),
         Command::Token {
             permissions,
             ttl,
@@ -221,6 +237,104 @@ fn eval(pairs_file: &Path, models: &Path, threads: usize) -> anyhow::Result<()> 
             far * 100.0,
             tar * 100.0
         );
+    }
+    Ok(())
+}
+
+/// Every image under `faces/<person>/`, labelled with its person folder.
+fn labelled_images(faces: &Path) -> anyhow::Result<Vec<(String, String)>> {
+    let mut images = Vec::new();
+    let mut people: Vec<_> = std::fs::read_dir(faces)
+        .with_context(|| format!("cannot read {}", faces.display()))?
+        .collect::<Result<_, _>>()?;
+    people.sort_by_key(|e| e.file_name());
+    for person in people.iter().filter(|e| e.path().is_dir()) {
+        let mut files: Vec<_> = std::fs::read_dir(person.path())?.collect::<Result<_, _>>()?;
+        files.sort_by_key(|e| e.file_name());
+        for file in files.iter().filter(|e| e.path().is_file()) {
+            let name = file.file_name().to_string_lossy().to_lowercase();
+            if [".jpg", ".jpeg", ".png", ".webp"]
+                .iter()
+                .any(|ext| name.ends_with(ext))
+            {
+                let label = person.file_name().to_string_lossy().into_owned();
+                let relative = format!("{label}/{}", file.file_name().to_string_lossy());
+                images.push((relative, label));
+            }
+        }
+    }
+    Ok(images)
+}
+
+fn calibrate(faces: &Path, models: &Path, threads: usize) -> anyhow::Result<()> {
+    let images = labelled_images(faces)?;
+    let names: Vec<String> = images.iter().map(|(name, _)| name.clone()).collect();
+    let pipeline = FacePipeline::load(models, threads)?;
+    let embeddings = embed_images(&pipeline, faces, &names)?;
+    let usable: Vec<(&Embedding, &str)> = images
+        .iter()
+        .filter_map(|(name, label)| Some((embeddings[name].as_ref()?, label.as_str())))
+        .collect();
+    let mut scored = Vec::new();
+    for (i, (a, label_a)) in usable.iter().enumerate() {
+        for (b, label_b) in &usable[i + 1..] {
+            scored.push(ScoredPair {
+                distance: a.distance(b),
+                same: label_a == label_b,
+            });
+        }
+    }
+    let genuine = scored.iter().filter(|p| p.same).count();
+    println!(
+        "calibration data: {} photos of {} people ({} without a face), {} pairs: {} genuine, {} impostor",
+        images.len(),
+        {
+            let mut labels: Vec<&str> = images.iter().map(|(_, l)| l.as_str()).collect();
+            labels.dedup();
+            labels.len()
+        },
+        images.len() - usable.len(),
+        scored.len(),
+        genuine,
+        scored.len() - genuine
+    );
+    println!("model: {}", pipeline.embedder().model().name);
+    let mut knots = Vec::new();
+    for far in [1e-3, 1e-2] {
+        match evaluation::distance_at_far(&scored, far) {
+            Some(distance) => {
+                let (measured_far, tar) = evaluation::rates_at(&scored, distance);
+                println!(
+                    "FAR <= {far:.0e}: distance <= {distance:.2} (measured FAR {:.4} %, TAR {:.2} %)",
+                    measured_far * 100.0,
+                    tar * 100.0
+                );
+                knots.push(distance);
+            }
+            None => println!("FAR <= {far:.0e}: too few impostor pairs to measure"),
+        }
+    }
+    if let [at_1e3, at_1e2] = knots[..] {
+        let calibration = faceattend_face::Calibration::from_far_distances(
+            pipeline.embedder().model().name.clone(),
+            at_1e3,
+            at_1e2.max(at_1e3 + 0.01),
+        )?;
+        println!();
+        println!("confidence table (accept when confidence >= threshold):");
+        println!(
+            "{:>10} {:>9} {:>9} {:>9}",
+            "confidence", "distance", "FAR", "TAR"
+        );
+        for threshold in [0.9, 0.8, 0.75, 0.7, 0.65, 0.6, 0.5, 0.4] {
+            let distance = calibration.max_distance(threshold);
+            let (far, tar) = evaluation::rates_at(&scored, distance);
+            println!(
+                "{threshold:>10.2} {distance:>9.3} {:>8.3}% {:>8.2}%",
+                far * 100.0,
+                tar * 100.0
+            );
+        }
     }
     Ok(())
 }

@@ -13,18 +13,34 @@ pub struct ScoredPair {
 
 /// The distance threshold that classifies `pairs` best (same ⇔ distance ≤ threshold), and
 /// the accuracy it reaches on them.
+///
+/// Every threshold between two neighbouring observed distances classifies the pairs alike, so
+/// the choice within the best such gap only matters for unseen pairs: the midpoint keeps the
+/// widest margin on both sides. Where several gaps tie on accuracy, the widest wins. (Taking
+/// the observed distance itself, as a naive search does, puts the threshold exactly on a
+/// genuine pair and biases held-out folds towards false rejects.)
 pub fn best_threshold(pairs: &[ScoredPair]) -> (f32, f64) {
-    let mut candidates: Vec<f32> = pairs.iter().map(|p| p.distance).collect();
-    candidates.sort_by(f32::total_cmp);
-    candidates.dedup();
-    let mut best = (f32::INFINITY, 0.0);
-    for threshold in candidates {
-        let accuracy = accuracy(pairs, threshold);
-        if accuracy > best.1 {
-            best = (threshold, accuracy);
+    let mut distances: Vec<f32> = pairs.iter().map(|p| p.distance).collect();
+    distances.sort_by(f32::total_cmp);
+    distances.dedup();
+    let Some(&largest) = distances.last() else {
+        return (f32::INFINITY, 0.0);
+    };
+    // Accepting nothing is a candidate too: below the smallest distance.
+    let mut best = (
+        distances[0] - 1e-3,
+        accuracy(pairs, distances[0] - 1e-3),
+        0.0f32,
+    );
+    for (i, &low) in distances.iter().enumerate() {
+        let high = distances.get(i + 1).copied().unwrap_or(largest + 1e-3);
+        let accuracy = accuracy(pairs, low);
+        let gap = high - low;
+        if accuracy > best.1 || (accuracy == best.1 && gap > best.2) {
+            best = ((low + high) / 2.0, accuracy, gap);
         }
     }
-    best
+    (best.0, best.1)
 }
 
 pub fn accuracy(pairs: &[ScoredPair], threshold: f32) -> f64 {
@@ -99,6 +115,21 @@ pub fn tar_at_far(pairs: &[ScoredPair], far: f64) -> (f64, f32) {
     (accepted as f64 / genuine.len() as f64, threshold)
 }
 
+/// The calibration knot for a false-accept rate: the largest distance, rounded down to a
+/// hundredth, at which accepting `distance <= knot` accepts at most `far` of the impostor
+/// pairs. `None` without impostor pairs, or when there are fewer than `1/far` of them (the
+/// rate could not be measured).
+pub fn distance_at_far(pairs: &[ScoredPair], far: f64) -> Option<f32> {
+    let (_, impostor) = split(pairs)?;
+    if (impostor.len() as f64) * far < 1.0 {
+        return None;
+    }
+    let (_, first_rejected) = tar_at_far(pairs, far);
+    // Strictly below the first impostor that must stay rejected.
+    let knot = ((first_rejected - 1e-4) * 100.0).floor() / 100.0;
+    Some(knot.max(0.0))
+}
+
 /// Genuine distances, and impostor distances sorted ascending; `None` when either is empty.
 fn split(pairs: &[ScoredPair]) -> Option<(Vec<f32>, Vec<f32>)> {
     let (genuine, impostor): (Vec<&ScoredPair>, Vec<&ScoredPair>) =
@@ -164,6 +195,26 @@ mod tests {
         // One impostor in four allowed: everything below 1.3.
         assert_eq!(tar_at_far(&p, 0.25).0, 1.0);
         assert!((accuracy(&p, 0.7) - 6.0 / 7.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn far_knots_accept_at_most_the_allowed_impostors() {
+        let impostor: Vec<f32> = (0..200).map(|i| 0.9 + i as f32 * 0.005).collect();
+        let p = pairs(&[0.5, 0.8, 0.95], &impostor);
+        // 1e-2 of 200 impostors: two may be accepted, so the knot sits below the third (0.91).
+        let knot = distance_at_far(&p, 1e-2).unwrap();
+        assert!((0.905 - 0.011..0.91).contains(&knot), "{knot}");
+        assert!(rates_at(&p, knot).0 <= 1e-2);
+        // 1e-3 cannot be measured with 200 impostors.
+        assert_eq!(distance_at_far(&p, 1e-3), None);
+    }
+
+    #[test]
+    fn best_threshold_takes_the_middle_of_the_gap() {
+        let p = pairs(&[0.5, 0.6], &[1.0, 1.2]);
+        let (threshold, accuracy) = best_threshold(&p);
+        assert_eq!(accuracy, 1.0);
+        assert!((threshold - 0.8).abs() < 1e-6, "{threshold}");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! (face-embedder, camera-agent) and the CLI wrap.
 
 pub mod align;
+pub mod calibration;
 pub mod decode;
 pub mod detect;
 pub mod embed;
@@ -21,6 +22,7 @@ pub mod runtime;
 pub use align::{
     ALIGNED_SIZE, Point, SimilarityTransform, TEMPLATE_112, align_face, align_face_coarse,
 };
+pub use calibration::{AUTO_CONFIDENCE, Calibration, REVIEW_CONFIDENCE};
 pub use decode::{DecodeError, DecodeLimits, decode_image};
 pub use detect::{BoundingBox, Detection, Detector, DetectorConfig};
 pub use embed::Embedder;

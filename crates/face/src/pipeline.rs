@@ -10,6 +10,7 @@ use crate::detect::{Detection, Detector, DetectorConfig};
 use crate::embed::Embedder;
 use crate::gallery::Embedding;
 use crate::landmarks::LandmarkModel;
+use crate::quality::{Quality, QualityPolicy, assess};
 use crate::runtime::{ModelError, Runtime};
 
 /// File names inside the models directory built by `make models`.
@@ -28,12 +29,14 @@ pub struct AnalysedFace {
     pub refined: bool,
     pub aligned: RgbImage,
     pub embedding: Embedding,
+    pub quality: Quality,
 }
 
 pub struct FacePipeline {
     detector: Detector,
     landmarks: LandmarkModel,
     embedder: Embedder,
+    quality: QualityPolicy,
 }
 
 impl FacePipeline {
@@ -49,11 +52,17 @@ impl FacePipeline {
             )?,
             landmarks: LandmarkModel::load(&runtime, &models_dir.join(LANDMARKS_FILE), threads)?,
             embedder: Embedder::load(&runtime, &models_dir.join(EMBEDDER_FILE), threads)?,
+            quality: QualityPolicy::default(),
         })
     }
 
     pub fn embedder(&self) -> &Embedder {
         &self.embedder
+    }
+
+    pub fn with_quality_policy(mut self, policy: QualityPolicy) -> Self {
+        self.quality = policy;
+        self
     }
 
     /// Every face in `image`, most confident first, embedded in one batch.
@@ -86,15 +95,23 @@ impl FacePipeline {
         Ok(prepared
             .into_iter()
             .zip(embeddings)
-            .map(
-                |((detection, keypoints, refined, aligned), embedding)| AnalysedFace {
+            .map(|((detection, keypoints, refined, aligned), embedding)| {
+                let quality = assess(
+                    detection.bbox.width(),
+                    &keypoints,
+                    detection.score,
+                    &aligned,
+                    &self.quality,
+                );
+                AnalysedFace {
                     detection,
                     keypoints,
                     refined,
                     aligned,
                     embedding,
-                },
-            )
+                    quality,
+                }
+            })
             .collect())
     }
 }
