@@ -177,9 +177,28 @@ nats_version() { # port -> "X.Y.Z" from the INFO line, or nothing
     [[ "$info" =~ \"version\":\"([0-9]+\.[0-9]+\.[0-9]+) ]] && printf '%s\n' "${BASH_REMATCH[1]}"
 }
 
-nats_supported() { # port -> 0 when JetStream is on and the version is new enough
-    local version major minor rest
+# Enrolment photos travel to face-embedder in one NATS message: the server must accept 8 MB
+# payloads (its default is 1 MB). Our own servers get this config; a reused one must have it.
+NATS_MAX_PAYLOAD=8388608
+
+nats_config() { # prints the path of the project's nats-server config, writing it first
+    local conf="$REPO_ROOT/.local/nats-server.conf"
+    mkdir -p "$REPO_ROOT/.local"
+    printf '# written by scripts/infra.sh\nmax_payload: %s\n' "$NATS_MAX_PAYLOAD" >"$conf"
+    printf '%s\n' "$conf"
+}
+
+nats_max_payload() { # port -> max_payload from the INFO line
+    local info
+    info="$(nats_info_line "$1")" || return 1
+    [[ "$info" =~ \"max_payload\":([0-9]+) ]] && printf '%s\n' "${BASH_REMATCH[1]}"
+}
+
+nats_supported() { # port -> 0 when JetStream is on, the version is new enough and payloads big enough
+    local version major minor rest payload
     nats_js_ready "$1" || return 1
+    payload="$(nats_max_payload "$1")" || return 1
+    ((payload >= NATS_MAX_PAYLOAD)) || return 1
     version="$(nats_version "$1")" || return 1
     [[ -n "$version" ]] || return 1
     IFS=. read -r major minor rest <<<"$version"
@@ -407,6 +426,10 @@ start_local_nats() { # sets NATS_STARTED=1 if it started it
             fi
             sleep 0.2
         done
+        if local_nats_pid >/dev/null && ! nats_supported "$LOCAL_NATS_PORT"; then
+            log "project-local nats-server (pid $pid) runs an older configuration; restarting it"
+            stop_local_nats
+        fi
         if local_nats_pid >/dev/null; then
             log "reusing project-local nats-server (pid $pid) on 127.0.0.1:$LOCAL_NATS_PORT"
             return 0
@@ -423,7 +446,7 @@ start_local_nats() { # sets NATS_STARTED=1 if it started it
     log "starting project-local nats-server $NATS_BIN_VERSION with JetStream on 127.0.0.1:$LOCAL_NATS_PORT (log: $NATS_LOG)"
     # Detached from our stdout (so `eval "$(... test-env)"` does not hang) and from our session.
     # shellcheck disable=SC2094 # -l and the redirect append to the same log on purpose
-    setsid "$bin" -a 127.0.0.1 -p "$LOCAL_NATS_PORT" -js -sd "$NATS_STORE" -P "$NATS_PID" -l "$NATS_LOG" \
+    setsid "$bin" -c "$(nats_config)" -a 127.0.0.1 -p "$LOCAL_NATS_PORT" -js -sd "$NATS_STORE" -P "$NATS_PID" -l "$NATS_LOG" \
         </dev/null >>"$NATS_LOG" 2>&1 8>&- 9>&- &
     local launched=$!
     local deadline=$((SECONDS + WAIT_SECS))
@@ -489,7 +512,7 @@ cmd_test_env() {
         if [[ "$force" == "1" ]]; then
             log "FACEATTEND_FORCE_LOCAL_INFRA=1: using project-local nats-server"
         elif tcp_open 127.0.0.1 "$SYSTEM_NATS_PORT"; then
-            log "the NATS on 127.0.0.1:$SYSTEM_NATS_PORT ($(nats_version "$SYSTEM_NATS_PORT" || echo "unknown version"), JetStream needed) is older than $NATS_MIN_MAJOR.$NATS_MIN_MINOR; using project-local nats-server"
+            log "the NATS on 127.0.0.1:$SYSTEM_NATS_PORT ($(nats_version "$SYSTEM_NATS_PORT" || echo "unknown version"), max_payload $(nats_max_payload "$SYSTEM_NATS_PORT" || echo "?")) lacks JetStream, is older than $NATS_MIN_MAJOR.$NATS_MIN_MINOR or takes payloads under $NATS_MAX_PAYLOAD bytes; using project-local nats-server"
         fi
         start_local_nats
         nats_port="$LOCAL_NATS_PORT"
@@ -517,7 +540,7 @@ cmd_run_nats() {
     [[ "$port" =~ ^[0-9]+$ ]] || die "run-nats: PORT must be a number, got '$port'"
     bin="$(nats_bin)"
     mkdir -p -- "$store"
-    exec "$bin" -a 127.0.0.1 -p "$port" -js -sd "$store"
+    exec "$bin" -c "$(nats_config)" -a 127.0.0.1 -p "$port" -js -sd "$store"
 }
 
 # Serialise concurrent test-env/stop-test-env calls (e.g. parallel make jobs).

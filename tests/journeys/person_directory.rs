@@ -101,6 +101,7 @@ async fn an_event_consumer_keeps_an_exact_copy_of_the_directory() {
         issuer: "faceattend".into(),
         audience: "faceattend".into(),
     };
+    let images = tempfile::tempdir().unwrap();
     let app = Application::build(Settings {
         database_url: SecretString::from(format!(
             "{}/{database}",
@@ -113,6 +114,9 @@ async fn an_event_consumer_keeps_an_exact_copy_of_the_directory() {
         bind_address: "127.0.0.1:0".into(),
         auth: auth.clone(),
         max_body_bytes: 64 * 1024,
+        max_image_bytes: 7 * 1024 * 1024,
+        object_store_url: format!("file://{}", images.path().display()),
+        face_service_timeout: Duration::from_secs(15),
         http_workers: 1,
         shutdown_timeout: Duration::from_secs(5),
         log_format: LogFormat::Pretty,

@@ -58,10 +58,11 @@ impl KvSpec {
 }
 
 impl Bus {
-    /// The subject a put or delete of `key` in the bucket is published on, for writers that
-    /// publish key-value changes as ordinary messages (the outbox relay does).
-    pub fn kv_subject(&self, spec: &KvSpec, key: &str) -> String {
-        format!("$KV.{}.{key}", self.stream_name(spec.base_name))
+    /// The subject prefix of the bucket's keys, `$KV.<bucket>`: a put or purge of `key` is a
+    /// message on `<prefix>.<key>`, which is how writers that publish key-value changes as
+    /// ordinary messages (the outbox relay) address a bucket.
+    pub fn kv_subject_prefix(&self, spec: &KvSpec) -> String {
+        format!("$KV.{}", self.stream_name(spec.base_name))
     }
 
     /// Creates the durable consumer, or returns the existing one. The stream must exist

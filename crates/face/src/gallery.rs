@@ -2,15 +2,30 @@
 //! the open-set decision on top.
 //!
 //! Encodings are unit vectors, so squared Euclidean distance is `2 − 2·dot`: a search is one
-//! dot product per stored vector, laid out contiguously so the loop vectorises and streams
-//! memory (exact search is memory-bound; see `shared/face-models.md`). Vectors of different
-//! models never meet: an index holds one model's vectors and refuses others.
+//! dot product per stored vector. Vectors of different models never meet: an index holds one
+//! model's vectors and refuses others.
+//!
+//! Three layers, each in its own file:
+//! - [`ExactIndex`] (`gallery/exact.rs`): a full scan over 8-bit codes of every vector (a
+//!   quarter of the bytes of f32: exact search is memory-bound, see `shared/face-models.md`),
+//!   then an exact f32 re-rank of a shortlist. An error bound per code makes the shortlist
+//!   provably large enough, so results equal a full-precision scan.
+//! - an HNSW graph (`gallery/approximate.rs`, the `usearch` crate) for galleries too large to
+//!   scan within a frame's budget.
+//! - [`Gallery`] (`gallery/tiered.rs`): the one type services use; exact below
+//!   [`GalleryConfig::approximate_above`] encodings, the graph above, switching by itself.
 //!
 //! The decision is *open-set*: a probe matches a person only if it is close enough
 //! (threshold) *and* clearly closer to them than to anyone else (margin), so a stranger who
 //! resembles two employees is marked as neither.
 
-use std::collections::HashMap;
+mod approximate;
+mod exact;
+mod quantized;
+mod tiered;
+
+pub use exact::ExactIndex;
+pub use tiered::{Gallery, GalleryConfig};
 
 use uuid::Uuid;
 
@@ -35,6 +50,9 @@ pub enum GalleryError {
     WrongModel { expected: String, actual: String },
     #[error("vector is not finite or has zero length")]
     InvalidVector,
+    /// The approximate (HNSW) index failed: out of memory, or a bug in the binding.
+    #[error("approximate index: {0}")]
+    ApproximateIndex(String),
 }
 
 /// A unit-length embedding with its model.
@@ -85,135 +103,6 @@ pub struct Candidate {
     pub distance: f32,
 }
 
-/// Exact nearest-person search over contiguous vectors.
-#[derive(Debug, Clone)]
-pub struct ExactIndex {
-    model: ModelId,
-    /// `entries[i]` owns `vectors[i*dim..(i+1)*dim]`.
-    entries: Vec<(Uuid, Uuid)>,
-    vectors: Vec<f32>,
-    position: HashMap<Uuid, usize>,
-}
-
-impl ExactIndex {
-    pub fn new(model: ModelId) -> Self {
-        Self {
-            model,
-            entries: Vec::new(),
-            vectors: Vec::new(),
-            position: HashMap::new(),
-        }
-    }
-
-    pub fn model(&self) -> &ModelId {
-        &self.model
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    fn check(&self, embedding: &Embedding) -> Result<(), GalleryError> {
-        if embedding.model != self.model {
-            return Err(GalleryError::WrongModel {
-                expected: self.model.name.clone(),
-                actual: embedding.model.name.clone(),
-            });
-        }
-        Ok(())
-    }
-
-    /// Adds or replaces the encoding `encoding_id` of `person_id`.
-    pub fn upsert(
-        &mut self,
-        person_id: Uuid,
-        encoding_id: Uuid,
-        embedding: &Embedding,
-    ) -> Result<(), GalleryError> {
-        self.check(embedding)?;
-        let dim = self.model.dimension;
-        match self.position.get(&encoding_id) {
-            Some(&i) => {
-                self.entries[i] = (person_id, encoding_id);
-                self.vectors[i * dim..(i + 1) * dim].copy_from_slice(&embedding.values);
-            }
-            None => {
-                self.position.insert(encoding_id, self.entries.len());
-                self.entries.push((person_id, encoding_id));
-                self.vectors.extend_from_slice(&embedding.values);
-            }
-        }
-        Ok(())
-    }
-
-    /// Removes one encoding; true when it was present.
-    pub fn remove_encoding(&mut self, encoding_id: Uuid) -> bool {
-        let Some(i) = self.position.remove(&encoding_id) else {
-            return false;
-        };
-        let dim = self.model.dimension;
-        let last = self.entries.len() - 1;
-        // Move the last entry into the hole, keeping storage contiguous.
-        self.entries.swap_remove(i);
-        if i != last {
-            let (head, tail) = self.vectors.split_at_mut(last * dim);
-            head[i * dim..(i + 1) * dim].copy_from_slice(&tail[..dim]);
-            self.position.insert(self.entries[i].1, i);
-        }
-        self.vectors.truncate(last * dim);
-        true
-    }
-
-    /// Removes every encoding of a person; returns how many.
-    pub fn remove_person(&mut self, person_id: Uuid) -> usize {
-        let encodings: Vec<Uuid> = self
-            .entries
-            .iter()
-            .filter(|(p, _)| *p == person_id)
-            .map(|(_, e)| *e)
-            .collect();
-        encodings
-            .iter()
-            .filter(|e| self.remove_encoding(**e))
-            .count()
-    }
-
-    /// The `k` closest *persons* (each by their closest encoding), nearest first.
-    pub fn search(&self, probe: &Embedding, k: usize) -> Result<Vec<Candidate>, GalleryError> {
-        self.check(probe)?;
-        let dim = self.model.dimension;
-        let mut best: HashMap<Uuid, Candidate> = HashMap::new();
-        for (i, chunk) in self.vectors.chunks_exact(dim).enumerate() {
-            let distance = distance_from_dot(dot(chunk, &probe.values));
-            let (person_id, encoding_id) = self.entries[i];
-            let candidate = Candidate {
-                person_id,
-                encoding_id,
-                distance,
-            };
-            best.entry(person_id)
-                .and_modify(|c| {
-                    if distance < c.distance {
-                        *c = candidate;
-                    }
-                })
-                .or_insert(candidate);
-        }
-        let mut ranked: Vec<Candidate> = best.into_values().collect();
-        ranked.sort_by(|a, b| {
-            a.distance
-                .total_cmp(&b.distance)
-                .then(a.person_id.cmp(&b.person_id))
-        });
-        ranked.truncate(k);
-        Ok(ranked)
-    }
-}
-
 /// The open-set rule: how close a match must be, and by how much closer than anyone else.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MatchRule {
@@ -238,7 +127,7 @@ pub enum Identification {
 }
 
 impl MatchRule {
-    /// Decides from candidates ranked nearest first (as [`ExactIndex::search`] returns them).
+    /// Decides from candidates ranked nearest first (as [`Gallery::search`] returns them).
     pub fn decide(&self, ranked: &[Candidate]) -> Identification {
         let Some(best) = ranked.first().copied() else {
             return Identification::Unknown;
@@ -255,6 +144,8 @@ impl MatchRule {
     }
 }
 
+/// The exact dot product every reported distance comes from (re-ranking included), so a
+/// distance does not depend on which path found the encoding.
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     // Eight independent accumulators let the compiler vectorise and hide add latency.
     let mut acc = [0.0f32; 8];

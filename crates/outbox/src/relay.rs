@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use faceattend_bus::{Bus, OutgoingMessage, StreamSpec};
+use faceattend_bus::{Bus, KvSpec, OutgoingMessage, StreamSpec};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
@@ -44,6 +44,7 @@ pub struct OutboxRelay {
     db: DatabaseConnection,
     bus: Bus,
     streams: Vec<StreamSpec>,
+    buckets: Vec<KvSpec>,
     config: RelayConfig,
     wake: Arc<Notify>,
 }
@@ -61,9 +62,17 @@ impl OutboxRelay {
             db,
             bus,
             streams,
+            buckets: Vec::new(),
             config,
             wake: Arc::new(Notify::new()),
         }
+    }
+
+    /// Key-value buckets the outbox writes to (events on `$KV.<bucket>.<key>`), created like
+    /// the streams.
+    pub fn with_buckets(mut self, buckets: Vec<KvSpec>) -> Self {
+        self.buckets = buckets;
+        self
     }
 
     /// Call `notify_one()` on this after committing a transaction that enqueued events.
@@ -84,6 +93,9 @@ impl OutboxRelay {
                 if !streams_ready {
                     for spec in &self.streams {
                         self.bus.ensure_stream(spec).await?;
+                    }
+                    for spec in &self.buckets {
+                        self.bus.key_value(spec).await?;
                     }
                     streams_ready = true;
                 }

@@ -436,6 +436,7 @@ async fn main() {
         issuer: "faceattend".into(),
         audience: "faceattend".into(),
     };
+    let images = tempfile::tempdir().expect("temp dir for photos");
     let application = Application::build(Settings {
         database_url: SecretString::from(database_url.clone()),
         database_max_connections: 16,
@@ -445,6 +446,9 @@ async fn main() {
         bind_address: "127.0.0.1:0".into(),
         auth: auth.clone(),
         max_body_bytes: 1024 * 1024,
+        max_image_bytes: 7 * 1024 * 1024,
+        object_store_url: format!("file://{}", images.path().display()),
+        face_service_timeout: Duration::from_secs(15),
         http_workers: cores,
         shutdown_timeout: Duration::from_secs(5),
         log_format: LogFormat::Json,

@@ -21,6 +21,13 @@ pub struct Settings {
     pub bind_address: String,
     pub auth: AuthConfig,
     pub max_body_bytes: usize,
+    /// Largest photo accepted for enrolment or search (decoded bytes); bodies that carry a
+    /// photo may be this much plus base64's third.
+    pub max_image_bytes: usize,
+    /// `file:///path` (or a plain path) or `s3://bucket/prefix`; see `images.rs`.
+    pub object_store_url: String,
+    /// How long to wait for face-embedder's answer.
+    pub face_service_timeout: Duration,
     pub http_workers: usize,
     /// How long in-flight requests may take to finish after SIGTERM.
     pub shutdown_timeout: Duration,
@@ -58,6 +65,9 @@ impl Settings {
                 audience: env.or("JWT_AUDIENCE", "faceattend".to_owned()),
             },
             max_body_bytes: env.or("MAX_BODY_BYTES", 1024 * 1024usize),
+            max_image_bytes: env.or("MAX_IMAGE_BYTES", 7 * 1024 * 1024usize),
+            object_store_url: env.or("OBJECT_STORE_URL", "file://data/images".to_owned()),
+            face_service_timeout: Duration::from_secs(env.or("FACE_SERVICE_TIMEOUT_SECS", 15u64)),
             http_workers: env.or("HTTP_WORKERS", default_workers),
             shutdown_timeout: Duration::from_secs(env.or("SHUTDOWN_TIMEOUT_SECS", 30u64)),
             log_format: env.or("LOG_FORMAT", LogFormat::Json),
@@ -68,6 +78,12 @@ impl Settings {
         }
         if settings.http_workers == 0 {
             env.problem("HTTP_WORKERS must be at least 1");
+        }
+        if settings.max_image_bytes < 1024 {
+            env.problem("MAX_IMAGE_BYTES must be at least 1024");
+        }
+        if settings.object_store_url.is_empty() {
+            env.problem("OBJECT_STORE_URL must not be empty");
         }
         if settings.max_body_bytes < 1024 {
             env.problem("MAX_BODY_BYTES must be at least 1024");

@@ -18,8 +18,43 @@ pub enum PersonApiError {
     Invalid(#[from] ValidationErrors),
     #[error("invalid query parameters: {0}")]
     InvalidParameters(ValidationErrors),
+    #[error("face encoding {0} not found")]
+    FaceNotFound(Uuid),
+    /// An image or enrolment request the face pipeline refused (no face, several faces,
+    /// too small, blurred, undecodable, …): `code` says which.
+    #[error("{message}")]
+    FaceRejected {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("the face recognition service is unavailable: {0}")]
+    FaceServiceUnavailable(String),
+    #[error("the face recognition service failed: {0}")]
+    FaceServiceFailed(String),
+    #[error("object store: {0}")]
+    ImageStore(#[from] crate::images::ImageStoreError),
     #[error("database error: {0}")]
     Database(DbErr),
+}
+
+impl From<crate::face_client::FaceServiceError> for PersonApiError {
+    fn from(error: crate::face_client::FaceServiceError) -> Self {
+        use crate::face_client::FaceServiceError as E;
+        match error {
+            E::Rejected {
+                status,
+                code,
+                message,
+            } => Self::FaceRejected {
+                status,
+                code,
+                message,
+            },
+            E::Unavailable(reason) => Self::FaceServiceUnavailable(reason),
+            E::Failed(reason) => Self::FaceServiceFailed(reason),
+        }
+    }
 }
 
 impl From<DbErr> for PersonApiError {
@@ -54,6 +89,26 @@ impl From<&PersonApiError> for ApiError {
             PersonApiError::InvalidParameters(errors) => {
                 ApiError::invalid_parameters(errors.clone())
             }
+            PersonApiError::FaceNotFound(id) => {
+                ApiError::not_found("face_not_found", format!("no face encoding with id {id}"))
+            }
+            PersonApiError::FaceRejected {
+                status,
+                code,
+                message,
+            } => ApiError::new(
+                actix_web::http::StatusCode::from_u16(*status)
+                    .unwrap_or(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY),
+                face_code(code),
+                message.clone(),
+            ),
+            PersonApiError::FaceServiceUnavailable(reason) => ApiError::new(
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                "face_service_unavailable",
+                format!("face recognition is unavailable, try again shortly ({reason})"),
+            ),
+            PersonApiError::FaceServiceFailed(reason) => ApiError::internal(reason),
+            PersonApiError::ImageStore(e) => ApiError::unavailable(e),
             PersonApiError::Database(DbErr::ConnectionAcquire(e)) => ApiError::unavailable(e),
             PersonApiError::Database(e) => ApiError::internal(e),
         }
@@ -70,6 +125,14 @@ impl ResponseError for PersonApiError {
             PersonApiError::EmailTaken | PersonApiError::IdNumberTaken => StatusCode::CONFLICT,
             PersonApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             PersonApiError::InvalidParameters(_) => StatusCode::BAD_REQUEST,
+            PersonApiError::FaceNotFound(_) => StatusCode::NOT_FOUND,
+            PersonApiError::FaceRejected { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
+            }
+            PersonApiError::FaceServiceUnavailable(_) | PersonApiError::ImageStore(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            PersonApiError::FaceServiceFailed(_) => StatusCode::INTERNAL_SERVER_ERROR,
             PersonApiError::Database(DbErr::ConnectionAcquire(_)) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
@@ -80,4 +143,27 @@ impl ResponseError for PersonApiError {
     fn error_response(&self) -> actix_web::HttpResponse {
         ApiError::from(self).error_response()
     }
+}
+
+/// The stable codes face rejections may carry; anything else from the service is reported
+/// under a generic code rather than passed through unchecked.
+fn face_code(code: &str) -> &'static str {
+    const CODES: &[&str] = &[
+        "no_face",
+        "multiple_faces",
+        "face_too_small",
+        "face_blurred",
+        "invalid_base64",
+        "empty_image",
+        "image_too_large",
+        "unsupported_image",
+        "undecodable_image",
+        "model_mismatch",
+        "invalid_request",
+    ];
+    CODES
+        .iter()
+        .find(|c| **c == code)
+        .copied()
+        .unwrap_or("face_rejected")
 }

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::dto;
-use crate::routes::{metadata, persons};
+use crate::routes::{faces, metadata, persons};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,15 +19,21 @@ use crate::routes::{metadata, persons};
         persons::create, persons::list, persons::search, persons::summary,
         persons::get, persons::update, persons::delete,
         metadata::get, metadata::update,
+        faces::enroll, faces::search_by_face, faces::list_faces, faces::delete_face,
     ),
     components(schemas(
         dto::CreatePersonRequest, dto::UpdatePersonRequest, dto::PersonResponse, dto::PersonSummary,
         dto::MetadataResponse, dto::UpdateMetadataRequest,
         persons::PersonEnvelope, persons::PersonListEnvelope, persons::SummaryEnvelope,
         persons::ErrorEnvelope, metadata::MetadataEnvelope,
+        faces::EnrollRequest, faces::EnrollResponse, faces::SearchByFaceRequest,
+        faces::SearchByFaceResponse, faces::FaceMatch, faces::FaceResponse, faces::FaceBox,
     )),
     modifiers(&BearerAuth),
-    tags((name = "persons", description = "Employees, visitors and contractors"))
+    tags(
+        (name = "persons", description = "Employees, visitors and contractors"),
+        (name = "faces", description = "Face enrolment and search by face"),
+    )
 )]
 pub struct ApiDoc;
 

@@ -10,7 +10,10 @@ use std::net::TcpListener;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
-use faceattend_bus::{Bus, BusConfig, StreamSpec};
+use std::sync::Arc;
+use std::time::Duration;
+
+use faceattend_bus::{Bus, BusConfig, KvSpec, StreamSpec};
 use faceattend_outbox::{OutboxRelay, RelayConfig};
 use faceattend_service::auth::JwtKeys;
 use faceattend_service::health::{Readiness, ReadinessCheck};
@@ -27,6 +30,9 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
+use crate::face_client::FaceClient;
+use crate::images::ImageStore;
+use crate::janitor::ObjectJanitor;
 use crate::openapi::ApiDoc;
 use crate::store::PersonStore;
 use crate::{db, routes};
@@ -39,6 +45,8 @@ pub enum StartupError {
     Migration(#[source] sea_orm::DbErr),
     #[error(transparent)]
     Bus(#[from] faceattend_bus::BusError),
+    #[error(transparent)]
+    ImageStore(#[from] crate::images::ImageStoreError),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: String,
@@ -51,6 +59,7 @@ pub struct Application {
     port: u16,
     server: Server,
     relay: JoinHandle<()>,
+    janitor: JoinHandle<()>,
     shutdown: CancellationToken,
 }
 
@@ -72,15 +81,34 @@ impl Application {
         })
         .await?;
 
+        let images = ImageStore::from_url(&settings.object_store_url)?;
         let shutdown = CancellationToken::new();
         let relay = OutboxRelay::new(
             db.clone(),
             bus.clone(),
             vec![StreamSpec::PERSONS],
             RelayConfig::default(),
+        )
+        .with_buckets(vec![KvSpec::FACE_GALLERY]);
+        let janitor_wake = Arc::new(tokio::sync::Notify::new());
+        let store = PersonStore::new(
+            db.clone(),
+            relay.notifier(),
+            janitor_wake.clone(),
+            bus.kv_subject_prefix(&KvSpec::FACE_GALLERY),
         );
-        let store = PersonStore::new(db.clone(), relay.notifier());
         let relay = tokio::spawn(relay.run(shutdown.clone()));
+        let janitor = tokio::spawn(
+            ObjectJanitor {
+                store: store.clone(),
+                images: images.clone(),
+                wake: janitor_wake,
+                interval: Duration::from_secs(60),
+            }
+            .run(shutdown.clone()),
+        );
+        let face_client =
+            web::Data::new(FaceClient::new(bus.clone(), settings.face_service_timeout));
 
         let listener =
             TcpListener::bind(&settings.bind_address).map_err(|source| StartupError::Bind {
@@ -101,8 +129,15 @@ impl Application {
         let readiness = web::Data::new(
             Readiness::default()
                 .with(DatabaseReady(db.clone()))
-                .with(BusReady(bus.clone())),
+                .with(BusReady(bus.clone()))
+                .with(ImagesReady(images.clone())),
         );
+        let images = web::Data::new(images);
+        let photo_limits = web::Data::new(routes::faces::PhotoLimits {
+            max_image_bytes: settings.max_image_bytes,
+        });
+        // A photo travels base64-encoded in JSON: four bytes for every three, plus the fields.
+        let max_image_body_bytes = settings.max_image_bytes / 3 * 4 + 64 * 1024;
         let openapi = ApiDoc::openapi();
         let max_body_bytes = settings.max_body_bytes;
         let server = HttpServer::new(move || {
@@ -111,11 +146,14 @@ impl Application {
                 .wrap(TracingLogger::<TracedRootSpan>::new())
                 .app_data(keys.clone())
                 .app_data(store.clone())
+                .app_data(face_client.clone())
+                .app_data(images.clone())
+                .app_data(photo_limits.clone())
                 .app_data(http_metrics.clone())
                 .app_data(readiness.clone())
                 .configure(|cfg| json::configure_extractors(cfg, max_body_bytes))
                 .configure(health::configure)
-                .configure(routes::configure)
+                .configure(|cfg| routes::configure(cfg, max_image_body_bytes))
                 .service(web::redirect("/docs", "/docs/"))
                 .service(
                     SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()),
@@ -137,6 +175,7 @@ impl Application {
             port,
             server,
             relay,
+            janitor,
             shutdown,
         })
     }
@@ -166,6 +205,9 @@ impl Application {
         self.shutdown.cancel();
         if let Err(error) = self.relay.await {
             tracing::error!(%error, "outbox relay task failed");
+        }
+        if let Err(error) = self.janitor.await {
+            tracing::error!(%error, "photo janitor task failed");
         }
         tracing::info!("person-api stopped");
         served
@@ -197,5 +239,16 @@ impl ReadinessCheck for BusReady {
                 Err("not connected to NATS".to_owned())
             }
         })
+    }
+}
+
+struct ImagesReady(ImageStore);
+
+impl ReadinessCheck for ImagesReady {
+    fn name(&self) -> &'static str {
+        "object_store"
+    }
+    fn check(&self) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async move { self.0.check().await.map_err(|e| e.to_string()) })
     }
 }

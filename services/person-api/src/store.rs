@@ -27,6 +27,10 @@ use crate::db::migration::PersonFacets;
 use crate::dto::{MetadataChanges, MetadataResponse, PersonSummary};
 use crate::error::PersonApiError;
 
+mod faces;
+
+pub use faces::{FaceRecord, NewEnrolment, PersonName, decode_vector};
+
 /// Filters of the person list; all optional, combined with AND.
 #[derive(Debug, Clone, Default)]
 pub struct PersonFilter {
@@ -41,11 +45,25 @@ pub struct PersonFilter {
 pub struct PersonStore {
     db: DatabaseConnection,
     relay_wake: Arc<Notify>,
+    /// Wakes the janitor that erases deleted photos from the object store.
+    janitor_wake: Arc<Notify>,
+    /// `$KV.<gallery bucket>`: gallery entries are published on `<prefix>.<person id>`.
+    gallery_subject_prefix: String,
 }
 
 impl PersonStore {
-    pub fn new(db: DatabaseConnection, relay_wake: Arc<Notify>) -> Self {
-        Self { db, relay_wake }
+    pub fn new(
+        db: DatabaseConnection,
+        relay_wake: Arc<Notify>,
+        janitor_wake: Arc<Notify>,
+        gallery_subject_prefix: String,
+    ) -> Self {
+        Self {
+            db,
+            relay_wake,
+            janitor_wake,
+            gallery_subject_prefix,
+        }
     }
 
     /// Runs `work` in a write transaction, commits, and wakes the outbox relay.
@@ -102,10 +120,12 @@ impl PersonStore {
         .await
     }
 
-    /// Erases the person and everything this service holds about them.
+    /// Erases the person and everything this service holds about them: metadata, face
+    /// encodings, photos (queued for the object store) and their gallery entry.
     pub async fn delete(&self, id: Uuid) -> Result<(), PersonApiError> {
         self.write(async |txn| {
             let person = find_for_update(txn, id).await?;
+            self.erase_faces_of(txn, id).await?;
             person_metadata::Entity::delete_many()
                 .filter(person_metadata::Column::PersonId.eq(id))
                 .exec(txn)
@@ -115,7 +135,9 @@ impl PersonStore {
             enqueue(txn, PersonEvent::deleted(id, now())).await?;
             Ok(())
         })
-        .await
+        .await?;
+        self.janitor_wake.notify_one();
+        Ok(())
     }
 
     pub async fn list(

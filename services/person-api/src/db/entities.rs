@@ -60,3 +60,79 @@ pub mod person_metadata {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod person_image {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "person_images")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub person_id: Uuid,
+        /// Key in the object store.
+        pub image_path: String,
+        pub content_type: String,
+        pub file_size: i64,
+        pub sha256: String,
+        pub width: i32,
+        pub height: i32,
+        pub is_primary: bool,
+        pub quality_score: f32,
+        /// `{"x_min", "y_min", "x_max", "y_max"}` in the photo's pixels.
+        pub face_location: Json,
+        pub created_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod person_face_encoding {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "person_face_encodings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub person_id: Uuid,
+        pub image_id: Option<Uuid>,
+        /// The embedding model's id; vectors of different models are never compared.
+        pub model: String,
+        pub dimension: i32,
+        /// `dimension` little-endian f32 values, unit length.
+        pub encoding: Vec<u8>,
+        /// The detector's confidence that this is a face.
+        pub confidence: f32,
+        pub quality_score: f32,
+        pub is_primary: bool,
+        /// "enrollment" | "detection" | "manual"
+        pub source: String,
+        pub created_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod object_deletion {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "object_deletions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub path: String,
+        pub requested_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreatePersons),
             Box::new(CreatePersonMetadata),
             Box::new(CreatePersonFacets),
+            Box::new(CreateFaceTables),
         ]
     }
 }
@@ -378,5 +379,252 @@ impl MigrationTrait for CreatePersonFacets {
         manager
             .drop_table(Table::drop().table(PersonFacets::Table).to_owned())
             .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum PersonImages {
+    Table,
+    Id,
+    PersonId,
+    ImagePath,
+    ContentType,
+    FileSize,
+    Sha256,
+    Width,
+    Height,
+    IsPrimary,
+    QualityScore,
+    FaceLocation,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum PersonFaceEncodings {
+    Table,
+    Id,
+    PersonId,
+    ImageId,
+    Model,
+    Dimension,
+    Encoding,
+    Confidence,
+    QualityScore,
+    IsPrimary,
+    Source,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum ObjectDeletions {
+    Table,
+    Path,
+    RequestedAt,
+}
+
+/// Enrolled faces: the original photos (`person_images`, the bytes in the object store), the
+/// encodings computed from them (`person_face_encodings`, model and dimension recorded so
+/// vectors of different models never meet), and `object_deletions`, the photos whose erasure
+/// from the object store was committed but not yet carried out.
+struct CreateFaceTables;
+
+impl MigrationName for CreateFaceTables {
+    fn name(&self) -> &str {
+        "m20261125_000005_create_face_tables"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateFaceTables {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(PersonImages::Table)
+                    .col(
+                        ColumnDef::new(PersonImages::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new(PersonImages::PersonId).uuid().not_null())
+                    .col(
+                        ColumnDef::new(PersonImages::ImagePath)
+                            .string_len(512)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonImages::ContentType)
+                            .string_len(64)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonImages::FileSize)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonImages::Sha256)
+                            .string_len(64)
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(PersonImages::Width).integer().not_null())
+                    .col(ColumnDef::new(PersonImages::Height).integer().not_null())
+                    .col(ColumnDef::new(PersonImages::IsPrimary).boolean().not_null())
+                    .col(
+                        ColumnDef::new(PersonImages::QualityScore)
+                            .float()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(PersonImages::FaceLocation).json().not_null())
+                    .col(
+                        ColumnDef::new(PersonImages::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(PersonImages::Table, PersonImages::PersonId)
+                            .to(Persons::Table, Persons::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_person_images_person_id")
+                    .table(PersonImages::Table)
+                    .col(PersonImages::PersonId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(PersonFaceEncodings::Table)
+                    .col(
+                        ColumnDef::new(PersonFaceEncodings::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonFaceEncodings::PersonId)
+                            .uuid()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(PersonFaceEncodings::ImageId).uuid().null())
+                    .col(
+                        ColumnDef::new(PersonFaceEncodings::Model)
+                            .string_len(128)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonFaceEncodings::Dimension)
+                            .integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonFaceEncodings::Encoding)
+                            .binary()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonFaceEncodings::Confidence)
+                            .float()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonFaceEncodings::QualityScore)
+                            .float()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonFaceEncodings::IsPrimary)
+                            .boolean()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonFaceEncodings::Source)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonFaceEncodings::CreatedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(PersonFaceEncodings::Table, PersonFaceEncodings::PersonId)
+                            .to(Persons::Table, Persons::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(PersonFaceEncodings::Table, PersonFaceEncodings::ImageId)
+                            .to(PersonImages::Table, PersonImages::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        for (name, column) in [
+            (
+                "idx_person_face_encodings_person_id",
+                PersonFaceEncodings::PersonId,
+            ),
+            (
+                "idx_person_face_encodings_image_id",
+                PersonFaceEncodings::ImageId,
+            ),
+            (
+                "idx_person_face_encodings_model",
+                PersonFaceEncodings::Model,
+            ),
+        ] {
+            manager
+                .create_index(
+                    Index::create()
+                        .name(name)
+                        .table(PersonFaceEncodings::Table)
+                        .col(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        manager
+            .create_table(
+                Table::create()
+                    .table(ObjectDeletions::Table)
+                    .col(
+                        ColumnDef::new(ObjectDeletions::Path)
+                            .string_len(512)
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(ObjectDeletions::RequestedAt)
+                            .timestamp_with_time_zone()
+                            .not_null(),
+                    )
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            ObjectDeletions::Table.into_iden(),
+            PersonFaceEncodings::Table.into_iden(),
+            PersonImages::Table.into_iden(),
+        ] {
+            manager
+                .drop_table(Table::drop().table(table).if_exists().to_owned())
+                .await?;
+        }
+        Ok(())
     }
 }

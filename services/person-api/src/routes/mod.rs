@@ -1,5 +1,6 @@
 //! HTTP routes of person-api, mounted under `/api/v1/persons`.
 
+pub mod faces;
 pub mod metadata;
 pub mod persons;
 
@@ -7,8 +8,10 @@ use actix_web::web;
 use faceattend_service::json::method_not_allowed;
 
 /// Every person route. Static paths (`/search`, `/summary`) are registered before
-/// `/{person_id}` so they are not taken for an id.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// `/{person_id}` so they are not taken for an id. Routes that carry a photo accept bodies up
+/// to `max_image_body_bytes`; the others keep the app-wide limit.
+pub fn configure(cfg: &mut web::ServiceConfig, max_image_body_bytes: usize) {
+    let photo_limit = || web::PayloadConfig::new(max_image_body_bytes);
     cfg.service(
         web::scope("/api/v1/persons")
             .service(
@@ -23,6 +26,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
+                web::resource("/search/by-face")
+                    .app_data(photo_limit())
+                    .route(web::post().to(faces::search_by_face))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
                 web::resource("/summary")
                     .route(web::get().to(persons::summary))
                     .default_service(web::to(method_not_allowed)),
@@ -32,6 +41,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(persons::get))
                     .route(web::put().to(persons::update))
                     .route(web::delete().to(persons::delete))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/{person_id}/enroll")
+                    .app_data(photo_limit())
+                    .route(web::post().to(faces::enroll))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/{person_id}/faces")
+                    .route(web::get().to(faces::list_faces))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/{person_id}/faces/{encoding_id}")
+                    .route(web::delete().to(faces::delete_face))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(

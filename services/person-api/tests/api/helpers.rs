@@ -70,6 +70,13 @@ pub struct TestApp {
     pub nats: async_nats::Client,
     shutdown: CancellationToken,
     database: TestDatabase,
+    /// The object store's directory (photos).
+    pub images: tempfile::TempDir,
+    /// The face-embedder beside the app, when spawned with `faces`.
+    embedder: Option<(
+        CancellationToken,
+        tokio::task::JoinHandle<std::io::Result<()>>,
+    )>,
 }
 
 enum TestDatabase {
@@ -83,6 +90,8 @@ pub struct Spawn {
     /// The app talks to NATS through this URL instead of the real one (a proxy).
     pub nats_url: Option<String>,
     pub max_body_bytes: Option<usize>,
+    /// Also run a face-embedder in the same namespace (enrolment and search by face).
+    pub faces: bool,
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -110,6 +119,7 @@ pub async fn spawn_app_with(backend: Backend, options: Spawn) -> TestApp {
         }
     };
     let namespace = format!("t{}", &suffix[..16]);
+    let images = tempfile::tempdir().expect("temp dir for photos");
     let settings = Settings {
         database_url: SecretString::from(database_url),
         database_max_connections: 5,
@@ -119,6 +129,9 @@ pub async fn spawn_app_with(backend: Backend, options: Spawn) -> TestApp {
         bind_address: "127.0.0.1:0".to_owned(),
         auth: auth_config(),
         max_body_bytes: options.max_body_bytes.unwrap_or(64 * 1024),
+        max_image_bytes: 7 * 1024 * 1024,
+        object_store_url: format!("file://{}", images.path().display()),
+        face_service_timeout: Duration::from_secs(15),
         http_workers: 1,
         shutdown_timeout: Duration::from_secs(5),
         log_format: LogFormat::Pretty,
@@ -132,6 +145,11 @@ pub async fn spawn_app_with(backend: Backend, options: Spawn) -> TestApp {
     let nats = async_nats::connect(test_nats_url())
         .await
         .expect("test NATS reachable");
+    let embedder = if options.faces {
+        Some(spawn_embedder(&namespace).await)
+    } else {
+        None
+    };
     TestApp {
         address,
         stopped,
@@ -141,7 +159,60 @@ pub async fn spawn_app_with(backend: Backend, options: Spawn) -> TestApp {
         nats,
         shutdown,
         database,
+        images,
+        embedder,
     }
+}
+
+/// A real face-embedder (project models) in `namespace`, ready to answer.
+async fn spawn_embedder(
+    namespace: &str,
+) -> (
+    CancellationToken,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let models_dir = std::env::var("FACEATTEND_MODELS_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models")
+        });
+    let settings = face_embedder::config::Settings {
+        nats_url: test_nats_url(),
+        bus_namespace: namespace.to_owned(),
+        models_dir,
+        inference_threads: 1,
+        inference_workers: 1,
+        max_image_bytes: 7 * 1024 * 1024,
+        match_margin: 0.05,
+        approximate_above: 50_000,
+        queue_group: "face-embedder".to_owned(),
+        consume_captures: false,
+        captures_consumer: "face-embedder".to_owned(),
+        captures_batch: 1,
+        captures_max_deliver: 1,
+        bind_address: "127.0.0.1:0".to_owned(),
+        shutdown_timeout: Duration::from_secs(5),
+        log_format: LogFormat::Pretty,
+    };
+    let application = face_embedder::startup::Application::build(settings)
+        .await
+        .expect("face-embedder starts (run `make models` first)");
+    let port = application.port();
+    let token = application.shutdown_token();
+    let handle = tokio::spawn(application.run_until_stopped());
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(response) = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            && response.status() == 200
+        {
+            return (token, handle);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("face-embedder never became ready");
 }
 
 fn auth_config() -> AuthConfig {
@@ -171,7 +242,15 @@ async fn run_admin_sql(admin_url: &str, sql: &str) {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();
-        let stream = format!("{}_PERSONS", self.namespace.to_uppercase());
+        if let Some((token, _)) = &self.embedder {
+            token.cancel();
+        }
+        let prefix = self.namespace.to_uppercase();
+        let streams: Vec<String> = ["PERSONS", "FACES", "DETECTIONS", "DEAD_LETTERS"]
+            .iter()
+            .map(|base| format!("{prefix}_{base}"))
+            .chain([format!("KV_{prefix}_FACE_GALLERY")])
+            .collect();
         let nats = self.nats.clone();
         let database = match &self.database {
             TestDatabase::Postgres { admin_url, name } => Some((admin_url.clone(), name.clone())),
@@ -185,9 +264,10 @@ impl Drop for TestApp {
                 .build()
                 .expect("runtime");
             runtime.block_on(async move {
-                let _ = async_nats::jetstream::new(nats)
-                    .delete_stream(&stream)
-                    .await;
+                let jetstream = async_nats::jetstream::new(nats);
+                for stream in &streams {
+                    let _ = jetstream.delete_stream(stream).await;
+                }
                 if let Some((admin_url, name)) = database {
                     run_admin_sql(
                         &admin_url,
@@ -430,5 +510,23 @@ impl Drop for CuttableProxy {
     fn drop(&mut self) {
         self.stop.cancel();
         self.connections.lock().unwrap().cancel();
+    }
+}
+
+/// Waits until `check` holds, for at most `limit`.
+pub async fn eventually<F, Fut>(limit: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }

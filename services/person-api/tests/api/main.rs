@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod bad_input;
 mod events;
+mod faces;
 mod health;
 mod metadata;
 mod persons;

@@ -1,0 +1,466 @@
+//! Gallery search benchmark: exact (8-bit scan + f32 re-rank) against the f32 scan it replaces,
+//! and the HNSW graph against exact search, on synthetic galleries shaped like real ones.
+//!
+//! Each person has a centre on the unit sphere and 5 encodings = centre + Gaussian noise,
+//! normalised (same-person distances ≈ 0.6, strangers ≈ 1.41, as with MobileFaceNet; see
+//! `shared/face-models.md`). Queries are fresh noisy samples of enrolled persons. Everything is
+//! seeded, so runs are comparable.
+//!
+//! ```text
+//! cargo bench -p faceattend-face --bench gallery
+//! GALLERY_BENCH_SIZES=10000,100000 GALLERY_BENCH_QUERIES=300 cargo bench -p faceattend-face --bench gallery
+//! ```
+//!
+//! Search timings run on a thread pinned to one core (the f32 baseline in the same run, so
+//! speed-ups are ratios from one run); the graph is built with every core.
+
+use std::collections::HashMap;
+use std::env;
+use std::hint::black_box;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use faceattend_face::gallery::{Candidate, Embedding, ExactIndex, Gallery, GalleryConfig, ModelId};
+use uuid::Uuid;
+
+const DIM: usize = 192;
+const PER_PERSON: usize = 5;
+/// Norm of the noise added to a person's centre: same-person distances come out near 0.6.
+const NOISE: f32 = 0.45;
+const K: usize = 5;
+/// The f32 baselines cost 60+ ms per query at 1M; this many queries give a stable median.
+const BASELINE_QUERIES: usize = 200;
+/// Faces per frame for the batched exact search.
+const BATCH: usize = 8;
+
+fn main() {
+    let sizes: Vec<usize> = env::var("GALLERY_BENCH_SIZES")
+        .unwrap_or_else(|_| "10000,100000,1000000".into())
+        .split(',')
+        .map(|s| {
+            s.trim()
+                .parse()
+                .expect("GALLERY_BENCH_SIZES: comma-separated sizes")
+        })
+        .collect();
+    let queries: usize = env_or("GALLERY_BENCH_QUERIES", 1000);
+    let defaults = GalleryConfig::default();
+    let config = GalleryConfig {
+        // The graph is what is measured here, whatever the size.
+        approximate_above: 0,
+        connectivity: env_or("GALLERY_BENCH_M", defaults.connectivity),
+        expansion_add: env_or("GALLERY_BENCH_EF_ADD", defaults.expansion_add),
+        expansion_search: env_or("GALLERY_BENCH_EF", defaults.expansion_search),
+        ..defaults
+    };
+    let cores = core_affinity::get_core_ids().unwrap_or_default();
+    println!(
+        "gallery bench: {DIM}-D, {PER_PERSON} encodings per person, k = {K}, {queries} queries, \
+         HNSW M = {} efConstruction = {} ef = {}, {} cores",
+        config.connectivity,
+        config.expansion_add,
+        config.expansion_search,
+        cores.len()
+    );
+    let mut summary = Vec::new();
+    for n in sizes {
+        summary.push(run(n, queries, config, cores.last().copied()));
+    }
+    println!();
+    println!(
+        "{:>9} | {:>9} {:>9} | {:>8} {:>8} | {:>8} {:>8} {:>8} {:>8} {:>8} | {:>8} {:>8} {:>8}",
+        "n",
+        "exact bld",
+        "graph bld",
+        "B/vec ex",
+        "B/vec all",
+        "f32 p50",
+        "f32* p50",
+        "exact p50",
+        "exact p99",
+        "batch/q",
+        "ann p50",
+        "ann p99",
+        "recall@1"
+    );
+    for line in summary {
+        println!("{line}");
+    }
+}
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Runs one size; returns its summary line.
+fn run(
+    n: usize,
+    queries: usize,
+    config: GalleryConfig,
+    core: Option<core_affinity::CoreId>,
+) -> String {
+    let model = ModelId {
+        name: "bench".into(),
+        dimension: DIM,
+    };
+    println!("\n== {n} encodings");
+    let started = Instant::now();
+    let mut rng = Rng(0x5EED ^ n as u64);
+    let persons = n.div_ceil(PER_PERSON);
+    let centres: Vec<Vec<f32>> = (0..persons).map(|_| rng.unit(DIM)).collect();
+    let rows: Vec<(Uuid, Uuid, Embedding)> = (0..n)
+        .map(|i| {
+            let p = i / PER_PERSON;
+            let e = Embedding::new(model.clone(), rng.near(&centres[p], NOISE)).unwrap();
+            (
+                Uuid::from_u128(p as u128),
+                Uuid::from_u128(i as u128 + (1 << 64)),
+                e,
+            )
+        })
+        .collect();
+    let probes: Vec<(usize, Embedding)> = (0..queries)
+        .map(|_| {
+            let p = rng.below(persons);
+            (
+                p,
+                Embedding::new(model.clone(), rng.near(&centres[p], NOISE)).unwrap(),
+            )
+        })
+        .collect();
+    println!("data: {:.1} s", started.elapsed().as_secs_f64());
+
+    let started = Instant::now();
+    let mut exact = ExactIndex::new(model.clone());
+    for (p, e, v) in &rows {
+        exact.upsert(*p, *e, v).unwrap();
+    }
+    let exact_build = started.elapsed();
+    let baseline = F32Scan::new(&rows);
+    println!(
+        "exact build: {:.2} s, {} B/vector",
+        exact_build.as_secs_f64(),
+        exact.memory_bytes() / n
+    );
+
+    let started = Instant::now();
+    let mut gallery = Gallery::new(model.clone(), config);
+    gallery
+        .extend(rows.iter().map(|(p, e, v)| (*p, *e, v)))
+        .unwrap();
+    let graph_build = started.elapsed();
+    assert!(gallery.is_approximate());
+    println!(
+        "gallery build (exact codes + HNSW graph, all cores): {:.1} s, {} B/vector",
+        graph_build.as_secs_f64(),
+        gallery.memory_bytes() / n
+    );
+
+    // Every search below runs on one thread pinned to one core.
+    let measured = thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                if let Some(core) = core {
+                    core_affinity::set_for_current(core);
+                }
+                measure(&exact, &gallery, &baseline, &probes)
+            })
+            .join()
+            .unwrap()
+    });
+    let Measured {
+        f32_old,
+        f32_scan,
+        exact_times,
+        batch_per_query,
+        ann_times,
+        agree_old,
+        agree_scan,
+        recall,
+        identified,
+    } = measured;
+    let baseline_n = f32_old.len();
+    println!(
+        "f32 baseline, old ExactIndex (scan + per-row HashMap): p50 {:.3} ms",
+        ms(pct(&f32_old, 50))
+    );
+    println!(
+        "f32 baseline, scan + top-k heap (memory-bound floor): p50 {:.3} ms",
+        ms(pct(&f32_scan, 50))
+    );
+    println!(
+        "exact (8-bit scan + f32 re-rank): p50 {:.3} ms, p99 {:.3} ms; {:.1}x the old f32 p50, \
+         {:.1}x the f32 floor; same results as f32: {agree_old}/{baseline_n} (old), \
+         {agree_scan}/{baseline_n} (floor)",
+        ms(pct(&exact_times, 50)),
+        ms(pct(&exact_times, 99)),
+        pct(&f32_old, 50).as_secs_f64() / pct(&exact_times, 50).as_secs_f64(),
+        pct(&f32_scan, 50).as_secs_f64() / pct(&exact_times, 50).as_secs_f64(),
+    );
+    println!(
+        "exact batch of {BATCH}: {:.3} ms per query",
+        ms(batch_per_query)
+    );
+    println!(
+        "approximate (HNSW + exact re-rank): p50 {:.3} ms, p99 {:.3} ms; recall@1 vs exact \
+         {recall:.4}; probes whose own person came first: exact {:.4}",
+        ms(pct(&ann_times, 50)),
+        ms(pct(&ann_times, 99)),
+        identified
+    );
+    format!(
+        "{:>9} | {:>8.2}s {:>8.1}s | {:>8} {:>8} | {:>8.3} {:>8.3} {:>8.3} {:>8.3} {:>8.3} | {:>8.3} {:>8.3} {:>8.4}",
+        n,
+        exact_build.as_secs_f64(),
+        graph_build.as_secs_f64(),
+        exact.memory_bytes() / n,
+        gallery.memory_bytes() / n,
+        ms(pct(&f32_old, 50)),
+        ms(pct(&f32_scan, 50)),
+        ms(pct(&exact_times, 50)),
+        ms(pct(&exact_times, 99)),
+        ms(batch_per_query),
+        ms(pct(&ann_times, 50)),
+        ms(pct(&ann_times, 99)),
+        recall
+    )
+}
+
+struct Measured {
+    f32_old: Vec<Duration>,
+    f32_scan: Vec<Duration>,
+    exact_times: Vec<Duration>,
+    batch_per_query: Duration,
+    ann_times: Vec<Duration>,
+    agree_old: usize,
+    agree_scan: usize,
+    recall: f64,
+    identified: f64,
+}
+
+fn measure(
+    exact: &ExactIndex,
+    gallery: &Gallery,
+    baseline: &F32Scan,
+    probes: &[(usize, Embedding)],
+) -> Measured {
+    let timed = |f: &mut dyn FnMut(&Embedding) -> Vec<Candidate>, probes: &[(usize, Embedding)]| {
+        // One untimed pass over a few probes warms caches and page tables.
+        for (_, p) in probes.iter().take(3) {
+            black_box(f(p));
+        }
+        let mut times = Vec::with_capacity(probes.len());
+        let mut results = Vec::with_capacity(probes.len());
+        for (_, p) in probes {
+            let started = Instant::now();
+            let r = black_box(f(p));
+            times.push(started.elapsed());
+            results.push(r);
+        }
+        times.sort();
+        (times, results)
+    };
+    let base_probes = &probes[..probes.len().min(BASELINE_QUERIES)];
+    let (f32_old, old_results) = timed(&mut |p| baseline.search_old(p, K), base_probes);
+    let (f32_scan, scan_results) = timed(&mut |p| baseline.search_scan(p, K), base_probes);
+    let (exact_times, exact_results) = timed(&mut |p| exact.search(p, K).unwrap(), probes);
+    let (ann_times, ann_results) = timed(&mut |p| gallery.search(p, K).unwrap(), probes);
+
+    let batch: Vec<Embedding> = probes.iter().map(|(_, p)| p.clone()).collect();
+    let started = Instant::now();
+    let mut batched = Vec::with_capacity(batch.len());
+    for chunk in batch.chunks(BATCH) {
+        batched.extend(black_box(exact.search_batch(chunk, K).unwrap()));
+    }
+    let batch_per_query = started.elapsed() / batch.len().max(1) as u32;
+    assert_eq!(batched, exact_results, "batch search equals single search");
+
+    let agree = |other: &[Vec<Candidate>]| {
+        other
+            .iter()
+            .zip(&exact_results)
+            .filter(|(a, b)| a == b)
+            .count()
+    };
+    let top = |r: &Vec<Candidate>| r.first().map(|c| c.person_id);
+    let recall = ann_results
+        .iter()
+        .zip(&exact_results)
+        .filter(|(a, e)| top(a) == top(e))
+        .count() as f64
+        / probes.len().max(1) as f64;
+    let identified = exact_results
+        .iter()
+        .zip(probes)
+        .filter(|(r, (p, _))| top(r) == Some(Uuid::from_u128(*p as u128)))
+        .count() as f64
+        / probes.len().max(1) as f64;
+    Measured {
+        agree_old: agree(&old_results),
+        agree_scan: agree(&scan_results),
+        f32_old,
+        f32_scan,
+        exact_times,
+        batch_per_query,
+        ann_times,
+        recall,
+        identified,
+    }
+}
+
+/// The f32 layout the compact index replaces: contiguous vectors, one dot product per row.
+struct F32Scan {
+    entries: Vec<(Uuid, Uuid)>,
+    vectors: Vec<f32>,
+}
+
+impl F32Scan {
+    fn new(rows: &[(Uuid, Uuid, Embedding)]) -> Self {
+        Self {
+            entries: rows.iter().map(|(p, e, _)| (*p, *e)).collect(),
+            vectors: rows
+                .iter()
+                .flat_map(|(_, _, v)| v.values().iter().copied())
+                .collect(),
+        }
+    }
+
+    /// The previous `ExactIndex::search`, line for line.
+    fn search_old(&self, probe: &Embedding, k: usize) -> Vec<Candidate> {
+        let mut best: HashMap<Uuid, Candidate> = HashMap::new();
+        for (i, chunk) in self.vectors.chunks_exact(DIM).enumerate() {
+            let distance = distance_from_dot(dot(chunk, probe.values()));
+            let (person_id, encoding_id) = self.entries[i];
+            let candidate = Candidate {
+                person_id,
+                encoding_id,
+                distance,
+            };
+            best.entry(person_id)
+                .and_modify(|c| {
+                    if distance < c.distance {
+                        *c = candidate;
+                    }
+                })
+                .or_insert(candidate);
+        }
+        rank(best.into_values().collect(), k)
+    }
+
+    /// The f32 floor: the same scan keeping only rows that beat the current top, so the cost is
+    /// reading 768 bytes per row. Exact when the top `k·8` rows hold `k` persons (true here).
+    fn search_scan(&self, probe: &Embedding, k: usize) -> Vec<Candidate> {
+        let keep = k * 8;
+        let mut top: Vec<(f32, usize)> = Vec::with_capacity(keep + 1);
+        let mut floor = f32::NEG_INFINITY;
+        for (i, chunk) in self.vectors.chunks_exact(DIM).enumerate() {
+            let d = dot(chunk, probe.values());
+            if d > floor {
+                top.push((d, i));
+                if top.len() > keep {
+                    top.sort_by(|a, b| b.0.total_cmp(&a.0));
+                    top.truncate(keep);
+                    floor = top[keep - 1].0;
+                }
+            }
+        }
+        top.sort_by_key(|&(_, i)| i);
+        let mut best: HashMap<Uuid, Candidate> = HashMap::new();
+        for (d, i) in top {
+            let (person_id, encoding_id) = self.entries[i];
+            let candidate = Candidate {
+                person_id,
+                encoding_id,
+                distance: distance_from_dot(d),
+            };
+            best.entry(person_id)
+                .and_modify(|c| {
+                    if candidate.distance < c.distance {
+                        *c = candidate;
+                    }
+                })
+                .or_insert(candidate);
+        }
+        rank(best.into_values().collect(), k)
+    }
+}
+
+fn rank(mut ranked: Vec<Candidate>, k: usize) -> Vec<Candidate> {
+    ranked.sort_by(|a, b| {
+        a.distance
+            .total_cmp(&b.distance)
+            .then(a.person_id.cmp(&b.person_id))
+    });
+    ranked.truncate(k);
+    ranked
+}
+
+/// The gallery's own f32 kernel (eight lanes), so the baseline differs only in memory layout.
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let (chunks_a, rest_a) = a.split_at(a.len() / 8 * 8);
+    let (chunks_b, rest_b) = b.split_at(chunks_a.len());
+    for (x, y) in chunks_a.chunks_exact(8).zip(chunks_b.chunks_exact(8)) {
+        for lane in 0..8 {
+            acc[lane] += x[lane] * y[lane];
+        }
+    }
+    acc.iter().sum::<f32>() + rest_a.iter().zip(rest_b).map(|(x, y)| x * y).sum::<f32>()
+}
+
+fn distance_from_dot(dot: f32) -> f32 {
+    (2.0 - 2.0 * dot).max(0.0).sqrt()
+}
+
+fn pct(sorted: &[Duration], p: usize) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[(sorted.len() * p / 100).min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// SplitMix64 with Box–Muller normals: seeded, dependency-free.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in (0, 1].
+    fn uniform(&mut self) -> f64 {
+        ((self.next() >> 11) + 1) as f64 / (1u64 << 53) as f64
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn normal(&mut self) -> f32 {
+        let (u, v) = (self.uniform(), self.uniform());
+        ((-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()) as f32
+    }
+
+    fn unit(&mut self, dim: usize) -> Vec<f32> {
+        let v: Vec<f32> = (0..dim).map(|_| self.normal()).collect();
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.into_iter().map(|x| x / norm).collect()
+    }
+
+    /// `centre` + Gaussian noise of expected norm `noise` (Embedding::new normalises).
+    fn near(&mut self, centre: &[f32], noise: f32) -> Vec<f32> {
+        let sigma = noise / (centre.len() as f32).sqrt();
+        centre.iter().map(|c| c + sigma * self.normal()).collect()
+    }
+}

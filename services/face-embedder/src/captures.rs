@@ -1,0 +1,291 @@
+//! The camera path: captures from `faces.v1.<camera>` in, one `detections.v1.<camera>` event
+//! per face out.
+//!
+//! At-least-once in, deduplicated out: a capture is acknowledged only after every detection
+//! it produced is stored by JetStream, and each detection's id (its `Nats-Msg-Id`) is derived
+//! from the capture id and the face's position, so a redelivered capture republishes the same
+//! ids and JetStream drops the repeats. A capture that can never succeed (not a FaceCapture,
+//! an undecodable image) goes to the dead-letter stream with the reason at once; one that
+//! keeps failing for a transient reason goes there after the last delivery. Nothing is
+//! dropped silently, and a poison capture never blocks the others.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::consumer::PullConsumer;
+use async_nats::jetstream::{AckKind, Message};
+use bytes::Bytes;
+use chrono::Utc;
+use faceattend_bus::{Bus, OutgoingMessage, headers};
+use faceattend_face::Identification;
+use faceattend_proto::faces::v1 as wire;
+use futures::StreamExt;
+use prost::{Message as _, Name};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+use uuid::Uuid;
+
+use crate::recognizer::Recognizer;
+
+/// Detection ids are UUIDv5 of `"<capture id>/<face index>"` in this namespace.
+const DETECTION_NAMESPACE: Uuid = Uuid::from_u128(0x6d1f_3c2e_4b7a_4e8f_9a0b_5c6d_7e8f_9012);
+
+/// Header on dead letters: why the message was given up.
+pub const DEAD_LETTER_REASON: &str = "Dead-Letter-Reason";
+/// Header on dead letters: the subject the message was consumed from.
+pub const DEAD_LETTER_SUBJECT: &str = "Dead-Letter-Subject";
+
+pub struct CaptureProcessor {
+    pub bus: Bus,
+    pub recognizer: Arc<Recognizer>,
+    pub consumer: PullConsumer,
+    /// Captures processed at once.
+    pub concurrency: usize,
+    pub max_deliver: i64,
+}
+
+/// What became of one capture.
+enum Outcome {
+    Done,
+    /// Worth another delivery.
+    Retry(String),
+    /// Never going to work: dead-letter it.
+    Reject(String),
+}
+
+impl CaptureProcessor {
+    pub async fn run(self, shutdown: CancellationToken) {
+        let this = Arc::new(self);
+        let permits = Arc::new(Semaphore::new(this.concurrency.max(1)));
+        let mut attempt = 0u32;
+        while !shutdown.is_cancelled() {
+            let mut messages = match this.consumer.messages().await {
+                Ok(messages) => messages,
+                Err(error) => {
+                    attempt = attempt.saturating_add(1);
+                    tracing::warn!(%error, "cannot pull captures; retrying");
+                    tokio::select! {
+                        _ = shutdown.cancelled() => break,
+                        _ = tokio::time::sleep(Duration::from_millis(200 * 2u64.pow(attempt.min(5)))) => continue,
+                    }
+                }
+            };
+            attempt = 0;
+            loop {
+                let permit = tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    permit = permits.clone().acquire_owned() => permit.expect("never closed"),
+                };
+                let message = tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    message = messages.next() => message,
+                };
+                match message {
+                    Some(Ok(message)) => {
+                        let this = this.clone();
+                        tokio::spawn(async move {
+                            this.handle(message).await;
+                            drop(permit);
+                        });
+                    }
+                    Some(Err(error)) => {
+                        // Missed heartbeats, a server restart: the stream resumes by itself
+                        // or ends, in which case a new one is opened above.
+                        tracing::debug!(%error, "capture stream hiccup");
+                    }
+                    None => break,
+                }
+            }
+        }
+        // Let the captures in hand finish, so their acks are not lost to a redelivery.
+        let _ = permits.acquire_many(this.concurrency.max(1) as u32).await;
+    }
+
+    async fn handle(&self, message: Message) {
+        let deliveries = message.info().map(|i| i.delivered).unwrap_or(1);
+        let span = tracing::info_span!("capture", subject = %message.subject, deliveries);
+        if let Some(headers) = &message.headers {
+            let _ = span.set_parent(faceattend_bus::extract_trace_context(headers));
+        }
+        async {
+            let outcome = self.process(&message).await;
+            let result = match outcome {
+                Outcome::Done => message.ack().await,
+                Outcome::Retry(reason) if deliveries < self.max_deliver => {
+                    tracing::warn!(%reason, "capture failed; it will be redelivered");
+                    message
+                        .ack_with(AckKind::Nak(Some(Duration::from_secs(
+                            2u64.pow(deliveries.min(6) as u32),
+                        ))))
+                        .await
+                }
+                Outcome::Retry(reason) | Outcome::Reject(reason) => {
+                    match self.dead_letter(&message, &reason).await {
+                        Ok(()) => message.ack_with(AckKind::Term).await,
+                        // Not even the dead-letter stream takes it: leave it to redelivery.
+                        Err(error) => {
+                            tracing::error!(%error, "cannot dead-letter a capture");
+                            message.ack_with(AckKind::Nak(None)).await
+                        }
+                    }
+                }
+            };
+            if let Err(error) = result {
+                tracing::warn!(%error, "cannot acknowledge a capture; it will be redelivered");
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn process(&self, message: &Message) -> Outcome {
+        let capture = match wire::FaceCapture::decode(message.payload.as_ref()) {
+            Ok(capture) => capture,
+            Err(error) => return Outcome::Reject(format!("not a FaceCapture: {error}")),
+        };
+        let Some(camera) = camera_of(&message.subject, &self.bus) else {
+            return Outcome::Reject(format!("no camera in subject {}", message.subject));
+        };
+        if Uuid::parse_str(&capture.capture_id).is_err() {
+            return Outcome::Reject("capture_id must be a UUID".to_owned());
+        }
+        let faces = match self
+            .recognizer
+            .identify_image(Bytes::from(capture.image.clone()), 2)
+            .await
+        {
+            Ok(faces) => faces,
+            Err(error) if error.is_transient() => return Outcome::Retry(error.to_string()),
+            Err(error) => return Outcome::Reject(format!("{}: {error}", error.code())),
+        };
+        let processed_at = timestamp(Utc::now());
+        let mut pending = Vec::with_capacity(faces.len());
+        for (index, face) in faces.into_iter().enumerate() {
+            let detection = self.detection(&capture, &camera, index, face, processed_at);
+            let outgoing = OutgoingMessage {
+                subject: format!("detections.v1.{camera}"),
+                msg_id: detection.detection_id.clone(),
+                content_type: format!(
+                    "application/protobuf; proto={}",
+                    wire::Detection::full_name()
+                ),
+                headers: faceattend_bus::current_trace_headers(),
+                payload: Bytes::from(detection.encode_to_vec()),
+            };
+            match self.bus.publish_async(outgoing).await {
+                Ok(ack) => pending.push(ack),
+                Err(error) => return Outcome::Retry(error.to_string()),
+            }
+        }
+        for ack in pending {
+            if let Err(error) = ack.await {
+                return Outcome::Retry(format!("detection not stored: {error}"));
+            }
+        }
+        Outcome::Done
+    }
+
+    fn detection(
+        &self,
+        capture: &wire::FaceCapture,
+        camera: &str,
+        index: usize,
+        face: crate::recognizer::IdentifiedFace,
+        processed_at: prost_types::Timestamp,
+    ) -> wire::Detection {
+        let detection_id = Uuid::new_v5(
+            &DETECTION_NAMESPACE,
+            format!("{}/{index}", capture.capture_id).as_bytes(),
+        );
+        let (decision, best) = match face.identification {
+            Identification::Match(best) => (wire::Decision::Match, Some(best)),
+            Identification::Ambiguous { best, .. } => (wire::Decision::Ambiguous, Some(best)),
+            Identification::Unknown => (wire::Decision::Unknown, None),
+        };
+        // The nearest person is reported even for an unknown face (as distance only): it
+        // tells an operator how far the stranger was from being matched.
+        let nearest = face.ranked.first();
+        let distance = nearest.map_or(2.0, |c| c.distance);
+        let runner_up = face.ranked.get(1);
+        let calibration = self.recognizer.calibration();
+        let wire_face = face.face.map(|f| f.wire).unwrap_or_default();
+        wire::Detection {
+            detection_id: detection_id.to_string(),
+            capture_id: capture.capture_id.clone(),
+            camera_id: camera.to_owned(),
+            captured_at: capture.captured_at,
+            processed_at: Some(processed_at),
+            decision: decision as i32,
+            person_id: best.map(|b| b.person_id.to_string()),
+            encoding_id: best.map(|b| b.encoding_id.to_string()),
+            distance,
+            confidence: best.map_or(0.0, |b| calibration.confidence(b.distance)),
+            model: self.recognizer.model().name.clone(),
+            quality: wire_face.quality,
+            r#box: wire_face.r#box,
+            track_id: capture.track_id.clone(),
+            snapshot_ref: capture.snapshot_ref.clone(),
+            face_index: index as u32,
+            runner_up_person_id: runner_up.map(|c| c.person_id.to_string()),
+            runner_up_distance: runner_up.map_or(2.0, |c| c.distance),
+        }
+    }
+
+    async fn dead_letter(&self, message: &Message, reason: &str) -> Result<(), String> {
+        let info = message.info().map_err(|e| e.to_string())?;
+        tracing::warn!(%reason, subject = %message.subject, "capture dead-lettered");
+        let relative = strip_namespace(&message.subject, &self.bus).unwrap_or(&message.subject);
+        self.bus
+            .publish(OutgoingMessage {
+                subject: format!("deadletter.v1.{relative}"),
+                msg_id: format!("{}:{}", info.stream, info.stream_sequence),
+                content_type: message
+                    .headers
+                    .as_ref()
+                    .and_then(|h| h.get(headers::CONTENT_TYPE))
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+                headers: vec![
+                    (DEAD_LETTER_REASON.to_owned(), sanitize_header(reason)),
+                    (DEAD_LETTER_SUBJECT.to_owned(), message.subject.to_string()),
+                ],
+                payload: message.payload.clone(),
+            })
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The subject relative to the bus namespace.
+fn strip_namespace<'a>(subject: &'a str, bus: &Bus) -> Option<&'a str> {
+    if bus.namespace().is_empty() {
+        Some(subject)
+    } else {
+        subject.strip_prefix(&format!("{}.", bus.namespace()))
+    }
+}
+
+/// `faces.v1.<camera>` → the camera token.
+fn camera_of(subject: &str, bus: &Bus) -> Option<String> {
+    let camera = strip_namespace(subject, bus)?.strip_prefix("faces.v1.")?;
+    (!camera.is_empty() && !camera.contains('.')).then(|| camera.to_owned())
+}
+
+/// Header values cannot carry line breaks.
+fn sanitize_header(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(512)
+        .collect()
+}
+
+pub fn timestamp(at: chrono::DateTime<Utc>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: at.timestamp_subsec_nanos() as i32,
+    }
+}
