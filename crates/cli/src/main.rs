@@ -54,6 +54,11 @@ enum Command {
         #[arg(long, default_value_t = 2)]
         threads: usize,
     },
+    /// Recomputes every stored face encoding from its original photo with the model
+    /// face-embedder runs now (after a model change). Reads person-api's configuration from
+    /// the environment (DATABASE_URL, OBJECT_STORE_URL, NATS_URL, BUS_NAMESPACE, JWT_SECRET);
+    /// a face-embedder must be running. Safe to interrupt and run again.
+    Reembed,
     /// Measures the distance → confidence calibration on a folder of labelled photos (one
     /// sub-folder per person), comparing every photo with every other, and prints the knots
     /// and the false-/true-accept rates at the spec's confidence thresholds.
@@ -79,6 +84,7 @@ fn main() -> anyhow::Result<()> {
             models,
             threads,
         } => calibrate(&faces, &models, threads),
+        Command::Reembed => reembed(),
         Command::Token {
             permissions,
             ttl,
@@ -335,6 +341,31 @@ fn calibrate(faces: &Path, models: &Path, threads: usize) -> anyhow::Result<()> 
                 tar * 100.0
             );
         }
+    }
+    Ok(())
+}
+
+fn reembed() -> anyhow::Result<()> {
+    let settings = person_api::config::Settings::from_env()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let report = runtime
+        .block_on(person_api::startup::reembed(settings))
+        .map_err(|e| anyhow::anyhow!(e))
+        .context("re-embedding failed")?;
+    println!(
+        "model {}: {} photos, {} re-embedded, {} already current, {} failed",
+        if report.model.is_empty() {
+            "(none)"
+        } else {
+            &report.model
+        },
+        report.photos,
+        report.reembedded,
+        report.already_current,
+        report.failed.len()
+    );
+    for (image_id, reason) in &report.failed {
+        println!("  photo {image_id}: {reason}");
     }
     Ok(())
 }

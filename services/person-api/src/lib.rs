@@ -15,6 +15,7 @@ pub mod face_client;
 pub mod images;
 pub mod janitor;
 pub mod openapi;
+pub mod reembed;
 pub mod routes;
 pub mod startup;
 pub mod store;

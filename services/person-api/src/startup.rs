@@ -252,3 +252,48 @@ impl ReadinessCheck for ImagesReady {
         Box::pin(async move { self.0.check().await.map_err(|e| e.to_string()) })
     }
 }
+
+/// `faceattend reembed`: recomputes every encoding with face-embedder's current model (see
+/// [`crate::reembed`]), then publishes the gallery entries it queued before returning, so the
+/// new gallery is live when the command ends even if no person-api is running.
+pub async fn reembed(
+    settings: Settings,
+) -> Result<crate::reembed::ReembedReport, Box<dyn std::error::Error + Send + Sync>> {
+    let db = db::connect(
+        settings.database_url.expose_secret(),
+        settings.database_max_connections,
+    )
+    .await
+    .map_err(StartupError::Database)?;
+    if settings.run_migrations {
+        db::migrate(&db).await.map_err(StartupError::Migration)?;
+    }
+    let bus = Bus::connect(&BusConfig {
+        url: settings.nats_url.clone(),
+        namespace: settings.bus_namespace.clone(),
+        client_name: "faceattend-reembed".to_owned(),
+    })
+    .await?;
+    let images = ImageStore::from_url(&settings.object_store_url)?;
+    let relay = OutboxRelay::new(
+        db.clone(),
+        bus.clone(),
+        vec![StreamSpec::PERSONS],
+        RelayConfig::default(),
+    )
+    .with_buckets(vec![KvSpec::FACE_GALLERY]);
+    let store = PersonStore::new(
+        db.clone(),
+        relay.notifier(),
+        Arc::new(tokio::sync::Notify::new()),
+        bus.kv_subject_prefix(&KvSpec::FACE_GALLERY),
+    );
+    let faces = FaceClient::new(bus.clone(), settings.face_service_timeout);
+    let report = crate::reembed::reembed_all(&store, &images, &faces).await?;
+    bus.ensure_stream(&StreamSpec::PERSONS).await?;
+    bus.key_value(&KvSpec::FACE_GALLERY).await?;
+    while faceattend_outbox::pending_count(&db).await? > 0 {
+        relay.relay_batch().await?;
+    }
+    Ok(report)
+}

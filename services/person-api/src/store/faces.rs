@@ -280,6 +280,87 @@ impl PersonStore {
         Ok(())
     }
 
+    /// One page of photos in id order after `after`: a re-embedding walks them all, and can
+    /// resume from the last one it finished.
+    pub async fn images_page(
+        &self,
+        after: Option<Uuid>,
+        limit: u64,
+    ) -> Result<Vec<person_image::Model>, DbErr> {
+        let mut query = person_image::Entity::find()
+            .order_by_asc(person_image::Column::Id)
+            .limit(limit);
+        if let Some(after) = after {
+            query = query.filter(person_image::Column::Id.gt(after));
+        }
+        query.all(&self.db).await
+    }
+
+    /// Whether a photo lacks an encoding of `model` (or has one of another model).
+    pub async fn needs_reembedding(&self, image_id: Uuid, model: &str) -> Result<bool, DbErr> {
+        let encodings = person_face_encoding::Entity::find()
+            .filter(person_face_encoding::Column::ImageId.eq(image_id))
+            .all(&self.db)
+            .await?;
+        Ok(encodings.is_empty() || encodings.iter().any(|e| e.model != model))
+    }
+
+    /// Replaces a photo's encodings with one computed by the current model, keeping the
+    /// primary flag, and republishes the person's gallery entry.
+    pub async fn replace_image_encoding(
+        &self,
+        image: &person_image::Model,
+        embedding: wire::Embedding,
+        detector_score: f32,
+        quality_score: f32,
+    ) -> Result<Uuid, PersonApiError> {
+        let gallery_subject = self.gallery_subject(image.person_id);
+        self.write(async |txn| {
+            // The person row is locked so a concurrent enrolment or deletion waits.
+            find_for_update(txn, image.person_id).await?;
+            let old = person_face_encoding::Entity::find()
+                .filter(person_face_encoding::Column::ImageId.eq(image.id))
+                .all(txn)
+                .await?;
+            let was_primary = old.iter().any(|e| e.is_primary) || image.is_primary;
+            let created_at = old
+                .iter()
+                .map(|e| e.created_at)
+                .min()
+                .unwrap_or(image.created_at);
+            person_face_encoding::Entity::delete_many()
+                .filter(person_face_encoding::Column::ImageId.eq(image.id))
+                .exec(txn)
+                .await?;
+            let encoding_id = Uuid::now_v7();
+            person_face_encoding::ActiveModel {
+                id: Set(encoding_id),
+                person_id: Set(image.person_id),
+                image_id: Set(Some(image.id)),
+                model: Set(embedding.model.clone()),
+                dimension: Set(embedding.dimension as i32),
+                encoding: Set(encode_vector(&embedding.values)),
+                confidence: Set(detector_score),
+                quality_score: Set(quality_score),
+                is_primary: Set(was_primary),
+                source: Set("enrollment".to_owned()),
+                created_at: Set(created_at),
+            }
+            .insert(txn)
+            .await?;
+            if old.is_empty() {
+                // A photo that had lost its encoding gets one back: the count follows.
+                let mut person = find_for_update(txn, image.person_id).await?;
+                let before = Facet::of(&person);
+                person.face_encoding_count += 1;
+                save_face_change(txn, &person, &before).await?;
+            }
+            enqueue_gallery(txn, &gallery_subject, image.person_id, now()).await?;
+            Ok(encoding_id)
+        })
+        .await
+    }
+
     fn gallery_subject(&self, person_id: Uuid) -> String {
         format!("{}.{person_id}", self.gallery_subject_prefix)
     }

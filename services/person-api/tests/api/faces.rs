@@ -353,7 +353,88 @@ async fn without_face_recognition_enrolment_is_unavailable(backend: Backend) {
     assert_error(response, 503, "face_service_unavailable").await;
 }
 
+async fn reembedding_replaces_encodings_of_an_old_model(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    let Some(faces) = faces_dir() else { return };
+    let app = spawn_with_faces(backend).await;
+    let person = app.create_person(person_body("frank")).await;
+    let id = person["id"].as_str().unwrap().to_owned();
+    enrol(
+        &app,
+        &id,
+        base64_photo(&faces, "person04/img13.jpg"),
+        json!({}),
+    )
+    .await;
+    enrol(
+        &app,
+        &id,
+        base64_photo(&faces, "person04/img14.jpg"),
+        json!({}),
+    )
+    .await;
+
+    // Pretend the encodings came from an older model.
+    let db = person_api::db::connect(&app.database_url, 2).await.unwrap();
+    db.execute_unprepared("UPDATE person_face_encodings SET model = 'old-model-v0', dimension = 1")
+        .await
+        .unwrap();
+
+    let bus = faceattend_bus::Bus::connect(&faceattend_bus::BusConfig {
+        url: crate::helpers::test_nats_url(),
+        namespace: app.namespace.clone(),
+        client_name: "reembed-test".to_owned(),
+    })
+    .await
+    .unwrap();
+    let notify = std::sync::Arc::new(tokio::sync::Notify::new());
+    let store = person_api::store::PersonStore::new(
+        db.clone(),
+        notify.clone(),
+        notify,
+        bus.kv_subject_prefix(&faceattend_bus::KvSpec::FACE_GALLERY),
+    );
+    let images = person_api::images::ImageStore::from_url(&format!(
+        "file://{}",
+        app.images.path().display()
+    ))
+    .unwrap();
+    let client = person_api::face_client::FaceClient::new(bus, Duration::from_secs(15));
+    let report = person_api::reembed::reembed_all(&store, &images, &client)
+        .await
+        .expect("re-embedding runs");
+    assert_eq!(report.photos, 2);
+    assert_eq!(report.reembedded, 2);
+    assert!(report.failed.is_empty(), "{report:?}");
+    assert_eq!(report.model, "mobilefacenet-expo-1.0.24");
+
+    let listed: Value = app
+        .get(&format!("/api/v1/persons/{id}/faces"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listed = listed["data"].as_array().unwrap().clone();
+    assert_eq!(listed.len(), 2);
+    assert!(
+        listed
+            .iter()
+            .all(|f| f["model"] == "mobilefacenet-expo-1.0.24" && f["dimension"] == 192)
+    );
+    assert_eq!(listed.iter().filter(|f| f["is_primary"] == true).count(), 1);
+    // Run again: nothing left to do.
+    let again = person_api::reembed::reembed_all(&store, &images, &client)
+        .await
+        .unwrap();
+    assert_eq!((again.reembedded, again.already_current), (0, 2));
+    // The republished gallery finds the person.
+    let probe = base64_photo(&faces, "person04/img15.jpg");
+    let result = search_until(&app, &probe, |r| r["matched"] == true).await;
+    assert_eq!(result["best_match"]["person_id"], id, "{result}");
+}
+
 crate::on_both_backends!(
+    reembedding_replaces_encodings_of_an_old_model,
     enrol_search_list_and_delete,
     unusable_photos_get_clear_codes,
     without_face_recognition_enrolment_is_unavailable,

@@ -72,6 +72,8 @@ pub struct TestApp {
     database: TestDatabase,
     /// The object store's directory (photos).
     pub images: tempfile::TempDir,
+    /// The app's own database.
+    pub database_url: String,
     /// The face-embedder beside the app, when spawned with `faces`.
     embedder: Option<(
         CancellationToken,
@@ -121,7 +123,7 @@ pub async fn spawn_app_with(backend: Backend, options: Spawn) -> TestApp {
     let namespace = format!("t{}", &suffix[..16]);
     let images = tempfile::tempdir().expect("temp dir for photos");
     let settings = Settings {
-        database_url: SecretString::from(database_url),
+        database_url: SecretString::from(database_url.clone()),
         database_max_connections: 5,
         run_migrations: true,
         nats_url: options.nats_url.unwrap_or_else(test_nats_url),
@@ -160,6 +162,7 @@ pub async fn spawn_app_with(backend: Backend, options: Spawn) -> TestApp {
         shutdown,
         database,
         images,
+        database_url,
         embedder,
     }
 }
