@@ -76,7 +76,7 @@ NATS_URL="nats://127.0.0.1:$nats_port" \
 FACEATTEND_MODELS_DIR="$ROOT/models" \
 BIND_ADDRESS="127.0.0.1:$embedder_port" \
 LOG_FORMAT="${LOG_FORMAT:-pretty}" \
-RUST_LOG="${RUST_LOG:-info}" \
+RUST_LOG="${RUST_LOG:-info,ort=warn}" \
     "$bin/face-embedder" > >(tee -a "$RUN_DIR/face-embedder.log") 2>&1 &
 pids+=($!)
 embedder_ready() { curl -sf "http://127.0.0.1:$embedder_port/readyz"; }
@@ -88,7 +88,7 @@ OBJECT_STORE_URL="file://$RUN_DIR/images" \
 NATS_URL="nats://127.0.0.1:$nats_port" \
 BIND_ADDRESS="127.0.0.1:$api_port" \
 LOG_FORMAT="${LOG_FORMAT:-pretty}" \
-RUST_LOG="${RUST_LOG:-info}" \
+RUST_LOG="${RUST_LOG:-info,ort=warn}" \
     "$bin/person-api" > >(tee -a "$RUN_DIR/person-api.log") 2>&1 &
 pids+=($!)
 ready() { curl -sf "http://127.0.0.1:$api_port/readyz"; }

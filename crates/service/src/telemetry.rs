@@ -19,6 +19,9 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
+/// The filter when `RUST_LOG` is unset.
+pub const DEFAULT_LOG_FILTER: &str = "info,ort=warn";
+
 use crate::config::LogFormat;
 
 /// Flushes exported spans when dropped: keep it alive until the end of `main`.
@@ -48,7 +51,9 @@ pub enum TelemetryError {
 /// `OTEL_*` variables) configure the exporter.
 pub fn init(service_name: &str, format: LogFormat) -> Result<TelemetryGuard, TelemetryError> {
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // ONNX Runtime logs every arena allocation at info: useful only when debugging it.
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER));
     let fmt_layer = match format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
