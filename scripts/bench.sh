@@ -1,15 +1,103 @@
 #!/usr/bin/env bash
-# `make bench`: benchmarks in release mode against real PostgreSQL and NATS (the same servers
-# `make test` uses: the local standard ports, or project-local ones it starts). When `wrk` is
-# installed (Debian/Ubuntu: apt-get install wrk; tried here when running as root), every
-# scenario is also measured with it.
+# `make bench`: every benchmark in release mode, in one run, one section after another:
+#
+#   dlib     dlib's face_recognition as the seed used it (scripts/dlib-baseline.sh speed, in a
+#            throwaway virtualenv), on the labelled photos placed on 1280x720 frames; its JSON
+#            goes to .local/bench/dlib-speed.json for the face section's speed-up ratios
+#   face     the face pipeline (crates/face/benches/pipeline.rs): ms per stage, faces/s with
+#            batching, and the ratios against the dlib section of this same run
+#   gallery  gallery search (crates/face/benches/gallery.rs) at GALLERY_BENCH_SIZES
+#            (default 10000,100000,1000000)
+#   http     person-api load benchmark against real PostgreSQL and NATS (the same servers
+#            `make test` uses: the local standard ports, or project-local ones it starts).
+#            When `wrk` is installed (Debian/Ubuntu: apt-get install wrk; tried here when
+#            running as root), every scenario is also measured with it.
+#
+# BENCH_ONLY=face,dlib (comma-separated) runs only those sections. The photos come from
+# FACEATTEND_FACES_DIR (default ../shared/data/faces); without them the dlib and face sections
+# are skipped. Other knobs: BENCH_THREADS and BENCH_REPEAT (face, default 2 and 3),
+# DLIB_REPEAT (default 1), DLIB_CPUS (default BENCH_THREADS).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v wrk >/dev/null 2>&1 && [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
-    apt-get install -y -qq wrk >/dev/null 2>&1 || echo "bench: wrk not installed; using the built-in load generator only" >&2
+
+ALL_SECTIONS="dlib,face,gallery,http"
+BENCH_ONLY="${BENCH_ONLY:-$ALL_SECTIONS}"
+for section in ${BENCH_ONLY//,/ }; do
+    [[ ",$ALL_SECTIONS," == *",$section,"* ]] \
+        || { echo "bench: unknown section '$section' in BENCH_ONLY (known: $ALL_SECTIONS)" >&2; exit 2; }
+done
+enabled() { [[ ",$BENCH_ONLY," == *",$1,"* ]]; }
+header() { printf '\n==== bench: %s ====\n' "$1"; }
+
+OUT=.local/bench
+mkdir -p "$OUT"
+FACES_DIR="${FACEATTEND_FACES_DIR:-../shared/data/faces}"
+export BENCH_THREADS="${BENCH_THREADS:-2}"
+export GALLERY_BENCH_SIZES="${GALLERY_BENCH_SIZES:-10000,100000,1000000}"
+failed=()
+
+have_photos=
+if [[ -d "$FACES_DIR" ]] && [[ -n "$(find "$FACES_DIR" -type f \( -iname '*.jpg' -o -iname '*.jpeg' -o -iname '*.png' -o -iname '*.webp' \) -print -quit)" ]]; then
+    FACES_DIR="$(cd "$FACES_DIR" && pwd)"
+    have_photos=1
 fi
-eval "$(scripts/infra.sh test-env)"
-if [[ -n "${FACEATTEND_TEST_INFRA_STARTED:-}" ]]; then
-    trap 'scripts/infra.sh stop-test-env' EXIT
+no_photos() {
+    echo "bench: $1 skipped: no photos under $FACES_DIR (set FACEATTEND_FACES_DIR to a folder of face photos)"
+}
+
+dlib_json=
+if enabled dlib; then
+    header "dlib baseline (face_recognition: HOG detector + 128-D encoder)"
+    if [[ -z "$have_photos" ]]; then
+        no_photos "the dlib baseline"
+    else
+        # Written afresh, so the face section never reads a previous run's figures.
+        rm -f "$OUT/dlib-speed.json"
+        if scripts/dlib-baseline.sh speed --images "$FACES_DIR" --frame-size 1280x720 \
+            --repeat "${DLIB_REPEAT:-1}" --cpus "${DLIB_CPUS:-$BENCH_THREADS}" --json "$OUT/dlib-speed.json"; then
+            dlib_json="$(pwd)/$OUT/dlib-speed.json"
+        else
+            echo "bench: the dlib baseline failed (see above); the face section runs without its ratios" >&2
+            failed+=(dlib)
+        fi
+    fi
 fi
-RUST_LOG="${RUST_LOG:-warn}" cargo bench --locked -p person-api --bench http_load
+
+if enabled face; then
+    header "face pipeline (decode, detect, landmarks, align, embed on 1280x720 frames)"
+    if [[ -z "$have_photos" ]]; then
+        no_photos "the face pipeline bench"
+    else
+        # The real models (fetched, converted and verified once; a no-op afterwards).
+        scripts/models.sh >/dev/null
+        if enabled dlib; then
+            # The ratios come from this run's dlib section or not at all.
+            unset DLIB_BASELINE_JSON
+            [[ -z "$dlib_json" ]] || export DLIB_BASELINE_JSON="$dlib_json"
+        fi
+        # (With the dlib section left out, a DLIB_BASELINE_JSON of the caller's is passed on.)
+        FACEATTEND_FACES_DIR="$FACES_DIR" cargo bench --locked -p faceattend-face --bench pipeline
+    fi
+fi
+
+if enabled gallery; then
+    header "gallery search (sizes $GALLERY_BENCH_SIZES)"
+    cargo bench --locked -p faceattend-face --bench gallery
+fi
+
+if enabled http; then
+    header "person-api HTTP load"
+    if ! command -v wrk >/dev/null 2>&1 && [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        apt-get install -y -qq wrk >/dev/null 2>&1 || echo "bench: wrk not installed; using the built-in load generator only" >&2
+    fi
+    eval "$(scripts/infra.sh test-env)"
+    if [[ -n "${FACEATTEND_TEST_INFRA_STARTED:-}" ]]; then
+        trap 'scripts/infra.sh stop-test-env' EXIT
+    fi
+    RUST_LOG="${RUST_LOG:-warn}" cargo bench --locked -p person-api --bench http_load
+fi
+
+if ((${#failed[@]})); then
+    echo "bench: failed: ${failed[*]}" >&2
+    exit 1
+fi

@@ -4,6 +4,7 @@
 //! (`Email::parse`, `PersonType::parse`, ...), so code past the HTTP edge never has to
 //! ask whether a person's email is well formed or a page size is in range.
 
+pub mod attendance;
 pub mod events;
 pub mod pagination;
 pub mod person;

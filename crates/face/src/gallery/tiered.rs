@@ -95,11 +95,20 @@ impl Gallery {
         self.exact.memory_bytes() + self.graph.as_ref().map_or(0, HnswIndex::memory_bytes)
     }
 
+    /// Changes [`GalleryConfig::expansion_search`], for the graph too, without a rebuild:
+    /// recall against latency, tunable on a live gallery.
+    pub fn set_expansion_search(&mut self, expansion: usize) {
+        self.config.expansion_search = expansion;
+        if let Some(graph) = &self.graph {
+            graph.set_expansion_search(expansion);
+        }
+    }
+
     /// Adds or replaces the encoding `encoding_id` of `person_id`.
     ///
     /// The upsert that takes the gallery past [`GalleryConfig::approximate_above`] builds the
-    /// graph over every encoding (seconds at 50k on two cores); use [`Self::extend`] to load
-    /// many encodings at once. An [`GalleryError::ApproximateIndex`] error means the encoding
+    /// graph over every encoding (tens of seconds at 50k on two cores); use [`Self::extend`] to
+    /// load many encodings at once. An [`GalleryError::ApproximateIndex`] error means the encoding
     /// *is* stored but the graph could not take it: the graph is dropped, searches scan
     /// exactly, and the next change tries to build it again.
     pub fn upsert(

@@ -1,0 +1,547 @@
+//! The decisions: a person's work day from the set of their sightings, and what changed.
+//!
+//! [`decide_day`] is a function of the *set* of sightings: it removes repeats of a detection
+//! id and sorts before it looks at anything, so redelivery and arrival order cannot change a
+//! day. The rules, in order:
+//!
+//! 1. Confidence (see [`Thresholds::band`]): below review, counted and ignored; from review to
+//!    auto, a review item (`low_confidence`); from auto, the sighting may act.
+//! 2. Direction: an entry camera's sighting can only check in, an exit camera's only check
+//!    out. A `both` camera's can do either when a shift is defined; with no shift, the spec's
+//!    heuristic decides: before 12:00 local it can check in, from 16:00 it can check out, and
+//!    in between it is a review item (`ambiguous_time`).
+//! 3. Check-in: the earliest sighting that may check in.
+//! 4. Check-out: the latest sighting that may check out and is at least the duplicate window
+//!    after the check-in (so one appearance is never both). More sightings can only move the
+//!    check-in earlier and the check-out later.
+//! 5. Status: `late` when the check-in is more whole minutes after the shift's start than its
+//!    grace; else `early_leave` when the check-out is more whole minutes before the shift's end
+//!    than its grace; else `present`. Lateness and early leave only count on a day the person
+//!    is expected at work ([`expected_at_work`]). A check-out without a check-in is `pending`
+//!    (and a `no_check_in` review item); review items alone make the day `pending`.
+//!    `absent` is never decided from sightings: it is what the day-end job records, with
+//!    [`DayRecord::absent`], for a person expected at work who has no record.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::values::{Band, CameraRole, Confidence, DaysOff, DuplicateWindow, Shift, Thresholds};
+use super::{SiteZone, WorkingDays, day_bounds, work_day};
+
+/// One recognised face: a detection that the face pipeline attributed to a person.
+/// (Unknown faces never become sightings; they are counted where they are detected.)
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sighting {
+    /// The detection's id: the key for removing redelivered repeats, and the evidence.
+    pub detection_id: Uuid,
+    pub person_id: Uuid,
+    pub camera_id: String,
+    pub role: CameraRole,
+    pub at: DateTime<Utc>,
+    pub confidence: Confidence,
+}
+
+impl Sighting {
+    /// A total order over everything a sighting holds, so that when two deliveries of one
+    /// detection id disagree (they should not) every order of arrival keeps the same one.
+    fn content_cmp(&self, other: &Self) -> Ordering {
+        self.at
+            .cmp(&other.at)
+            .then_with(|| self.confidence.value().total_cmp(&other.confidence.value()))
+            .then_with(|| self.person_id.cmp(&other.person_id))
+            .then_with(|| self.camera_id.cmp(&other.camera_id))
+            .then_with(|| self.role.cmp(&other.role))
+    }
+}
+
+/// The rules that apply to a person: their site's zone, their shift (if any), the rule's
+/// thresholds and the duplicate window.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AttendancePolicy {
+    pub zone: SiteZone,
+    /// `None`: no shift is defined, and the spec's time-of-day heuristic applies.
+    pub shift: Option<Shift>,
+    pub thresholds: Thresholds,
+    pub duplicate_window: DuplicateWindow,
+}
+
+impl AttendancePolicy {
+    /// The spec's defaults (thresholds 0.7/0.6, window 5 min, no shift) in a site's zone.
+    pub fn new(zone: SiteZone) -> Self {
+        Self {
+            zone,
+            ..Self::default()
+        }
+    }
+
+    pub fn with_shift(mut self, shift: Shift) -> Self {
+        self.shift = Some(shift);
+        self
+    }
+
+    /// The work day a sighting at `at` belongs to under this policy.
+    pub fn work_day(&self, at: DateTime<Utc>) -> NaiveDate {
+        work_day(at, self.zone, self.shift.as_ref())
+    }
+
+    /// The UTC interval of the instants whose work day is `date`.
+    pub fn day_bounds(&self, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+        day_bounds(date, self.zone, self.shift.as_ref())
+    }
+}
+
+/// Whether a person is expected at work on a day: a working day of their shift (Monday to
+/// Friday when no shift is defined, the spec's "Standard Working Hours"), and neither a
+/// holiday nor leave. A night shift's day is the day it starts.
+pub fn expected_at_work(date: NaiveDate, shift: Option<&Shift>, days_off: &DaysOff) -> bool {
+    let working_days = shift.map_or(WorkingDays::MONDAY_TO_FRIDAY, Shift::working_days);
+    working_days.contains(date.weekday()) && !days_off.contains(date)
+}
+
+/// One record per person and day: the key of [`DayRecord`] and of the worker's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct DayKey {
+    pub person_id: Uuid,
+    pub date: NaiveDate,
+}
+
+/// A check-in or check-out, with the detection that made it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mark {
+    pub detection_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub confidence: Confidence,
+    pub camera_id: String,
+}
+
+impl From<&Sighting> for Mark {
+    fn from(s: &Sighting) -> Self {
+        Self {
+            detection_id: s.detection_id,
+            at: s.at,
+            confidence: s.confidence,
+            camera_id: s.camera_id.clone(),
+        }
+    }
+}
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn parse(raw: &str) -> Option<Self> {
+                match raw {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+
+            pub fn as_str(&self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// The spec's attendance statuses.
+    AttendanceStatus {
+        /// Checked in on time (or on a day off, when lateness does not apply).
+        Present => "present",
+        /// Expected at work and never seen; recorded by the day-end job only.
+        Absent => "absent",
+        /// Checked in later than the shift's start plus its grace.
+        Late => "late",
+        /// Checked in on time, checked out before the shift's end less its grace.
+        EarlyLeave => "early_leave",
+        /// Only evidence a person has to confirm: review items, or a check-out without a
+        /// check-in.
+        Pending => "pending",
+    }
+);
+
+string_enum!(
+    /// Why a sighting needs a person's decision.
+    ReviewReason {
+        /// Confidence between the review and the auto threshold.
+        LowConfidence => "low_confidence",
+        /// Confident, from a camera that sees both ways, with no shift, between 12:00 and
+        /// 16:00: the spec's heuristic cannot tell an arrival from a departure.
+        AmbiguousTime => "ambiguous_time",
+        /// A confident check-out with no check-in before it (e.g. the entry camera missed
+        /// the person).
+        NoCheckIn => "no_check_in",
+    }
+);
+
+/// A sighting in the review queue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewItem {
+    pub detection_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub confidence: Confidence,
+    pub camera_id: String,
+    pub reason: ReviewReason,
+}
+
+impl ReviewItem {
+    fn new(s: &Sighting, reason: ReviewReason) -> Self {
+        Self {
+            detection_id: s.detection_id,
+            at: s.at,
+            confidence: s.confidence,
+            camera_id: s.camera_id.clone(),
+            reason,
+        }
+    }
+}
+
+/// A person's attendance for one work day (the decided part of the spec's `Attendance`).
+///
+/// Every decided field names its evidence: the check-in and check-out carry their detection
+/// ids; `late_minutes` comes from the check-in, `early_leave_minutes` from the check-out,
+/// `worked_minutes` from both, and `status_evidence` names the detection the status rests on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayRecord {
+    pub person_id: Uuid,
+    pub date: NaiveDate,
+    pub check_in: Option<Mark>,
+    pub check_out: Option<Mark>,
+    pub status: AttendanceStatus,
+    /// The check-in for `present` and `late`, the check-out for `early_leave` and for a
+    /// `pending` check-out without check-in, the first review item for a `pending` day with
+    /// review items only; `None` for `absent`.
+    pub status_evidence: Option<Uuid>,
+    /// Whole minutes after the shift's start, when beyond the grace; else 0.
+    pub late_minutes: u32,
+    /// Whole minutes before the shift's end, when beyond the grace; else 0.
+    pub early_leave_minutes: u32,
+    /// Whole minutes from check-in to check-out (the spec's `duration_minutes`), real time.
+    pub worked_minutes: Option<u32>,
+}
+
+impl DayRecord {
+    /// The record of a person expected at work and not seen all day.
+    pub fn absent(key: DayKey) -> Self {
+        Self {
+            person_id: key.person_id,
+            date: key.date,
+            check_in: None,
+            check_out: None,
+            status: AttendanceStatus::Absent,
+            status_evidence: None,
+            late_minutes: 0,
+            early_leave_minutes: 0,
+            worked_minutes: None,
+        }
+    }
+
+    pub fn key(&self) -> DayKey {
+        DayKey {
+            person_id: self.person_id,
+            date: self.date,
+        }
+    }
+}
+
+/// How the day's distinct sightings were used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SightingCounts {
+    /// Distinct detection ids of this person and day.
+    pub distinct: usize,
+    /// Below the review threshold: ignored.
+    pub below_review: usize,
+    /// Between the review and the auto threshold: in the review queue.
+    pub low_confidence: usize,
+    /// At or above the auto threshold.
+    pub confident: usize,
+}
+
+/// Everything decided about one person's work day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayDecision {
+    pub key: DayKey,
+    /// `None` when nothing was confident enough to act on or to review: there is nothing to
+    /// record (the sightings are still counted).
+    pub record: Option<DayRecord>,
+    /// In time order.
+    pub review: Vec<ReviewItem>,
+    pub counts: SightingCounts,
+}
+
+/// Decides one person's work day from sightings in any order, with any repeats, that may
+/// include other people's and other days' (those are left out).
+pub fn decide_day(
+    key: DayKey,
+    sightings: &[Sighting],
+    policy: &AttendancePolicy,
+    days_off: &DaysOff,
+) -> DayDecision {
+    let day: Vec<&Sighting> = distinct_in_time_order(sightings)
+        .into_iter()
+        .filter(|s| s.person_id == key.person_id && policy.work_day(s.at) == key.date)
+        .collect();
+    decide_distinct(key, &day, policy, days_off)
+}
+
+/// Decides every person's every work day that the sightings touch: one decision per person
+/// and day, whatever the input. For one policy; `days_off` gives each person's days off.
+pub fn decide_days(
+    sightings: &[Sighting],
+    policy: &AttendancePolicy,
+    days_off: impl Fn(Uuid) -> DaysOff,
+) -> BTreeMap<DayKey, DayDecision> {
+    let mut days: BTreeMap<DayKey, Vec<&Sighting>> = BTreeMap::new();
+    for s in distinct_in_time_order(sightings) {
+        let key = DayKey {
+            person_id: s.person_id,
+            date: policy.work_day(s.at),
+        };
+        days.entry(key).or_default().push(s);
+    }
+    days.into_iter()
+        .map(|(key, day)| {
+            let off = days_off(key.person_id);
+            (key, decide_distinct(key, &day, policy, &off))
+        })
+        .collect()
+}
+
+/// One sighting per detection id, ordered by (time, detection id): the canonical form of a set
+/// of sightings, whatever order and repeats it arrived in.
+fn distinct_in_time_order(sightings: &[Sighting]) -> Vec<&Sighting> {
+    let mut all: Vec<&Sighting> = sightings.iter().collect();
+    all.sort_by(|a, b| {
+        a.detection_id
+            .cmp(&b.detection_id)
+            .then_with(|| a.content_cmp(b))
+    });
+    all.dedup_by_key(|s| s.detection_id);
+    all.sort_by_key(|s| (s.at, s.detection_id));
+    all
+}
+
+/// The spec's heuristic for `both` cameras when no shift is defined.
+const MORNING_ENDS: NaiveTime = NaiveTime::from_hms_opt(12, 0, 0).expect("valid time");
+const EVENING_STARTS: NaiveTime = NaiveTime::from_hms_opt(16, 0, 0).expect("valid time");
+
+/// The decision for one person's day from its distinct sightings in time order.
+fn decide_distinct(
+    key: DayKey,
+    day: &[&Sighting],
+    policy: &AttendancePolicy,
+    days_off: &DaysOff,
+) -> DayDecision {
+    let shift = policy.shift.as_ref();
+    // Without a shift, the heuristic's window edges as instants of this day (DST-safe).
+    let heuristic = shift.is_none().then(|| {
+        (
+            policy.zone.instant(key.date, MORNING_ENDS),
+            policy.zone.instant(key.date, EVENING_STARTS),
+        )
+    });
+    let may_check_in = |s: &Sighting| match (s.role, heuristic) {
+        (CameraRole::Both, Some((noon, _))) => s.at < noon,
+        (role, _) => role.may_check_in(),
+    };
+    let may_check_out = |s: &Sighting| match (s.role, heuristic) {
+        (CameraRole::Both, Some((_, evening))) => s.at >= evening,
+        (role, _) => role.may_check_out(),
+    };
+
+    let mut counts = SightingCounts {
+        distinct: day.len(),
+        ..SightingCounts::default()
+    };
+    let mut review = Vec::new();
+    let mut confident = Vec::new();
+    for &s in day {
+        match policy.thresholds.band(s.confidence) {
+            Band::Ignore => counts.below_review += 1,
+            Band::Review => {
+                counts.low_confidence += 1;
+                review.push(ReviewItem::new(s, ReviewReason::LowConfidence));
+            }
+            Band::Act => {
+                counts.confident += 1;
+                let afternoon =
+                    heuristic.is_some_and(|(noon, evening)| s.at >= noon && s.at < evening);
+                if s.role == CameraRole::Both && afternoon {
+                    review.push(ReviewItem::new(s, ReviewReason::AmbiguousTime));
+                }
+                confident.push(s);
+            }
+        }
+    }
+
+    let check_in = confident.iter().copied().find(|s| may_check_in(s));
+    let window = policy.duplicate_window.duration();
+    let check_out = confident.iter().rev().copied().find(|s| {
+        may_check_out(s)
+            && check_in.is_none_or(|ci| s.detection_id != ci.detection_id && s.at >= ci.at + window)
+    });
+    if let (None, Some(co)) = (check_in, check_out) {
+        review.push(ReviewItem::new(co, ReviewReason::NoCheckIn));
+    }
+    review.sort_by_key(|r| (r.at, r.detection_id, r.reason));
+
+    let schedule = shift.filter(|sh| expected_at_work(key.date, Some(sh), days_off));
+    let late_minutes = match (schedule, check_in) {
+        (Some(sh), Some(ci)) => {
+            let start = policy.zone.instant(key.date, sh.start());
+            beyond_grace(ci.at - start, sh.late_grace_minutes())
+        }
+        _ => 0,
+    };
+    let early_leave_minutes = match (schedule, check_out) {
+        (Some(sh), Some(co)) => {
+            let end = shift_end(sh, key.date, policy.zone);
+            beyond_grace(end - co.at, sh.early_leave_grace_minutes())
+        }
+        _ => 0,
+    };
+
+    let (status, status_evidence) = match (check_in, check_out, review.first()) {
+        (Some(ci), _, _) if late_minutes > 0 => (AttendanceStatus::Late, ci.detection_id),
+        (Some(_), Some(co), _) if early_leave_minutes > 0 => {
+            (AttendanceStatus::EarlyLeave, co.detection_id)
+        }
+        (Some(ci), _, _) => (AttendanceStatus::Present, ci.detection_id),
+        (None, Some(co), _) => (AttendanceStatus::Pending, co.detection_id),
+        (None, None, Some(first)) => (AttendanceStatus::Pending, first.detection_id),
+        (None, None, None) => {
+            return DayDecision {
+                key,
+                record: None,
+                review,
+                counts,
+            };
+        }
+    };
+    let worked_minutes = match (check_in, check_out) {
+        (Some(ci), Some(co)) => Some(whole_minutes(co.at - ci.at)),
+        _ => None,
+    };
+    DayDecision {
+        key,
+        record: Some(DayRecord {
+            person_id: key.person_id,
+            date: key.date,
+            check_in: check_in.map(Mark::from),
+            check_out: check_out.map(Mark::from),
+            status,
+            status_evidence: Some(status_evidence),
+            late_minutes,
+            early_leave_minutes,
+            worked_minutes,
+        }),
+        review,
+        counts,
+    }
+}
+
+/// The instant a shift that starts on `date` ends: the next day for a night shift.
+fn shift_end(shift: &Shift, date: NaiveDate, zone: SiteZone) -> DateTime<Utc> {
+    let end_date = if shift.crosses_midnight() {
+        date.succ_opt().unwrap_or(date)
+    } else {
+        date
+    };
+    zone.instant(end_date, shift.end())
+}
+
+/// Whole minutes of a non-negative duration (negative counts as 0), saturating.
+fn whole_minutes(d: Duration) -> u32 {
+    u32::try_from(d.num_minutes().max(0)).unwrap_or(u32::MAX)
+}
+
+/// The whole minutes of `d` when they exceed the grace, else 0. Whole minutes, because camera
+/// timestamps carry seconds that nobody means: 09:10:59 with ten minutes' grace is on time.
+fn beyond_grace(d: Duration, grace_minutes: u32) -> u32 {
+    let minutes = whole_minutes(d);
+    if minutes > grace_minutes { minutes } else { 0 }
+}
+
+/// What the worker publishes when a recomputed day differs from the one before.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum AttendanceChange {
+    /// A first check-in, or one corrected earlier by at least the duplicate window.
+    CheckedIn { key: DayKey, mark: Mark },
+    /// A first check-out, or one moved by at least the duplicate window.
+    CheckedOut { key: DayKey, mark: Mark },
+    StatusChanged {
+        key: DayKey,
+        from: Option<AttendanceStatus>,
+        to: AttendanceStatus,
+        evidence: Option<Uuid>,
+    },
+}
+
+/// The changes from `previous` (the day as last published; `None` for a first record) to
+/// `next`, in the order check-in, check-out, status.
+///
+/// A check-in or check-out that moved by less than the duplicate window is not republished:
+/// a person lingering in front of the exit camera would otherwise produce a check-out a
+/// minute. Pass the record *as last published*, so that many small moves add up to one that
+/// is published; the stored record is always the latest decision. A check-in or check-out
+/// that disappears (only when sightings are deleted) is not published as such; the status
+/// change that goes with it is.
+pub fn changes(
+    previous: Option<&DayRecord>,
+    next: &DayRecord,
+    window: DuplicateWindow,
+) -> Vec<AttendanceChange> {
+    let key = next.key();
+    let moved = |before: Option<&Mark>, after: Option<&Mark>| match (before, after) {
+        (_, None) => false,
+        (None, Some(_)) => true,
+        (Some(b), Some(a)) => {
+            b.detection_id != a.detection_id && (a.at - b.at).abs() >= window.duration()
+        }
+    };
+    let mut out = Vec::new();
+    if let Some(mark) = next.check_in.as_ref()
+        && moved(previous.and_then(|p| p.check_in.as_ref()), Some(mark))
+    {
+        out.push(AttendanceChange::CheckedIn {
+            key,
+            mark: mark.clone(),
+        });
+    }
+    if let Some(mark) = next.check_out.as_ref()
+        && moved(previous.and_then(|p| p.check_out.as_ref()), Some(mark))
+    {
+        out.push(AttendanceChange::CheckedOut {
+            key,
+            mark: mark.clone(),
+        });
+    }
+    let from = previous.map(|p| p.status);
+    if from != Some(next.status) {
+        out.push(AttendanceChange::StatusChanged {
+            key,
+            from,
+            to: next.status,
+            evidence: next.status_evidence,
+        });
+    }
+    out
+}
