@@ -137,6 +137,15 @@ impl Bus {
         self.client.connection_state() == async_nats::connection::State::Connected
     }
 
+    /// The connection as a readiness probe reports it.
+    pub fn readiness(&self) -> Result<(), String> {
+        if self.is_connected() {
+            Ok(())
+        } else {
+            Err("not connected to NATS".to_owned())
+        }
+    }
+
     /// The full subject for a subject relative to the namespace. System subjects (`$KV.…`,
     /// `$JS.…`) are absolute already: their names carry the namespaced bucket or stream.
     pub fn subject(&self, relative: &str) -> String {

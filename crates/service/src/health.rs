@@ -25,6 +25,31 @@ impl Readiness {
         self.checks.push(Arc::new(check));
         self
     }
+
+    /// A check from a closure, for dependencies that need no state of their own.
+    pub fn with_fn<F>(self, name: &'static str, check: F) -> Self
+    where
+        F: Fn() -> BoxFuture<'static, Result<(), String>> + Send + Sync + 'static,
+    {
+        self.with(FnCheck { name, check })
+    }
+}
+
+struct FnCheck<F> {
+    name: &'static str,
+    check: F,
+}
+
+impl<F> ReadinessCheck for FnCheck<F>
+where
+    F: Fn() -> BoxFuture<'static, Result<(), String>> + Send + Sync,
+{
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn check(&self) -> BoxFuture<'_, Result<(), String>> {
+        (self.check)()
+    }
 }
 
 /// Mounts the three operational routes. They need no token: probes and scrapers have none,

@@ -16,11 +16,10 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use faceattend_bus::{Bus, BusConfig, ConsumerSpec, KvSpec, StreamSpec};
 use faceattend_face::{DecodeLimits, FacePipeline, Gallery, GalleryConfig};
-use faceattend_service::health::{Readiness, ReadinessCheck};
+use faceattend_service::health::Readiness;
 use faceattend_service::metrics::{self, HttpMetrics};
 use faceattend_service::telemetry::TracedRootSpan;
 use faceattend_service::{health, json, shutdown};
-use futures::future::BoxFuture;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing_actix_web::TracingLogger;
@@ -147,9 +146,34 @@ impl Application {
         let serving = Arc::new(AtomicBool::new(false));
         let readiness = web::Data::new(
             Readiness::default()
-                .with(BusReady(bus.clone()))
-                .with(GalleryReady(status))
-                .with(ServiceReady(serving.clone())),
+                .with_fn("nats", {
+                    let bus = bus.clone();
+                    move || {
+                        let ready = bus.readiness();
+                        Box::pin(async move { ready })
+                    }
+                })
+                // Before the gallery caught up, a replica would call enrolled people unknown.
+                .with_fn("gallery", move || {
+                    let ready = if status.is_caught_up() {
+                        Ok(())
+                    } else {
+                        Err("catching up with the FACE_GALLERY bucket".to_owned())
+                    };
+                    Box::pin(async move { ready })
+                })
+                // Before the endpoints are subscribed, a request finds no responder.
+                .with_fn("endpoints", {
+                    let serving = serving.clone();
+                    move || {
+                        let ready = if serving.load(Ordering::Acquire) {
+                            Ok(())
+                        } else {
+                            Err("face.v1 endpoints not subscribed".to_owned())
+                        };
+                        Box::pin(async move { ready })
+                    }
+                }),
         );
         let server = HttpServer::new(move || {
             App::new()
@@ -243,59 +267,5 @@ impl Application {
         }
         tracing::info!("face-embedder stopped");
         served
-    }
-}
-
-struct BusReady(Bus);
-
-impl ReadinessCheck for BusReady {
-    fn name(&self) -> &'static str {
-        "nats"
-    }
-    fn check(&self) -> BoxFuture<'_, Result<(), String>> {
-        Box::pin(async move {
-            if self.0.is_connected() {
-                Ok(())
-            } else {
-                Err("not connected to NATS".to_owned())
-            }
-        })
-    }
-}
-
-/// Not ready until the gallery has caught up with the bucket: before that, a replica would
-/// answer "unknown" for people who are enrolled.
-struct GalleryReady(SyncStatus);
-
-impl ReadinessCheck for GalleryReady {
-    fn name(&self) -> &'static str {
-        "gallery"
-    }
-    fn check(&self) -> BoxFuture<'_, Result<(), String>> {
-        Box::pin(async move {
-            if self.0.is_caught_up() {
-                Ok(())
-            } else {
-                Err("catching up with the FACE_GALLERY bucket".to_owned())
-            }
-        })
-    }
-}
-
-/// Not ready until the endpoints are subscribed: a request before that finds no responder.
-struct ServiceReady(Arc<AtomicBool>);
-
-impl ReadinessCheck for ServiceReady {
-    fn name(&self) -> &'static str {
-        "endpoints"
-    }
-    fn check(&self) -> BoxFuture<'_, Result<(), String>> {
-        Box::pin(async move {
-            if self.0.load(Ordering::Acquire) {
-                Ok(())
-            } else {
-                Err("face.v1 endpoints not subscribed".to_owned())
-            }
-        })
     }
 }

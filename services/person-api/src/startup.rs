@@ -65,38 +65,15 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let db = db::connect(
-            settings.database_url.expose_secret(),
-            settings.database_max_connections,
-        )
-        .await
-        .map_err(StartupError::Database)?;
-        if settings.run_migrations {
-            db::migrate(&db).await.map_err(StartupError::Migration)?;
-        }
-        let bus = Bus::connect(&BusConfig {
-            url: settings.nats_url.clone(),
-            namespace: settings.bus_namespace.clone(),
-            client_name: "person-api".to_owned(),
-        })
-        .await?;
-
-        let images = ImageStore::from_url(&settings.object_store_url)?;
+        let Components {
+            db,
+            bus,
+            images,
+            relay,
+            store,
+            janitor_wake,
+        } = Components::connect(&settings, "person-api").await?;
         let shutdown = CancellationToken::new();
-        let relay = OutboxRelay::new(
-            db.clone(),
-            bus.clone(),
-            vec![StreamSpec::PERSONS],
-            RelayConfig::default(),
-        )
-        .with_buckets(vec![KvSpec::FACE_GALLERY]);
-        let janitor_wake = Arc::new(tokio::sync::Notify::new());
-        let store = PersonStore::new(
-            db.clone(),
-            relay.notifier(),
-            janitor_wake.clone(),
-            bus.kv_subject_prefix(&KvSpec::FACE_GALLERY),
-        );
         let relay = tokio::spawn(relay.run(shutdown.clone()));
         let janitor = tokio::spawn(
             ObjectJanitor {
@@ -129,8 +106,20 @@ impl Application {
         let readiness = web::Data::new(
             Readiness::default()
                 .with(DatabaseReady(db.clone()))
-                .with(BusReady(bus.clone()))
-                .with(ImagesReady(images.clone())),
+                .with_fn("nats", {
+                    let bus = bus.clone();
+                    move || {
+                        let ready = bus.readiness();
+                        Box::pin(async move { ready })
+                    }
+                })
+                .with_fn("object_store", {
+                    let images = images.clone();
+                    move || {
+                        let images = images.clone();
+                        Box::pin(async move { images.check().await.map_err(|e| e.to_string()) })
+                    }
+                }),
         );
         let images = web::Data::new(images);
         let photo_limits = web::Data::new(routes::faces::PhotoLimits {
@@ -225,69 +214,20 @@ impl ReadinessCheck for DatabaseReady {
     }
 }
 
-struct BusReady(Bus);
-
-impl ReadinessCheck for BusReady {
-    fn name(&self) -> &'static str {
-        "nats"
-    }
-    fn check(&self) -> BoxFuture<'_, Result<(), String>> {
-        Box::pin(async move {
-            if self.0.is_connected() {
-                Ok(())
-            } else {
-                Err("not connected to NATS".to_owned())
-            }
-        })
-    }
-}
-
-struct ImagesReady(ImageStore);
-
-impl ReadinessCheck for ImagesReady {
-    fn name(&self) -> &'static str {
-        "object_store"
-    }
-    fn check(&self) -> BoxFuture<'_, Result<(), String>> {
-        Box::pin(async move { self.0.check().await.map_err(|e| e.to_string()) })
-    }
-}
-
 /// `faceattend reembed`: recomputes every encoding with face-embedder's current model (see
 /// [`crate::reembed`]), then publishes the gallery entries it queued before returning, so the
 /// new gallery is live when the command ends even if no person-api is running.
 pub async fn reembed(
     settings: Settings,
 ) -> Result<crate::reembed::ReembedReport, Box<dyn std::error::Error + Send + Sync>> {
-    let db = db::connect(
-        settings.database_url.expose_secret(),
-        settings.database_max_connections,
-    )
-    .await
-    .map_err(StartupError::Database)?;
-    if settings.run_migrations {
-        db::migrate(&db).await.map_err(StartupError::Migration)?;
-    }
-    let bus = Bus::connect(&BusConfig {
-        url: settings.nats_url.clone(),
-        namespace: settings.bus_namespace.clone(),
-        client_name: "faceattend-reembed".to_owned(),
-    })
-    .await?;
-    let images = ImageStore::from_url(&settings.object_store_url)?;
-    let relay = OutboxRelay::new(
-        db.clone(),
-        bus.clone(),
-        vec![StreamSpec::PERSONS],
-        RelayConfig::default(),
-    )
-    .with_buckets(vec![KvSpec::FACE_GALLERY]);
-    let store = PersonStore::new(
-        db.clone(),
-        relay.notifier(),
-        Arc::new(tokio::sync::Notify::new()),
-        bus.kv_subject_prefix(&KvSpec::FACE_GALLERY),
-    );
+    let Components {
+        db,
+        bus,
+        images,
+        relay,
+        store,
+        ..
+    } = Components::connect(&settings, "faceattend-reembed").await?;
     let faces = FaceClient::new(bus.clone(), settings.face_service_timeout);
     let report = crate::reembed::reembed_all(&store, &images, &faces).await?;
     bus.ensure_stream(&StreamSpec::PERSONS).await?;
@@ -296,4 +236,58 @@ pub async fn reembed(
         relay.relay_batch().await?;
     }
     Ok(report)
+}
+
+/// What the server and the re-embedding command both stand on: the migrated database, the
+/// bus, the object store, the outbox relay (not yet running) and the store that feeds it.
+struct Components {
+    db: DatabaseConnection,
+    bus: Bus,
+    images: ImageStore,
+    relay: OutboxRelay,
+    store: PersonStore,
+    janitor_wake: Arc<tokio::sync::Notify>,
+}
+
+impl Components {
+    async fn connect(settings: &Settings, client_name: &str) -> Result<Self, StartupError> {
+        let db = db::connect(
+            settings.database_url.expose_secret(),
+            settings.database_max_connections,
+        )
+        .await
+        .map_err(StartupError::Database)?;
+        if settings.run_migrations {
+            db::migrate(&db).await.map_err(StartupError::Migration)?;
+        }
+        let bus = Bus::connect(&BusConfig {
+            url: settings.nats_url.clone(),
+            namespace: settings.bus_namespace.clone(),
+            client_name: client_name.to_owned(),
+        })
+        .await?;
+        let images = ImageStore::from_url(&settings.object_store_url)?;
+        let relay = OutboxRelay::new(
+            db.clone(),
+            bus.clone(),
+            vec![StreamSpec::PERSONS],
+            RelayConfig::default(),
+        )
+        .with_buckets(vec![KvSpec::FACE_GALLERY]);
+        let janitor_wake = Arc::new(tokio::sync::Notify::new());
+        let store = PersonStore::new(
+            db.clone(),
+            relay.notifier(),
+            janitor_wake.clone(),
+            bus.kv_subject_prefix(&KvSpec::FACE_GALLERY),
+        );
+        Ok(Self {
+            db,
+            bus,
+            images,
+            relay,
+            store,
+            janitor_wake,
+        })
+    }
 }
