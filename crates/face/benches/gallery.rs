@@ -179,7 +179,7 @@ fn run(
                 if let Some(core) = core {
                     core_affinity::set_for_current(core);
                 }
-                measure(&exact, &gallery, &baseline, &probes, passes)
+                measure(&exact, &mut gallery, &baseline, &probes, passes)
             })
             .join()
             .unwrap()
@@ -284,7 +284,7 @@ struct Measured {
 
 fn measure(
     exact: &ExactIndex,
-    gallery: &Gallery,
+    gallery: &mut Gallery,
     baseline: &F32Scan,
     probes: &[(usize, Embedding)],
     passes: usize,
@@ -353,13 +353,33 @@ fn measure(
             .count()
     };
     let top = |r: &Vec<Candidate>| r.first().map(|c| c.person_id);
-    let recall = ann
-        .results
-        .iter()
-        .zip(&exact_results)
-        .filter(|(a, e)| top(a) == top(e))
-        .count() as f64
-        / probes.len().max(1) as f64;
+    let recall_of = |results: &[Vec<Candidate>]| {
+        results
+            .iter()
+            .zip(&exact_results)
+            .filter(|(a, e)| top(a) == top(e))
+            .count() as f64
+            / probes.len().max(1) as f64
+    };
+    let recall = recall_of(&ann.results);
+    // Other search breadths on the same graph (GALLERY_BENCH_EF_SWEEP=96,128,...).
+    let default_ef = gallery.config().expansion_search;
+    for ef in env::var("GALLERY_BENCH_EF_SWEEP")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+    {
+        gallery.set_expansion_search(ef);
+        let swept = timed(&mut |p| gallery.search(p, K).unwrap(), probes, passes);
+        println!(
+            "approximate, ef = {ef}: CPU p50 {:.3} ms, p99 {:.3} ms; wall p99 {:.3} ms; recall@1 {:.4}",
+            ms(pct(&swept.cpu, 50)),
+            ms(pct(&swept.cpu, 99)),
+            ms(pct(&swept.best, 99)),
+            recall_of(&swept.results)
+        );
+    }
+    gallery.set_expansion_search(default_ef);
     let identified = exact_results
         .iter()
         .zip(probes)
