@@ -93,6 +93,8 @@ impl Runtime {
             .map_err(|e| unavailable(e.to_string()))?
             // Each model has its own pool; spinning workers would burn the cores the other
             // models (and the decoder) need between runs: measured 3x slower with 2 threads.
+            .with_optimization_level(ort::session::builder::GraphOptimizationLevel::All)
+            .map_err(|e| unavailable(e.to_string()))?
             .with_intra_op_spinning(false)
             .map_err(|e| unavailable(e.to_string()))?
             .with_inter_op_spinning(false)
