@@ -164,16 +164,51 @@ fn distance_from_dot(dot: f32) -> f32 {
     (2.0 - 2.0 * dot).max(0.0).sqrt()
 }
 
+/// Seeded synthetic embeddings for the gallery's unit tests.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod test_support {
+    use super::{Embedding, ModelId};
 
-    fn model(dimension: usize) -> ModelId {
+    pub fn model(dimension: usize) -> ModelId {
         ModelId {
             name: "test".into(),
             dimension,
         }
     }
+
+    /// SplitMix64: seeded, dependency-free.
+    pub struct Rng(pub u64);
+
+    impl Rng {
+        /// Uniform in [-1, 1).
+        pub fn uniform(&mut self) -> f32 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            ((z ^ (z >> 31)) >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
+        }
+
+        pub fn embedding(&mut self, dim: usize) -> Embedding {
+            Embedding::new(model(dim), (0..dim).map(|_| self.uniform()).collect()).unwrap()
+        }
+
+        /// `centre` plus noise of relative size `noise`.
+        pub fn near(&mut self, centre: &Embedding, noise: f32) -> Embedding {
+            let v = centre
+                .values()
+                .iter()
+                .map(|c| c + noise * self.uniform())
+                .collect();
+            Embedding::new(centre.model().clone(), v).unwrap()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::model;
+    use super::*;
 
     fn embedding(values: &[f32]) -> Embedding {
         Embedding::new(model(values.len()), values.to_vec()).unwrap()

@@ -15,6 +15,7 @@ pub mod envelope;
 pub mod error;
 pub mod health;
 pub mod json;
+pub mod listener;
 pub mod metrics;
 pub mod shutdown;
 pub mod telemetry;

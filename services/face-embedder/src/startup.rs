@@ -7,7 +7,6 @@
 //! endpoints and the capture consumer until SIGTERM/Ctrl-C or until the shutdown token is
 //! cancelled, then stops taking work and lets the work in hand finish.
 
-use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -19,7 +18,7 @@ use faceattend_face::{DecodeLimits, FacePipeline, Gallery, GalleryConfig};
 use faceattend_service::health::Readiness;
 use faceattend_service::metrics::{self, HttpMetrics};
 use faceattend_service::telemetry::TracedRootSpan;
-use faceattend_service::{health, json, shutdown};
+use faceattend_service::{health, json, listener, shutdown};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing_actix_web::TracingLogger;
@@ -130,18 +129,11 @@ impl Application {
             None
         };
 
-        let listener =
-            TcpListener::bind(&settings.bind_address).map_err(|source| StartupError::Bind {
+        let (listener, port) =
+            listener::bind(&settings.bind_address).map_err(|source| StartupError::Bind {
                 address: settings.bind_address.clone(),
                 source,
             })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| StartupError::Bind {
-                address: settings.bind_address.clone(),
-                source,
-            })?
-            .port();
         let http_metrics = web::Data::new(http_metrics);
         let serving = Arc::new(AtomicBool::new(false));
         let readiness = web::Data::new(

@@ -5,8 +5,6 @@
 //! [`Application::port`]. [`Application::run_until_stopped`] serves until SIGTERM/Ctrl-C or
 //! until its shutdown token is cancelled, then drains in-flight requests and stops the relay.
 
-use std::net::TcpListener;
-
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
@@ -19,7 +17,7 @@ use faceattend_service::auth::JwtKeys;
 use faceattend_service::health::{Readiness, ReadinessCheck};
 use faceattend_service::metrics::{self, HttpMetrics};
 use faceattend_service::telemetry::TracedRootSpan;
-use faceattend_service::{health, json, shutdown};
+use faceattend_service::{health, json, listener, shutdown};
 use futures::future::BoxFuture;
 use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret;
@@ -87,18 +85,11 @@ impl Application {
         let face_client =
             web::Data::new(FaceClient::new(bus.clone(), settings.face_service_timeout));
 
-        let listener =
-            TcpListener::bind(&settings.bind_address).map_err(|source| StartupError::Bind {
+        let (listener, port) =
+            listener::bind(&settings.bind_address).map_err(|source| StartupError::Bind {
                 address: settings.bind_address.clone(),
                 source,
             })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| StartupError::Bind {
-                address: settings.bind_address.clone(),
-                source,
-            })?
-            .port();
 
         let keys = web::Data::new(JwtKeys::new(&settings.auth));
         let store = web::Data::new(store);

@@ -426,37 +426,7 @@ impl TopRows {
 mod tests {
     use super::*;
 
-    fn model(dimension: usize) -> ModelId {
-        ModelId {
-            name: "test".into(),
-            dimension,
-        }
-    }
-
-    struct Rng(u64);
-    impl Rng {
-        /// SplitMix64 → uniform in [-1, 1).
-        fn uniform(&mut self) -> f32 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            ((z ^ (z >> 31)) >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
-        }
-        fn embedding(&mut self, dim: usize) -> Embedding {
-            let v = (0..dim).map(|_| self.uniform()).collect();
-            Embedding::new(model(dim), v).unwrap()
-        }
-        /// `centre` plus noise of relative size `noise`.
-        fn near(&mut self, centre: &Embedding, noise: f32) -> Embedding {
-            let v = centre
-                .values()
-                .iter()
-                .map(|c| c + noise * self.uniform())
-                .collect();
-            Embedding::new(centre.model().clone(), v).unwrap()
-        }
-    }
+    use crate::gallery::test_support::{Rng, model};
 
     /// The old implementation: every row's exact distance, best per person, sorted.
     fn reference(rows: &[(Uuid, Uuid, Embedding)], probe: &Embedding, k: usize) -> Vec<Candidate> {

@@ -232,12 +232,10 @@ impl PersonStore {
             .all(txn)
             .await?;
         erase_images(txn, images).await?;
+        // Encodings whose photo was deleted above went with it (foreign key); this takes
+        // the rest.
         person_face_encoding::Entity::delete_many()
             .filter(person_face_encoding::Column::PersonId.eq(person_id))
-            .exec(txn)
-            .await?;
-        person_image::Entity::delete_many()
-            .filter(person_image::Column::PersonId.eq(person_id))
             .exec(txn)
             .await?;
         enqueue_gallery(txn, &self.gallery_subject(person_id), person_id, now()).await
