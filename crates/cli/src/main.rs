@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use faceattend_face::evaluation::{self, ScoredPair};
-use faceattend_face::{DecodeLimits, Embedding, FacePipeline, decode_image};
+use faceattend_face::{DecodeLimits, Embedding, FacePipeline, RuntimeOptions, decode_image};
 use faceattend_service::auth::{ALL_PERMISSIONS, AuthConfig, JwtKeys};
 use secrecy::SecretString;
 
@@ -160,7 +160,7 @@ fn eval(pairs_file: &Path, models: &Path, threads: usize) -> anyhow::Result<()> 
     images.sort();
     images.dedup();
 
-    let pipeline = FacePipeline::load(models, threads)?;
+    let pipeline = FacePipeline::load(models, RuntimeOptions::new(threads))?;
     let started = Instant::now();
     let embeddings = embed_images(&pipeline, root, &images)?;
     let elapsed = started.elapsed();
@@ -275,7 +275,7 @@ fn labelled_images(faces: &Path) -> anyhow::Result<Vec<(String, String)>> {
 fn calibrate(faces: &Path, models: &Path, threads: usize) -> anyhow::Result<()> {
     let images = labelled_images(faces)?;
     let names: Vec<String> = images.iter().map(|(name, _)| name.clone()).collect();
-    let pipeline = FacePipeline::load(models, threads)?;
+    let pipeline = FacePipeline::load(models, RuntimeOptions::new(threads))?;
     let embeddings = embed_images(&pipeline, faces, &names)?;
     let usable: Vec<(&Embedding, &str)> = images
         .iter()

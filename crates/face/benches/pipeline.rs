@@ -18,9 +18,8 @@
 //!
 //! then the embedder's throughput (faces/s) on the aligned crops in batches of 1, 4, 8 and 16,
 //! and last [`FacePipeline::analyse`] per face on the same frames, as a cross-check that the
-//! stages add up to the production path (loaded after the stages' models are dropped: each
-//! session keeps its own pool of ONNX Runtime threads, which spin after a run and would compete
-//! with the timed thread). Medians and nearest-rank p90s are printed. With `DLIB_BASELINE_JSON`
+//! stages add up to the production path (both share the process's one ONNX Runtime pool, see
+//! `RuntimeOptions`). Medians and nearest-rank p90s are printed. With `DLIB_BASELINE_JSON`
 //! set to the output of `scripts/dlib-baseline.sh speed ... --json FILE`, the speed-up ratios
 //! are printed too.
 //!
@@ -52,7 +51,7 @@ use cpu_time::ProcessTime;
 use faceattend_face::pipeline::{DETECTOR_FILE, EMBEDDER_FILE, LANDMARKS_FILE, RUNTIME_FILE};
 use faceattend_face::{
     DecodeLimits, Detector, DetectorConfig, Embedder, FacePipeline, LandmarkModel, ModelError,
-    Runtime, align_face, align_face_coarse, decode_image,
+    Runtime, RuntimeOptions, align_face, align_face_coarse, decode_image,
 };
 use image::imageops::{self, FilterType};
 use image::{Rgb, RgbImage};
@@ -101,9 +100,8 @@ fn main() -> BenchResult<()> {
         photos.push(Photo { bytes, frame });
     }
 
-    // The stages' models alone first, then the pipeline alone: never both loaded at once, as
-    // every session has its own pool of ONNX Runtime threads, which spin after each run and
-    // would compete for the cores with the thread being timed.
+    // The stages' models first, then the pipeline; every session runs on the process's one
+    // ONNX Runtime pool, so the two sets never compete for threads.
     let models = Models::load(&models_dir, threads)?;
     // Warm-up: every frame once (ONNX Runtime's first runs allocate and plan; a frame with
     // several faces is a new embedder batch shape).
@@ -154,7 +152,7 @@ fn main() -> BenchResult<()> {
     let batches = embedding_throughput(&models.embedder, &crops, embed_faces)?;
     drop(models);
 
-    let pipeline = FacePipeline::load(&models_dir, threads)?;
+    let pipeline = FacePipeline::load(&models_dir, RuntimeOptions::new(threads))?;
     for photo in &photos {
         black_box(pipeline.analyse(&photo.frame)?);
     }
@@ -313,16 +311,15 @@ struct Models {
 
 impl Models {
     fn load(dir: &Path, threads: usize) -> Result<Self, ModelError> {
-        let runtime = Runtime::load(&dir.join(RUNTIME_FILE))?;
+        let runtime = Runtime::load(&dir.join(RUNTIME_FILE), RuntimeOptions::new(threads))?;
         Ok(Self {
             detector: Detector::load(
                 &runtime,
                 &dir.join(DETECTOR_FILE),
-                threads,
                 DetectorConfig::default(),
             )?,
-            landmarks: LandmarkModel::load(&runtime, &dir.join(LANDMARKS_FILE), threads)?,
-            embedder: Embedder::load(&runtime, &dir.join(EMBEDDER_FILE), threads)?,
+            landmarks: LandmarkModel::load(&runtime, &dir.join(LANDMARKS_FILE))?,
+            embedder: Embedder::load(&runtime, &dir.join(EMBEDDER_FILE))?,
         })
     }
 

@@ -6,7 +6,7 @@
 //! shear, no reflection), and the crop is resampled bilinearly. Measured on this project's
 //! data (`shared/face-models.md`): alignment lifts verification accuracy from 87 % to 99.6 %.
 
-use image::{Rgb, RgbImage};
+use image::RgbImage;
 
 /// A point in pixel coordinates.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -140,25 +140,38 @@ pub fn warp(
     width: u32,
     height: u32,
 ) -> RgbImage {
-    RgbImage::from_fn(width, height, |x, y| {
-        let p = output_to_image.apply(Point::new(x as f32, y as f32));
-        bilinear(image, p.x, p.y)
-    })
+    let mut output = RgbImage::new(width, height);
+    let row_bytes = width as usize * 3;
+    if row_bytes == 0 {
+        return output;
+    }
+    for (y, row) in output.chunks_exact_mut(row_bytes).enumerate() {
+        for (x, pixel) in row.chunks_exact_mut(3).enumerate() {
+            let p = output_to_image.apply(Point::new(x as f32, y as f32));
+            pixel.copy_from_slice(&bilinear(image, p.x, p.y));
+        }
+    }
+    output
 }
 
-fn bilinear(image: &RgbImage, x: f32, y: f32) -> Rgb<u8> {
+/// The bilinear sample at (x, y); pixels outside the image count as black. Reads the raw
+/// buffer: per-pixel `get_pixel` bounds checks made the FaceMesh crop (36,864 samples) cost
+/// a millisecond.
+fn bilinear(image: &RgbImage, x: f32, y: f32) -> [u8; 3] {
     let (w, h) = (image.width() as i64, image.height() as i64);
     if !(x.is_finite() && y.is_finite()) || x < -1.0 || y < -1.0 || x > w as f32 || y > h as f32 {
-        return Rgb([0, 0, 0]);
+        return [0, 0, 0];
     }
     let (x0, y0) = (x.floor() as i64, y.floor() as i64);
     let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+    let raw = image.as_raw();
+    let stride = w as usize * 3;
     let sample = |xi: i64, yi: i64| -> [f32; 3] {
         if xi < 0 || yi < 0 || xi >= w || yi >= h {
             [0.0; 3]
         } else {
-            let p = image.get_pixel(xi as u32, yi as u32);
-            [p[0] as f32, p[1] as f32, p[2] as f32]
+            let at = yi as usize * stride + xi as usize * 3;
+            [raw[at] as f32, raw[at + 1] as f32, raw[at + 2] as f32]
         }
     };
     let (p00, p10, p01, p11) = (
@@ -173,12 +186,13 @@ fn bilinear(image: &RgbImage, x: f32, y: f32) -> Rgb<u8> {
         let bottom = p01[c] * (1.0 - fx) + p11[c] * fx;
         out[c] = (top * (1.0 - fy) + bottom * fy).round().clamp(0.0, 255.0) as u8;
     }
-    Rgb(out)
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::Rgb;
 
     fn close(a: Point, b: Point) -> bool {
         (a.x - b.x).abs() < 1e-3 && (a.y - b.y).abs() < 1e-3

@@ -8,7 +8,7 @@ use ndarray::Array4;
 
 use crate::align::ALIGNED_SIZE;
 use crate::gallery::{Embedding, ModelId};
-use crate::runtime::{ModelError, OnnxModel, Runtime};
+use crate::runtime::{ModelError, OnnxModel, Runtime, fill_planes};
 
 /// The embedding model faceattend ships (see `models/MODELS.md`).
 pub const MOBILEFACENET: &str = "mobilefacenet-expo-1.0.24";
@@ -21,9 +21,9 @@ pub struct Embedder {
 }
 
 impl Embedder {
-    pub fn load(runtime: &Runtime, model: &Path, threads: usize) -> Result<Self, ModelError> {
+    pub fn load(runtime: &Runtime, model: &Path) -> Result<Self, ModelError> {
         Ok(Self {
-            onnx: OnnxModel::load(runtime, model, threads)?,
+            onnx: OnnxModel::load(runtime, model)?,
             model: ModelId {
                 name: MOBILEFACENET.to_owned(),
                 dimension: MOBILEFACENET_DIMENSION,
@@ -51,12 +51,11 @@ impl Embedder {
                     size: ALIGNED_SIZE,
                 });
             }
-            for (x, y, pixel) in crop.enumerate_pixels() {
-                for c in 0..3 {
-                    // MobileFaceNet's training normalisation.
-                    input[[n, c, y as usize, x as usize]] = (pixel[c] as f32 - 127.5) / 128.0;
-                }
-            }
+        }
+        let planes = input.as_slice_mut().expect("a new array is contiguous");
+        for (crop, planes) in crops.iter().zip(planes.chunks_exact_mut(3 * size * size)) {
+            // MobileFaceNet's training normalisation.
+            fill_planes(crop.as_raw(), planes, 127.5, 128.0);
         }
         let outputs = self.onnx.run(&input)?;
         let output = outputs

@@ -16,7 +16,7 @@ use ndarray::Array4;
 
 use crate::align::{Point, SimilarityTransform, warp};
 use crate::detect::Detection;
-use crate::runtime::{ModelError, OnnxModel, Runtime};
+use crate::runtime::{ModelError, OnnxModel, Runtime, fill_planes};
 
 const INPUT: u32 = 192;
 const POINTS: usize = 468;
@@ -42,9 +42,9 @@ pub struct RefinedKeypoints {
 }
 
 impl LandmarkModel {
-    pub fn load(runtime: &Runtime, model: &Path, threads: usize) -> Result<Self, ModelError> {
+    pub fn load(runtime: &Runtime, model: &Path) -> Result<Self, ModelError> {
         Ok(Self {
-            onnx: OnnxModel::load(runtime, model, threads)?,
+            onnx: OnnxModel::load(runtime, model)?,
         })
     }
 
@@ -60,11 +60,12 @@ impl LandmarkModel {
         let crop = warp(image, &region, INPUT, INPUT);
         let size = INPUT as usize;
         let mut input = Array4::<f32>::zeros((1, 3, size, size));
-        for (x, y, pixel) in crop.enumerate_pixels() {
-            for c in 0..3 {
-                input[[0, c, y as usize, x as usize]] = pixel[c] as f32 / 255.0;
-            }
-        }
+        fill_planes(
+            crop.as_raw(),
+            input.as_slice_mut().expect("a new array is contiguous"),
+            0.0,
+            255.0,
+        );
         let outputs = self.onnx.run(&input)?;
         let [mesh, presence_logit] = outputs.as_slice() else {
             return Err(ModelError::Inference(format!(

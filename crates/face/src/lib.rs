@@ -33,4 +33,4 @@ pub use gallery::{
 pub use landmarks::{LandmarkModel, RefinedKeypoints};
 pub use pipeline::{AnalysedFace, FacePipeline};
 pub use quality::{Quality, QualityIssue, QualityPolicy, assess};
-pub use runtime::{ModelError, Runtime};
+pub use runtime::{ModelError, Runtime, RuntimeOptions};

@@ -11,7 +11,7 @@ use crate::embed::Embedder;
 use crate::gallery::Embedding;
 use crate::landmarks::LandmarkModel;
 use crate::quality::{Quality, QualityPolicy, assess};
-use crate::runtime::{ModelError, Runtime};
+use crate::runtime::{ModelError, Runtime, RuntimeOptions};
 
 /// File names inside the models directory built by `make models`.
 pub const DETECTOR_FILE: &str = "blazeface_full_range.onnx";
@@ -41,17 +41,16 @@ pub struct FacePipeline {
 
 impl FacePipeline {
     /// Loads the three models from `models_dir` (the `models/` folder `make models` builds).
-    pub fn load(models_dir: &Path, threads: usize) -> Result<Self, ModelError> {
-        let runtime = Runtime::load(&models_dir.join(RUNTIME_FILE))?;
+    pub fn load(models_dir: &Path, options: RuntimeOptions) -> Result<Self, ModelError> {
+        let runtime = Runtime::load(&models_dir.join(RUNTIME_FILE), options)?;
         Ok(Self {
             detector: Detector::load(
                 &runtime,
                 &models_dir.join(DETECTOR_FILE),
-                threads,
                 DetectorConfig::default(),
             )?,
-            landmarks: LandmarkModel::load(&runtime, &models_dir.join(LANDMARKS_FILE), threads)?,
-            embedder: Embedder::load(&runtime, &models_dir.join(EMBEDDER_FILE), threads)?,
+            landmarks: LandmarkModel::load(&runtime, &models_dir.join(LANDMARKS_FILE))?,
+            embedder: Embedder::load(&runtime, &models_dir.join(EMBEDDER_FILE))?,
             quality: QualityPolicy::default(),
         })
     }

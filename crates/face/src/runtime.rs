@@ -31,8 +31,37 @@ pub enum ModelError {
     },
 }
 
+/// How ONNX Runtime runs the models: one pool of `threads` threads (the caller's included)
+/// shared by every model of the process.
+///
+/// One shared pool, not one per model: the pipeline runs three models one after another, and
+/// per-model pools either spin against each other (measured 3× slower) or, without spinning,
+/// pay a thread wake-up on every operator — MobileFaceNet took 6.5 ms a face that way and
+/// 2.6 ms on one spinning pool (`make bench`, 2 cores).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuntimeOptions {
+    pub threads: usize,
+    /// Whether idle pool threads busy-wait for the next operator instead of sleeping: faster
+    /// while frames keep coming, at the price of a busy core for a moment after each run.
+    pub spin: bool,
+}
+
+impl RuntimeOptions {
+    pub fn new(threads: usize) -> Self {
+        Self {
+            threads: threads.max(1),
+            spin: true,
+        }
+    }
+
+    pub fn with_spin(self, spin: bool) -> Self {
+        Self { spin, ..self }
+    }
+}
+
 /// The loaded ONNX Runtime. ONNX Runtime allows one environment per process, so every
-/// `Runtime` shares it: loading again with the same library returns the same environment.
+/// `Runtime` shares it: loading again with the same library returns the same environment,
+/// and its thread pool keeps the options of the first load.
 #[derive(Clone)]
 pub struct Runtime {
     environment: Arc<ort::environment::Environment>,
@@ -41,7 +70,7 @@ pub struct Runtime {
 static LOADED: OnceLock<Mutex<Option<(PathBuf, Runtime)>>> = OnceLock::new();
 
 impl Runtime {
-    pub fn load(library: &Path) -> Result<Self, ModelError> {
+    pub fn load(library: &Path, options: RuntimeOptions) -> Result<Self, ModelError> {
         let unavailable = |reason: String| ModelError::RuntimeUnavailable {
             path: library.to_owned(),
             reason,
@@ -66,9 +95,16 @@ impl Runtime {
                 )))
             };
         }
-        let environment = ort::init_from(&library)
-            .map_err(|e| unavailable(e.to_string()))?
+        // `init_from` loads the library; the pool's options need it loaded.
+        let builder = ort::init_from(&library).map_err(|e| unavailable(e.to_string()))?;
+        let pool = ort::environment::GlobalThreadPoolOptions::default()
+            .with_intra_threads(options.threads.max(1))
+            .and_then(|pool| pool.with_inter_threads(1))
+            .and_then(|pool| pool.with_spin_control(options.spin))
+            .map_err(|e| unavailable(e.to_string()))?;
+        let environment = builder
             .with_name("faceattend")
+            .with_global_thread_pool(pool)
             .build()
             .map_err(|e| unavailable(e.to_string()))?;
         let runtime = Self {
@@ -78,7 +114,7 @@ impl Runtime {
         Ok(runtime)
     }
 
-    fn session(&self, model: &Path, threads: usize) -> Result<Session, ModelError> {
+    fn session(&self, model: &Path) -> Result<Session, ModelError> {
         let unavailable = |reason: String| ModelError::ModelUnavailable {
             path: model.to_owned(),
             reason,
@@ -88,19 +124,26 @@ impl Runtime {
         }
         let builder =
             Session::builder(&self.environment).map_err(|e| unavailable(e.to_string()))?;
+        // The session runs on the environment's shared pool (see `RuntimeOptions`).
         builder
-            .with_intra_threads(threads)
-            .map_err(|e| unavailable(e.to_string()))?
-            // Each model has its own pool; spinning workers would burn the cores the other
-            // models (and the decoder) need between runs: measured 3x slower with 2 threads.
             .with_optimization_level(ort::session::builder::GraphOptimizationLevel::All)
-            .map_err(|e| unavailable(e.to_string()))?
-            .with_intra_op_spinning(false)
-            .map_err(|e| unavailable(e.to_string()))?
-            .with_inter_op_spinning(false)
             .map_err(|e| unavailable(e.to_string()))?
             .commit_from_file(model)
             .map_err(|e| unavailable(e.to_string()))
+    }
+}
+
+/// Writes an interleaved RGB image into three consecutive f32 planes (one NCHW image),
+/// mapping each byte `v` to `(v - offset) / divisor`. `planes` holds 3 × the image's pixels.
+pub(crate) fn fill_planes(rgb: &[u8], planes: &mut [f32], offset: f32, divisor: f32) {
+    let pixels = rgb.len() / 3;
+    debug_assert_eq!(planes.len(), 3 * pixels);
+    let (r, rest) = planes.split_at_mut(pixels);
+    let (g, b) = rest.split_at_mut(pixels);
+    for (((r, g), b), pixel) in r.iter_mut().zip(g).zip(b).zip(rgb.chunks_exact(3)) {
+        *r = (f32::from(pixel[0]) - offset) / divisor;
+        *g = (f32::from(pixel[1]) - offset) / divisor;
+        *b = (f32::from(pixel[2]) - offset) / divisor;
     }
 }
 
@@ -111,15 +154,15 @@ pub(crate) struct Output {
 }
 
 /// A model's session. `Session::run` takes `&mut self`: one inference at a time per model,
-/// with the session's own intra-op threads doing the parallel work.
+/// with the runtime's shared pool doing the parallel work.
 pub(crate) struct OnnxModel {
     session: Mutex<Session>,
 }
 
 impl OnnxModel {
-    pub fn load(runtime: &Runtime, model: &Path, threads: usize) -> Result<Self, ModelError> {
+    pub fn load(runtime: &Runtime, model: &Path) -> Result<Self, ModelError> {
         Ok(Self {
-            session: Mutex::new(runtime.session(model, threads.max(1))?),
+            session: Mutex::new(runtime.session(model)?),
         })
     }
 

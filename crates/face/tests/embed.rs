@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use faceattend_face::ModelError;
 use faceattend_face::embed::MOBILEFACENET_DIMENSION;
-use faceattend_face::{Embedder, Runtime};
+use faceattend_face::{Embedder, Runtime, RuntimeOptions};
 use image::{Rgb, RgbImage};
 
 fn models_dir() -> PathBuf {
@@ -16,9 +16,12 @@ fn models_dir() -> PathBuf {
 
 fn embedder() -> Embedder {
     let dir = models_dir();
-    let runtime = Runtime::load(&dir.join("onnxruntime/libonnxruntime.so.1.32.0"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    Embedder::load(&runtime, &dir.join("mobilefacenet.onnx"), 2).unwrap_or_else(|e| panic!("{e}"))
+    let runtime = Runtime::load(
+        &dir.join("onnxruntime/libonnxruntime.so.1.32.0"),
+        RuntimeOptions::new(2),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    Embedder::load(&runtime, &dir.join("mobilefacenet.onnx")).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Deterministic, varied 112×112 pictures.
@@ -32,15 +35,21 @@ fn crop(seed: u32) -> RgbImage {
 
 #[test]
 fn a_missing_runtime_or_model_says_how_to_get_it() {
-    let error = Runtime::load(std::path::Path::new("/nonexistent/libonnxruntime.so"))
-        .err()
-        .unwrap();
+    let error = Runtime::load(
+        std::path::Path::new("/nonexistent/libonnxruntime.so"),
+        RuntimeOptions::new(1),
+    )
+    .err()
+    .unwrap();
     assert!(matches!(error, ModelError::RuntimeUnavailable { .. }));
     assert!(error.to_string().contains("make models"), "{error}");
 
-    let runtime =
-        Runtime::load(&models_dir().join("onnxruntime/libonnxruntime.so.1.32.0")).unwrap();
-    let error = Embedder::load(&runtime, &models_dir().join("no-such-model.onnx"), 1)
+    let runtime = Runtime::load(
+        &models_dir().join("onnxruntime/libonnxruntime.so.1.32.0"),
+        RuntimeOptions::new(1),
+    )
+    .unwrap();
+    let error = Embedder::load(&runtime, &models_dir().join("no-such-model.onnx"))
         .err()
         .unwrap();
     assert!(matches!(error, ModelError::ModelUnavailable { .. }));

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use faceattend_face::pipeline::{DETECTOR_FILE, EMBEDDER_FILE, RUNTIME_FILE};
 use faceattend_face::{
     DecodeLimits, Detector, DetectorConfig, Embedder, Embedding, FacePipeline, Runtime,
-    align_face_coarse, decode_image,
+    RuntimeOptions, align_face_coarse, decode_image,
 };
 use image::RgbImage;
 
@@ -45,17 +45,17 @@ struct Pipeline {
 
 impl Pipeline {
     fn load() -> Self {
-        let runtime = Runtime::load(&models_dir().join(RUNTIME_FILE)).unwrap();
+        let runtime =
+            Runtime::load(&models_dir().join(RUNTIME_FILE), RuntimeOptions::new(2)).unwrap();
         Self {
             detector: Detector::load(
                 &runtime,
                 &models_dir().join(DETECTOR_FILE),
-                2,
                 DetectorConfig::default(),
             )
             .unwrap(),
-            embedder: Embedder::load(&runtime, &models_dir().join(EMBEDDER_FILE), 2).unwrap(),
-            full: FacePipeline::load(&models_dir(), 2).unwrap(),
+            embedder: Embedder::load(&runtime, &models_dir().join(EMBEDDER_FILE)).unwrap(),
+            full: FacePipeline::load(&models_dir(), RuntimeOptions::new(2)).unwrap(),
         }
     }
 

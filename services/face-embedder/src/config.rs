@@ -13,8 +13,10 @@ pub struct Settings {
     pub bus_namespace: String,
     /// The folder `make models` builds (models and ONNX Runtime).
     pub models_dir: PathBuf,
-    /// Intra-op threads of each ONNX session.
+    /// Threads of ONNX Runtime's pool, shared by every model (the calling thread included).
     pub inference_threads: usize,
+    /// Whether idle inference threads busy-wait for the next operator (faster under load).
+    pub inference_spin: bool,
     /// Images analysed at once.
     pub inference_workers: usize,
     /// Largest accepted image, encoded.
@@ -51,6 +53,7 @@ impl Settings {
             bus_namespace: env.or("BUS_NAMESPACE", String::new()),
             models_dir: PathBuf::from(env.or("FACEATTEND_MODELS_DIR", "models".to_owned())),
             inference_threads: env.or("INFERENCE_THREADS", cores),
+            inference_spin: env.or("INFERENCE_SPIN", true),
             inference_workers: env.or("INFERENCE_WORKERS", 1usize),
             max_image_bytes: env.or("MAX_IMAGE_BYTES", 7 * 1024 * 1024usize),
             match_margin: env.or("FACE_MATCH_MARGIN", 0.05f32),

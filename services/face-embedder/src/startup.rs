@@ -14,7 +14,7 @@ use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use faceattend_bus::{Bus, BusConfig, ConsumerSpec, KvSpec, StreamSpec};
-use faceattend_face::{DecodeLimits, FacePipeline, Gallery, GalleryConfig};
+use faceattend_face::{DecodeLimits, FacePipeline, Gallery, GalleryConfig, RuntimeOptions};
 use faceattend_service::health::Readiness;
 use faceattend_service::metrics::{self, HttpMetrics};
 use faceattend_service::telemetry::TracedRootSpan;
@@ -58,9 +58,10 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let models_dir = settings.models_dir.clone();
-        let threads = settings.inference_threads;
+        let runtime =
+            RuntimeOptions::new(settings.inference_threads).with_spin(settings.inference_spin);
         let pipeline =
-            tokio::task::spawn_blocking(move || FacePipeline::load(&models_dir, threads))
+            tokio::task::spawn_blocking(move || FacePipeline::load(&models_dir, runtime))
                 .await
                 .expect("model loading does not panic")?;
         let model = pipeline.embedder().model().clone();

@@ -81,6 +81,7 @@ pub async fn spawn_embedder(namespace: &str) -> TestEmbedder {
         bus_namespace: namespace.to_owned(),
         models_dir: models_dir(),
         inference_threads: 1,
+        inference_spin: false,
         inference_workers: 1,
         max_image_bytes: 8 * 1024 * 1024,
         match_margin: 0.05,

@@ -184,6 +184,7 @@ async fn spawn_embedder(
         bus_namespace: namespace.to_owned(),
         models_dir,
         inference_threads: 1,
+        inference_spin: false,
         inference_workers: 1,
         max_image_bytes: 7 * 1024 * 1024,
         match_margin: 0.05,
