@@ -128,6 +128,15 @@ impl RecognizerMetrics {
     }
 }
 
+/// The embedding model has no measured distance → confidence calibration.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "no confidence calibration is known for embedding model {model}: measure one with `faceattend calibrate` (docs/calibration.md) before serving it"
+)]
+pub struct UncalibratedModel {
+    pub model: String,
+}
+
 pub struct Recognizer {
     pipeline: Arc<FacePipeline>,
     gallery: Arc<RwLock<Gallery>>,
@@ -153,23 +162,19 @@ impl Recognizer {
         limits: DecodeLimits,
         inference_workers: usize,
         metrics: RecognizerMetrics,
-    ) -> Self {
+    ) -> Result<Self, UncalibratedModel> {
         let model = pipeline.embedder().model().clone();
-        let calibration = Calibration::for_model(&model).unwrap_or_else(|| {
-            // An embedder without a measured calibration: fall back to the distances the
-            // shipped model measured, which is what `Calibration::for_model` documents.
-            Calibration::from_far_distances(
-                model.name.clone(),
-                faceattend_face::calibration::MOBILEFACENET_DISTANCE_AT_FAR_1E3,
-                faceattend_face::calibration::MOBILEFACENET_DISTANCE_AT_FAR_1E2,
-            )
-            .expect("the shipped calibration is monotone")
-        });
+        // Confidences of a model without measured knots would mean nothing, and 0.7 would no
+        // longer be a false-accept rate of 1 in 1,000: refuse rather than borrow another
+        // model's knots.
+        let calibration = Calibration::for_model(&model).ok_or_else(|| UncalibratedModel {
+            model: model.name.clone(),
+        })?;
         let rule = MatchRule {
             max_distance: calibration.max_distance(REVIEW_CONFIDENCE),
             min_margin,
         };
-        Self {
+        Ok(Self {
             pipeline,
             gallery,
             calibration,
@@ -177,7 +182,7 @@ impl Recognizer {
             limits,
             permits: Semaphore::new(inference_workers.max(1)),
             metrics,
-        }
+        })
     }
 
     pub fn model(&self) -> &ModelId {

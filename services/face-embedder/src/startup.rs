@@ -34,6 +34,8 @@ pub enum StartupError {
     #[error(transparent)]
     Models(#[from] faceattend_face::ModelError),
     #[error(transparent)]
+    Uncalibrated(#[from] crate::recognizer::UncalibratedModel),
+    #[error(transparent)]
     Bus(#[from] faceattend_bus::BusError),
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -108,7 +110,7 @@ impl Application {
             },
             settings.inference_workers,
             recognizer_metrics,
-        ));
+        )?);
         let captures = if settings.consume_captures {
             let consumer = bus
                 .durable_consumer(
