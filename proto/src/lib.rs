@@ -17,5 +17,11 @@ pub mod faces {
     }
 }
 
+pub mod attendance {
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/faceattend.attendance.v1.rs"));
+    }
+}
+
 pub use prost;
 pub use prost_types;

@@ -53,6 +53,17 @@ impl StreamSpec {
         duplicate_window: Duration::from_secs(10 * 60),
     };
 
+    /// `attendance.v1.*`: attendance decisions (check-in, check-out, status, review), what the
+    /// realtime gateway and notifications follow. Kept 30 days so a gateway replica, or a
+    /// client reconnecting with its last sequence, can replay what it missed.
+    pub const ATTENDANCE: StreamSpec = StreamSpec {
+        base_name: "ATTENDANCE",
+        subjects: &["attendance.v1.>"],
+        description: "Attendance decisions published by attendance-worker and attendance-api (attendance.v1.*)",
+        max_age: Duration::from_secs(30 * 24 * 3600),
+        duplicate_window: Duration::from_secs(10 * 60),
+    };
+
     /// `deadletter.v1.<original subject>`: messages a consumer gave up on, with the reason in
     /// the `Dead-Letter-Reason` header, kept for an operator to inspect and replay.
     pub const DEAD_LETTERS: StreamSpec = StreamSpec {
