@@ -1,0 +1,243 @@
+//! sea-orm entities of the attendance database's tables.
+//!
+//! They mirror [`crate::migration`] column for column; the store converts between them and
+//! the domain types, so nothing outside this crate depends on how a value is stored.
+
+pub mod attendance {
+    use sea_orm::entity::prelude::*;
+
+    /// One person's attendance for one work day (spec `Attendance`).
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "attendance")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub person_id: Uuid,
+        pub attendance_date: Date,
+        pub check_in_time: Option<ChronoDateTimeUtc>,
+        pub check_in_confidence: Option<f32>,
+        /// "auto" | "manual" | "detection"; `None` while there is no check-in.
+        pub check_in_source: Option<String>,
+        pub check_in_detection_id: Option<Uuid>,
+        pub check_in_camera_id: Option<String>,
+        pub check_out_time: Option<ChronoDateTimeUtc>,
+        pub check_out_confidence: Option<f32>,
+        pub check_out_source: Option<String>,
+        pub check_out_detection_id: Option<Uuid>,
+        pub check_out_camera_id: Option<String>,
+        pub duration_minutes: Option<i32>,
+        pub status: String,
+        /// The detection the status rests on (see `DayRecord::status_evidence`).
+        pub status_evidence: Option<Uuid>,
+        pub late_minutes: i32,
+        pub early_leave_minutes: i32,
+        pub is_manual: bool,
+        pub approved_by: Option<String>,
+        pub approval_timestamp: Option<ChronoDateTimeUtc>,
+        pub remarks: Option<String>,
+        pub created_at: ChronoDateTimeUtc,
+        pub updated_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod attendance_session {
+    use sea_orm::entity::prelude::*;
+
+    /// A shift (spec `AttendanceSession`).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "attendance_sessions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub name: String,
+        pub start_time: Time,
+        pub end_time: Time,
+        pub expected_duration_minutes: i32,
+        /// Lateness forgiven (spec `grace_period_minutes`).
+        pub grace_period_minutes: i32,
+        /// Early leave forgiven; the domain's `Shift` keeps the two apart.
+        pub early_leave_grace_minutes: i32,
+        pub is_active: bool,
+        pub organization: Option<String>,
+        pub created_at: ChronoDateTimeUtc,
+        pub updated_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod attendance_rule {
+    use sea_orm::entity::prelude::*;
+
+    /// An attendance policy (spec `AttendanceRule`).
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "attendance_rules")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub name: String,
+        /// The spec's list of weekday indices (0 = Monday) as a JSON array, e.g. `[0,1,2,3,4]`.
+        pub working_days: String,
+        pub start_time: Time,
+        pub end_time: Time,
+        pub min_presence_percentage: f64,
+        pub auto_check_in_threshold: f32,
+        pub manual_review_threshold: f32,
+        pub is_active: bool,
+        pub created_at: ChronoDateTimeUtc,
+        pub updated_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod attendance_exception {
+    use sea_orm::entity::prelude::*;
+
+    /// A holiday, leave or special event (spec `AttendanceException`).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "attendance_exceptions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        /// `None`: applies to everyone (a public holiday).
+        pub person_id: Option<Uuid>,
+        pub exception_date: Date,
+        /// "holiday" | "leave" | "special_event"
+        pub exception_type: String,
+        pub reason: String,
+        pub requires_approval: bool,
+        pub approved: bool,
+        pub approved_by: Option<String>,
+        pub approved_at: Option<ChronoDateTimeUtc>,
+        pub created_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod detection {
+    use sea_orm::entity::prelude::*;
+
+    /// A face the pipeline detected: the evidence attendance records point to.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "detections")]
+    pub struct Model {
+        /// The detection id (also its `Nats-Msg-Id`): the key that makes storing idempotent.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub camera_id: String,
+        /// "entry" | "exit" | "both", as the camera was declared when the detection arrived.
+        pub camera_role: String,
+        pub captured_at: ChronoDateTimeUtc,
+        /// `None` for an unknown face.
+        pub person_id: Option<Uuid>,
+        pub distance: f32,
+        pub confidence: f32,
+        pub model_id: String,
+        pub quality: f32,
+        pub snapshot_ref: Option<String>,
+        pub received_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod person_directory {
+    use sea_orm::entity::prelude::*;
+
+    /// What attendance knows of a person, from `persons.v1.*` events.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "person_directory")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub person_id: Uuid,
+        pub name: String,
+        pub person_type: String,
+        pub status: String,
+        pub department: Option<String>,
+        pub organization: Option<String>,
+        pub deleted: bool,
+        pub updated_at: ChronoDateTimeUtc,
+        /// The version of the event that wrote the row; older events are ignored.
+        pub version: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod review_item {
+    use sea_orm::entity::prelude::*;
+
+    /// A detection waiting for (or given) a person's decision.
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "review_items")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        #[sea_orm(unique)]
+        pub detection_id: Uuid,
+        pub person_id: Uuid,
+        pub attendance_date: Date,
+        /// A `ReviewReason`: "low_confidence" | "ambiguous_time" | "no_check_in".
+        pub reason: String,
+        pub confidence: f32,
+        pub camera_id: String,
+        pub at: ChronoDateTimeUtc,
+        /// "pending" | "approved" | "rejected"
+        pub state: String,
+        pub decided_by: Option<String>,
+        pub decided_at: Option<ChronoDateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod audit_log {
+    use sea_orm::entity::prelude::*;
+
+    /// Who changed what, when, with the value before and after.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_log")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub actor: String,
+        pub action: String,
+        pub entity: String,
+        pub entity_id: String,
+        pub at: ChronoDateTimeUtc,
+        /// JSON text; `None` when the entity did not exist before.
+        pub before: Option<String>,
+        /// JSON text; `None` when the entity no longer exists.
+        pub after: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

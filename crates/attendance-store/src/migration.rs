@@ -1,0 +1,789 @@
+//! The attendance database's schema, shared by attendance-api and attendance-worker: one
+//! migrator, so whichever service starts first brings the schema up to date and the other
+//! finds nothing left to do. Identical on PostgreSQL and SQLite.
+//!
+//! Timestamps are `timestamp with time zone` (UTC, microseconds); dates are plain `date`s of
+//! the site's calendar; enumerations are short strings, checked by the store on the way out.
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            // The worker publishes `attendance.v1.*` through the outbox, in the transaction of
+            // the decision.
+            Box::new(faceattend_outbox::migration::CreateOutboxTable),
+            Box::new(CreateAttendanceTables),
+            Box::new(CreateEvidenceTables),
+            Box::new(CreatePersonDirectory),
+            Box::new(CreateAuditLog),
+        ]
+    }
+}
+
+/// Drops tables in order, ignoring those already gone: the `down` of every migration here.
+async fn drop_tables(manager: &SchemaManager<'_>, tables: Vec<DynIden>) -> Result<(), DbErr> {
+    for table in tables {
+        manager
+            .drop_table(Table::drop().table(table).if_exists().to_owned())
+            .await?;
+    }
+    Ok(())
+}
+
+async fn create_indexes(
+    manager: &SchemaManager<'_>,
+    indexes: Vec<IndexCreateStatement>,
+) -> Result<(), DbErr> {
+    for index in indexes {
+        manager.create_index(index).await?;
+    }
+    Ok(())
+}
+
+fn timestamp(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column)
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
+}
+
+fn optional_timestamp(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column)
+        .timestamp_with_time_zone()
+        .null()
+        .to_owned()
+}
+
+// `attendance_date` is the spec's column name, prefix and all.
+#[allow(clippy::enum_variant_names)]
+#[derive(DeriveIden)]
+enum Attendance {
+    Table,
+    Id,
+    PersonId,
+    AttendanceDate,
+    CheckInTime,
+    CheckInConfidence,
+    CheckInSource,
+    CheckInDetectionId,
+    CheckInCameraId,
+    CheckOutTime,
+    CheckOutConfidence,
+    CheckOutSource,
+    CheckOutDetectionId,
+    CheckOutCameraId,
+    DurationMinutes,
+    Status,
+    StatusEvidence,
+    LateMinutes,
+    EarlyLeaveMinutes,
+    IsManual,
+    ApprovedBy,
+    ApprovalTimestamp,
+    Remarks,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum AttendanceSessions {
+    Table,
+    Id,
+    Name,
+    StartTime,
+    EndTime,
+    ExpectedDurationMinutes,
+    GracePeriodMinutes,
+    EarlyLeaveGraceMinutes,
+    IsActive,
+    Organization,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum AttendanceRules {
+    Table,
+    Id,
+    Name,
+    WorkingDays,
+    StartTime,
+    EndTime,
+    MinPresencePercentage,
+    AutoCheckInThreshold,
+    ManualReviewThreshold,
+    IsActive,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum AttendanceExceptions {
+    Table,
+    Id,
+    PersonId,
+    ExceptionDate,
+    ExceptionType,
+    Reason,
+    RequiresApproval,
+    Approved,
+    ApprovedBy,
+    ApprovedAt,
+    CreatedAt,
+}
+
+/// The spec's four attendance models.
+struct CreateAttendanceTables;
+
+impl MigrationName for CreateAttendanceTables {
+    fn name(&self) -> &str {
+        "m20261125_100002_create_attendance_tables"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateAttendanceTables {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Attendance::Table)
+                    .col(
+                        ColumnDef::new(Attendance::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new(Attendance::PersonId).uuid().not_null())
+                    .col(ColumnDef::new(Attendance::AttendanceDate).date().not_null())
+                    .col(optional_timestamp(Attendance::CheckInTime))
+                    .col(ColumnDef::new(Attendance::CheckInConfidence).float().null())
+                    .col(
+                        ColumnDef::new(Attendance::CheckInSource)
+                            .string_len(16)
+                            .null(),
+                    )
+                    .col(ColumnDef::new(Attendance::CheckInDetectionId).uuid().null())
+                    .col(
+                        ColumnDef::new(Attendance::CheckInCameraId)
+                            .string_len(128)
+                            .null(),
+                    )
+                    .col(optional_timestamp(Attendance::CheckOutTime))
+                    .col(
+                        ColumnDef::new(Attendance::CheckOutConfidence)
+                            .float()
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Attendance::CheckOutSource)
+                            .string_len(16)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Attendance::CheckOutDetectionId)
+                            .uuid()
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(Attendance::CheckOutCameraId)
+                            .string_len(128)
+                            .null(),
+                    )
+                    .col(ColumnDef::new(Attendance::DurationMinutes).integer().null())
+                    .col(ColumnDef::new(Attendance::Status).string_len(16).not_null())
+                    .col(ColumnDef::new(Attendance::StatusEvidence).uuid().null())
+                    .col(
+                        ColumnDef::new(Attendance::LateMinutes)
+                            .integer()
+                            .not_null()
+                            .default(0),
+                    )
+                    .col(
+                        ColumnDef::new(Attendance::EarlyLeaveMinutes)
+                            .integer()
+                            .not_null()
+                            .default(0),
+                    )
+                    .col(
+                        ColumnDef::new(Attendance::IsManual)
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
+                    .col(
+                        ColumnDef::new(Attendance::ApprovedBy)
+                            .string_len(128)
+                            .null(),
+                    )
+                    .col(optional_timestamp(Attendance::ApprovalTimestamp))
+                    .col(ColumnDef::new(Attendance::Remarks).text().null())
+                    .col(timestamp(Attendance::CreatedAt))
+                    .col(timestamp(Attendance::UpdatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        // Each index matches a list query and ends with the column the list is ordered or
+        // ranged by, so a page walks the index instead of sorting the matches.
+        create_indexes(
+            manager,
+            vec![
+                // One record per person and day: the worker's upsert relies on it, and it
+                // serves a person's history (the spec's idx_attendance_person_date).
+                Index::create()
+                    .name("idx_attendance_person_date")
+                    .table(Attendance::Table)
+                    .col(Attendance::PersonId)
+                    .col(Attendance::AttendanceDate)
+                    .unique()
+                    .to_owned(),
+                // Date ranges and the daily report (the spec's idx_attendance_date_range).
+                Index::create()
+                    .name("idx_attendance_date_range")
+                    .table(Attendance::Table)
+                    .col(Attendance::AttendanceDate)
+                    .col(Attendance::Id)
+                    .to_owned(),
+                Index::create()
+                    .name("idx_attendance_status_date")
+                    .table(Attendance::Table)
+                    .col(Attendance::Status)
+                    .col(Attendance::AttendanceDate)
+                    .to_owned(),
+            ],
+        )
+        .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(AttendanceSessions::Table)
+                    .col(
+                        ColumnDef::new(AttendanceSessions::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(AttendanceSessions::Name)
+                            .string_len(100)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AttendanceSessions::StartTime)
+                            .time()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AttendanceSessions::EndTime)
+                            .time()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AttendanceSessions::ExpectedDurationMinutes)
+                            .integer()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AttendanceSessions::GracePeriodMinutes)
+                            .integer()
+                            .not_null()
+                            .default(0),
+                    )
+                    .col(
+                        ColumnDef::new(AttendanceSessions::EarlyLeaveGraceMinutes)
+                            .integer()
+                            .not_null()
+                            .default(0),
+                    )
+                    .col(
+                        ColumnDef::new(AttendanceSessions::IsActive)
+                            .boolean()
+                            .not_null()
+                            .default(true),
+                    )
+                    .col(
+                        ColumnDef::new(AttendanceSessions::Organization)
+                            .string_len(200)
+                            .null(),
+                    )
+                    .col(timestamp(AttendanceSessions::CreatedAt))
+                    .col(timestamp(AttendanceSessions::UpdatedAt))
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(AttendanceRules::Table)
+                    .col(
+                        ColumnDef::new(AttendanceRules::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(AttendanceRules::Name)
+                            .string_len(100)
+                            .not_null(),
+                    )
+                    // A JSON array as text: the same on both backends, and never queried by
+                    // element.
+                    .col(
+                        ColumnDef::new(AttendanceRules::WorkingDays)
+                            .text()
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(AttendanceRules::StartTime).time().not_null())
+                    .col(ColumnDef::new(AttendanceRules::EndTime).time().not_null())
+                    .col(
+                        ColumnDef::new(AttendanceRules::MinPresencePercentage)
+                            .double()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AttendanceRules::AutoCheckInThreshold)
+                            .float()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AttendanceRules::ManualReviewThreshold)
+                            .float()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AttendanceRules::IsActive)
+                            .boolean()
+                            .not_null()
+                            .default(true),
+                    )
+                    .col(timestamp(AttendanceRules::CreatedAt))
+                    .col(timestamp(AttendanceRules::UpdatedAt))
+                    .to_owned(),
+            )
+            .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(AttendanceExceptions::Table)
+                    .col(
+                        ColumnDef::new(AttendanceExceptions::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(ColumnDef::new(AttendanceExceptions::PersonId).uuid().null())
+                    .col(
+                        ColumnDef::new(AttendanceExceptions::ExceptionDate)
+                            .date()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AttendanceExceptions::ExceptionType)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AttendanceExceptions::Reason)
+                            .text()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AttendanceExceptions::RequiresApproval)
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
+                    .col(
+                        ColumnDef::new(AttendanceExceptions::Approved)
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
+                    .col(
+                        ColumnDef::new(AttendanceExceptions::ApprovedBy)
+                            .string_len(128)
+                            .null(),
+                    )
+                    .col(optional_timestamp(AttendanceExceptions::ApprovedAt))
+                    .col(timestamp(AttendanceExceptions::CreatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        // Reports and the worker look up the days off of a date range.
+        create_indexes(
+            manager,
+            vec![
+                Index::create()
+                    .name("idx_attendance_exceptions_date")
+                    .table(AttendanceExceptions::Table)
+                    .col(AttendanceExceptions::ExceptionDate)
+                    .to_owned(),
+            ],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_tables(
+            manager,
+            vec![
+                AttendanceExceptions::Table.into_iden(),
+                AttendanceRules::Table.into_iden(),
+                AttendanceSessions::Table.into_iden(),
+                Attendance::Table.into_iden(),
+            ],
+        )
+        .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum Detections {
+    Table,
+    Id,
+    CameraId,
+    CameraRole,
+    CapturedAt,
+    PersonId,
+    Distance,
+    Confidence,
+    ModelId,
+    Quality,
+    SnapshotRef,
+    ReceivedAt,
+}
+
+#[derive(DeriveIden)]
+enum ReviewItems {
+    Table,
+    Id,
+    DetectionId,
+    PersonId,
+    AttendanceDate,
+    Reason,
+    Confidence,
+    CameraId,
+    At,
+    State,
+    DecidedBy,
+    DecidedAt,
+}
+
+/// The evidence: every detection as received, and the ones a person has to decide on.
+struct CreateEvidenceTables;
+
+impl MigrationName for CreateEvidenceTables {
+    fn name(&self) -> &str {
+        "m20261125_100003_create_evidence_tables"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateEvidenceTables {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Detections::Table)
+                    .col(
+                        ColumnDef::new(Detections::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(Detections::CameraId)
+                            .string_len(128)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(Detections::CameraRole)
+                            .string_len(8)
+                            .not_null()
+                            .default("both"),
+                    )
+                    .col(timestamp(Detections::CapturedAt))
+                    .col(ColumnDef::new(Detections::PersonId).uuid().null())
+                    .col(ColumnDef::new(Detections::Distance).float().not_null())
+                    .col(ColumnDef::new(Detections::Confidence).float().not_null())
+                    .col(
+                        ColumnDef::new(Detections::ModelId)
+                            .string_len(128)
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(Detections::Quality).float().not_null())
+                    .col(
+                        ColumnDef::new(Detections::SnapshotRef)
+                            .string_len(512)
+                            .null(),
+                    )
+                    .col(timestamp(Detections::ReceivedAt))
+                    .to_owned(),
+            )
+            .await?;
+        create_indexes(
+            manager,
+            vec![
+                // A person's sightings of one work day: every decision reads this range.
+                Index::create()
+                    .name("idx_detections_person_captured")
+                    .table(Detections::Table)
+                    .col(Detections::PersonId)
+                    .col(Detections::CapturedAt)
+                    .to_owned(),
+            ],
+        )
+        .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(ReviewItems::Table)
+                    .col(
+                        ColumnDef::new(ReviewItems::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    // A detection is reviewed once, whatever recomputes its day.
+                    .col(
+                        ColumnDef::new(ReviewItems::DetectionId)
+                            .uuid()
+                            .not_null()
+                            .unique_key(),
+                    )
+                    .col(ColumnDef::new(ReviewItems::PersonId).uuid().not_null())
+                    .col(
+                        ColumnDef::new(ReviewItems::AttendanceDate)
+                            .date()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(ReviewItems::Reason)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(ReviewItems::Confidence).float().not_null())
+                    .col(
+                        ColumnDef::new(ReviewItems::CameraId)
+                            .string_len(128)
+                            .not_null(),
+                    )
+                    .col(timestamp(ReviewItems::At))
+                    .col(
+                        ColumnDef::new(ReviewItems::State)
+                            .string_len(16)
+                            .not_null()
+                            .default("pending"),
+                    )
+                    .col(
+                        ColumnDef::new(ReviewItems::DecidedBy)
+                            .string_len(128)
+                            .null(),
+                    )
+                    .col(optional_timestamp(ReviewItems::DecidedAt))
+                    .to_owned(),
+            )
+            .await?;
+        create_indexes(
+            manager,
+            vec![
+                // The queue, oldest first, and a person-day's items (replaced on recompute).
+                Index::create()
+                    .name("idx_review_items_state_at")
+                    .table(ReviewItems::Table)
+                    .col(ReviewItems::State)
+                    .col(ReviewItems::At)
+                    .to_owned(),
+                Index::create()
+                    .name("idx_review_items_person_date")
+                    .table(ReviewItems::Table)
+                    .col(ReviewItems::PersonId)
+                    .col(ReviewItems::AttendanceDate)
+                    .to_owned(),
+            ],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_tables(
+            manager,
+            vec![
+                ReviewItems::Table.into_iden(),
+                Detections::Table.into_iden(),
+            ],
+        )
+        .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum PersonDirectory {
+    Table,
+    PersonId,
+    Name,
+    PersonType,
+    Status,
+    Department,
+    Organization,
+    Deleted,
+    UpdatedAt,
+    Version,
+}
+
+/// attendance's copy of the person directory, fed by `persons.v1.*`, so attendance works
+/// while person-api is down and never reads its database.
+struct CreatePersonDirectory;
+
+impl MigrationName for CreatePersonDirectory {
+    fn name(&self) -> &str {
+        "m20261125_100004_create_person_directory"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreatePersonDirectory {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(PersonDirectory::Table)
+                    .col(
+                        ColumnDef::new(PersonDirectory::PersonId)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonDirectory::Name)
+                            .string_len(256)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonDirectory::PersonType)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonDirectory::Status)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonDirectory::Department)
+                            .string_len(100)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonDirectory::Organization)
+                            .string_len(200)
+                            .null(),
+                    )
+                    .col(
+                        ColumnDef::new(PersonDirectory::Deleted)
+                            .boolean()
+                            .not_null()
+                            .default(false),
+                    )
+                    .col(timestamp(PersonDirectory::UpdatedAt))
+                    .col(
+                        ColumnDef::new(PersonDirectory::Version)
+                            .big_integer()
+                            .not_null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        create_indexes(
+            manager,
+            vec![
+                // Reports group and filter by department.
+                Index::create()
+                    .name("idx_person_directory_department")
+                    .table(PersonDirectory::Table)
+                    .col(PersonDirectory::Department)
+                    .col(PersonDirectory::PersonId)
+                    .to_owned(),
+            ],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_tables(manager, vec![PersonDirectory::Table.into_iden()]).await
+    }
+}
+
+#[derive(DeriveIden)]
+enum AuditLog {
+    Table,
+    Id,
+    Actor,
+    Action,
+    Entity,
+    EntityId,
+    At,
+    Before,
+    After,
+}
+
+/// Every manual entry, approval, correction and rejection: who, when, before and after.
+struct CreateAuditLog;
+
+impl MigrationName for CreateAuditLog {
+    fn name(&self) -> &str {
+        "m20261125_100005_create_audit_log"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateAuditLog {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(AuditLog::Table)
+                    .col(ColumnDef::new(AuditLog::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(AuditLog::Actor).string_len(128).not_null())
+                    .col(ColumnDef::new(AuditLog::Action).string_len(64).not_null())
+                    .col(ColumnDef::new(AuditLog::Entity).string_len(64).not_null())
+                    .col(
+                        ColumnDef::new(AuditLog::EntityId)
+                            .string_len(128)
+                            .not_null(),
+                    )
+                    .col(timestamp(AuditLog::At))
+                    // JSON as text: read back whole, never queried inside.
+                    .col(ColumnDef::new(AuditLog::Before).text().null())
+                    .col(ColumnDef::new(AuditLog::After).text().null())
+                    .to_owned(),
+            )
+            .await?;
+        create_indexes(
+            manager,
+            vec![
+                // An entity's history, in order.
+                Index::create()
+                    .name("idx_audit_log_entity")
+                    .table(AuditLog::Table)
+                    .col(AuditLog::Entity)
+                    .col(AuditLog::EntityId)
+                    .col(AuditLog::At)
+                    .to_owned(),
+            ],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_tables(manager, vec![AuditLog::Table.into_iden()]).await
+    }
+}

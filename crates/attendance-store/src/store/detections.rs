@@ -1,0 +1,91 @@
+//! Stored detections: the evidence every attendance record points to, and the input from
+//! which a person's day is recomputed.
+
+use chrono::{DateTime, Utc};
+use faceattend_domain::attendance::{CameraRole, Confidence, Sighting};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    TryInsertResult,
+};
+use uuid::Uuid;
+
+use super::micros;
+use crate::StoreError;
+use crate::entities::detection;
+
+/// A detection as the face-embedder reported it, with the role of its camera.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDetection {
+    /// The detection id (its `Nats-Msg-Id`).
+    pub id: Uuid,
+    pub camera_id: String,
+    /// The camera's declared role when the detection arrived; `Both` for an undeclared one.
+    pub camera_role: CameraRole,
+    pub captured_at: DateTime<Utc>,
+    /// `None` for an unknown face.
+    pub person_id: Option<Uuid>,
+    pub distance: f32,
+    pub confidence: Confidence,
+    pub model_id: String,
+    pub quality: f32,
+    pub snapshot_ref: Option<String>,
+    pub received_at: DateTime<Utc>,
+}
+
+/// Stores `detection` unless its id is already stored; `true` when it was new.
+///
+/// `ON CONFLICT DO NOTHING` rather than read-then-insert: two replicas handling the same
+/// redelivered message race on the insert, and the loser must see "not new", not an error.
+pub async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    detection: &NewDetection,
+) -> Result<bool, StoreError> {
+    let row = detection::ActiveModel {
+        id: Set(detection.id),
+        camera_id: Set(detection.camera_id.clone()),
+        camera_role: Set(detection.camera_role.as_str().to_owned()),
+        captured_at: Set(micros(detection.captured_at)),
+        person_id: Set(detection.person_id),
+        distance: Set(detection.distance),
+        confidence: Set(detection.confidence.value()),
+        model_id: Set(detection.model_id.clone()),
+        quality: Set(detection.quality),
+        snapshot_ref: Set(detection.snapshot_ref.clone()),
+        received_at: Set(micros(detection.received_at)),
+    };
+    let result = detection::Entity::insert(row)
+        .on_conflict_do_nothing()
+        .exec_without_returning(conn)
+        .await?;
+    Ok(matches!(result, TryInsertResult::Inserted(rows) if rows > 0))
+}
+
+/// The person's detections captured in `[from, to)`, as sightings in capture order.
+pub async fn sightings<C: ConnectionTrait>(
+    conn: &C,
+    person_id: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Sighting>, StoreError> {
+    let rows = detection::Entity::find()
+        .filter(detection::Column::PersonId.eq(person_id))
+        .filter(detection::Column::CapturedAt.gte(from))
+        .filter(detection::Column::CapturedAt.lt(to))
+        .order_by_asc(detection::Column::CapturedAt)
+        .order_by_asc(detection::Column::Id)
+        .all(conn)
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            let corrupt = |reason: String| StoreError::corrupt("detections", row.id, reason);
+            Ok(Sighting {
+                detection_id: row.id,
+                person_id,
+                role: CameraRole::parse(&row.camera_role).map_err(|e| corrupt(e.to_string()))?,
+                confidence: Confidence::new(row.confidence).map_err(|e| corrupt(e.to_string()))?,
+                camera_id: row.camera_id,
+                at: row.captured_at,
+            })
+        })
+        .collect()
+}

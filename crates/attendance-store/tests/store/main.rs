@@ -1,0 +1,11 @@
+//! The attendance store against real databases: every test runs on PostgreSQL
+//! (`TEST_DATABASE_URL`) and on SQLite, each on a fresh database of its own. One binary, so
+//! the crate's tests link once.
+
+mod days;
+mod detections;
+mod directory;
+mod helpers;
+mod migrations;
+mod review;
+mod transactions;
