@@ -25,7 +25,7 @@ mod quantized;
 mod tiered;
 
 pub use exact::ExactIndex;
-pub use tiered::{Gallery, GalleryConfig};
+pub use tiered::{DetachedGraph, Gallery, GalleryConfig};
 
 use uuid::Uuid;
 

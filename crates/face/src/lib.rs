@@ -27,8 +27,8 @@ pub use decode::{DecodeError, DecodeLimits, decode_image};
 pub use detect::{BoundingBox, Detection, Detector, DetectorConfig};
 pub use embed::Embedder;
 pub use gallery::{
-    Candidate, Embedding, ExactIndex, Gallery, GalleryConfig, GalleryError, Identification,
-    MatchRule, ModelId,
+    Candidate, DetachedGraph, Embedding, ExactIndex, Gallery, GalleryConfig, GalleryError,
+    Identification, MatchRule, ModelId,
 };
 pub use landmarks::{LandmarkModel, RefinedKeypoints};
 pub use pipeline::{AnalysedFace, FacePipeline};

@@ -117,8 +117,54 @@ impl GallerySync {
                 self.finish_replay(&seen, false);
                 replaying = false;
             }
+            // During the replay the graph waits: built once at its end, not at the person
+            // who happens to cross the threshold.
+            if !replaying {
+                self.build_graph_if_wanted().await;
+            }
         }
         Ok(())
+    }
+
+    /// Builds the gallery's HNSW graph when it needs one, off the async runtime and under a
+    /// read lock, so searches go on (exactly) for the tens of seconds a build takes. This task
+    /// is the gallery's only writer and waits for the build, so nothing changes in between and
+    /// the graph is installed into the gallery it was built from.
+    async fn build_graph_if_wanted(&self) {
+        let wanted = self
+            .gallery
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .wants_graph();
+        if !wanted {
+            return;
+        }
+        let gallery = self.gallery.clone();
+        let started = std::time::Instant::now();
+        let built = tokio::task::spawn_blocking(move || {
+            gallery
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .build_graph_detached()
+        })
+        .await;
+        match built {
+            Ok(Ok(graph)) => {
+                let mut gallery = self.gallery.write().unwrap_or_else(|p| p.into_inner());
+                let encodings = gallery.len();
+                if gallery.install_graph(graph) {
+                    tracing::info!(encodings, elapsed = ?started.elapsed(), "gallery search switched to the HNSW graph");
+                } else {
+                    tracing::warn!(
+                        "the gallery changed while its graph was built; it is rebuilt at the next change"
+                    );
+                }
+            }
+            Ok(Err(error)) => {
+                tracing::error!(%error, "cannot build the gallery graph; searches stay exact")
+            }
+            Err(error) => tracing::error!(%error, "the gallery graph build panicked"),
+        }
     }
 
     /// The replay is complete: drop persons the bucket no longer has, and report ready.

@@ -90,6 +90,8 @@ impl Application {
             model,
             GalleryConfig {
                 approximate_above: settings.approximate_above,
+                // `GallerySync` builds the graph beside the searches, not inside a change.
+                build_on_change: false,
                 ..GalleryConfig::default()
             },
         )));

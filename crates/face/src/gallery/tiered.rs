@@ -33,6 +33,11 @@ pub struct GalleryConfig {
     pub fetch_per_person: usize,
     /// Threads that build the graph (0: every core). Searches are single-threaded.
     pub build_threads: usize,
+    /// Whether the change that needs a graph (growth past the threshold, or removed nodes
+    /// outnumbering live ones) builds it itself. A service that must keep searching meanwhile
+    /// sets this to false and builds with [`Gallery::build_graph_detached`] under a read lock,
+    /// then [`Gallery::install_graph`]: a build takes tens of seconds at 50k encodings.
+    pub build_on_change: bool,
 }
 
 impl Default for GalleryConfig {
@@ -51,8 +56,17 @@ impl Default for GalleryConfig {
             expansion_search: 64,
             fetch_per_person: 8,
             build_threads: 0,
+            build_on_change: true,
         }
     }
+}
+
+/// A graph built from a gallery by [`Gallery::build_graph_detached`], to be installed into
+/// the same gallery if nothing changed in between.
+#[derive(Debug)]
+pub struct DetachedGraph {
+    graph: HnswIndex,
+    generation: u64,
 }
 
 /// A model's enrolled encodings, searched exactly or through an HNSW graph depending on size.
@@ -62,6 +76,9 @@ pub struct Gallery {
     exact: ExactIndex,
     /// Present while the gallery is above the threshold; always in step with `exact`.
     graph: Option<HnswIndex>,
+    /// Counts changes to the stored encodings: a detached graph is installed only into the
+    /// generation it was built from.
+    generation: u64,
 }
 
 impl Gallery {
@@ -70,6 +87,7 @@ impl Gallery {
             config,
             exact: ExactIndex::new(model),
             graph: None,
+            generation: 0,
         }
     }
 
@@ -133,6 +151,7 @@ impl Gallery {
     ) -> Result<(), GalleryError> {
         let items: Vec<(Uuid, Uuid, &Embedding)> = items.into_iter().collect();
         items.iter().try_for_each(|(_, _, e)| self.exact.check(e))?;
+        self.generation += 1;
         for (person_id, encoding_id, embedding) in &items {
             self.exact.upsert(*person_id, *encoding_id, embedding)?;
         }
@@ -158,6 +177,7 @@ impl Gallery {
         if !self.exact.remove_encoding(encoding_id) {
             return false;
         }
+        self.generation += 1;
         if let Some(graph) = &mut self.graph {
             // A graph that cannot follow is dropped rather than left out of step: searches
             // stay exact, and the graph is rebuilt when the gallery next grows.
@@ -241,9 +261,44 @@ impl Gallery {
         }
     }
 
+    /// Whether the gallery needs a graph (re)built: it is past the threshold without one, or
+    /// its graph holds more removed nodes than live ones.
+    pub fn wants_graph(&self) -> bool {
+        match &self.graph {
+            None => self.exact.len() > self.config.approximate_above,
+            Some(graph) => graph.tombstones() > graph.len(),
+        }
+    }
+
+    /// Builds a graph over every stored encoding without changing the gallery, so searches
+    /// can go on (through a read lock) while it is built.
+    pub fn build_graph_detached(&self) -> Result<DetachedGraph, GalleryError> {
+        let mut graph = HnswIndex::new(
+            self.model().dimension,
+            self.params(),
+            self.config.build_threads,
+        )?;
+        let rows: Vec<(Uuid, &[f32])> = self.exact.vectors().collect();
+        graph.insert_many(&rows)?;
+        Ok(DetachedGraph {
+            graph,
+            generation: self.generation,
+        })
+    }
+
+    /// Installs a graph built by [`Self::build_graph_detached`]; false (and nothing changes)
+    /// when the gallery changed since, as the graph would then miss or hold stale encodings.
+    pub fn install_graph(&mut self, built: DetachedGraph) -> bool {
+        if built.generation != self.generation {
+            return false;
+        }
+        self.graph = Some(built.graph);
+        true
+    }
+
     /// Builds the graph over every stored encoding once the gallery is past the threshold.
     fn build_graph_if_large(&mut self) -> Result<(), GalleryError> {
-        if self.exact.len() > self.config.approximate_above {
+        if self.config.build_on_change && self.exact.len() > self.config.approximate_above {
             self.build_graph()?;
         }
         Ok(())
@@ -252,14 +307,8 @@ impl Gallery {
     /// (Re)builds the graph over every stored encoding.
     fn build_graph(&mut self) -> Result<(), GalleryError> {
         self.graph = None;
-        let mut graph = HnswIndex::new(
-            self.model().dimension,
-            self.params(),
-            self.config.build_threads,
-        )?;
-        let rows: Vec<(Uuid, &[f32])> = self.exact.vectors().collect();
-        graph.insert_many(&rows)?;
-        self.graph = Some(graph);
+        let built = self.build_graph_detached()?;
+        self.graph = Some(built.graph);
         Ok(())
     }
 
@@ -272,7 +321,7 @@ impl Gallery {
         let threshold = self.config.approximate_above;
         if self.exact.len() < threshold - threshold / 4 {
             self.graph = None;
-        } else if graph.tombstones() > graph.len() {
+        } else if self.config.build_on_change && graph.tombstones() > graph.len() {
             // On failure searches stay exact until an upsert builds the graph again.
             let _ = self.build_graph();
         }
@@ -322,6 +371,36 @@ mod tests {
             gallery.upsert(*p, *e, v).unwrap();
         }
         centres
+    }
+
+    #[test]
+    fn a_detached_graph_is_installed_only_into_the_gallery_it_was_built_from() {
+        let mut rng = Rng(5);
+        let mut gallery = Gallery::new(
+            model(DIM),
+            GalleryConfig {
+                build_on_change: false,
+                ..config(100)
+            },
+        );
+        let centres = enrol(&mut gallery, &mut rng, 50);
+        // 150 encodings, past the threshold, but nothing was built by the upserts.
+        assert!(!gallery.is_approximate() && gallery.wants_graph());
+
+        let stale = gallery.build_graph_detached().unwrap();
+        let (_, more) = people(&mut rng, 1000, 1);
+        gallery.upsert(more[0].0, more[0].1, &more[0].2).unwrap();
+        assert!(
+            !gallery.install_graph(stale),
+            "a change in between refuses the graph"
+        );
+        assert!(!gallery.is_approximate());
+
+        let fresh = gallery.build_graph_detached().unwrap();
+        assert!(gallery.install_graph(fresh));
+        assert!(gallery.is_approximate() && !gallery.wants_graph());
+        let found = gallery.search(&rng.near(&centres[7], 0.05), 1).unwrap();
+        assert_eq!(found[0].person_id, Uuid::from_u128(7));
     }
 
     #[test]
