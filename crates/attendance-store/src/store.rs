@@ -6,15 +6,9 @@ pub mod detections;
 pub mod directory;
 pub mod review;
 
-use std::time::Duration;
-
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use faceattend_domain::attendance::{DayRecord, ReviewItem, Sighting};
-use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction,
-};
-use sea_orm_migration::MigratorTrait;
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction};
 use uuid::Uuid;
 
 use self::audit::AuditEntry;
@@ -37,31 +31,9 @@ pub struct AttendanceStore {
 impl AttendanceStore {
     /// Connects to `url` (`postgres://…` or `sqlite://…?mode=rwc`).
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
-        let mut options = ConnectOptions::new(url.to_owned());
-        options
-            .max_connections(max_connections)
-            .min_connections(1)
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(10))
-            // A broken connection fails its next query and is replaced; pinging before every
-            // checkout would double the round trips of every detection.
-            .test_before_acquire(false)
-            .sqlx_logging(false)
-            .map_sqlx_postgres_opts(|opts| {
-                // SSD storage: without this the planner prefers the primary key over the
-                // `(column, id)` indexes the lists are built on.
-                opts.options([("random_page_cost", "1.1")])
-            })
-            .map_sqlx_sqlite_opts(|opts| {
-                // WAL lets the API read while the worker commits; the busy timeout waits out
-                // the other service's write instead of failing with "database is locked".
-                opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
-                    .create_if_missing(true)
-            });
-        Ok(Self::from_connection(Database::connect(options).await?))
+        Ok(Self::from_connection(
+            faceattend_database::connect(url, max_connections).await?,
+        ))
     }
 
     pub fn from_connection(db: DatabaseConnection) -> Self {
@@ -79,16 +51,7 @@ impl AttendanceStore {
     /// (taken at BEGIN). Both backends run DDL in transactions, so a failed migration leaves
     /// nothing half-applied.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        let txn = faceattend_outbox::begin_write(&self.db).await?;
-        if self.db.get_database_backend() == DatabaseBackend::Postgres {
-            txn.execute_unprepared(&format!(
-                "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
-            ))
-            .await?;
-        }
-        Migrator::up(&txn, None).await?;
-        txn.commit().await?;
-        Ok(())
+        Ok(faceattend_database::migrate::<Migrator>(&self.db, MIGRATION_LOCK_KEY).await?)
     }
 
     /// A write transaction (immediate on SQLite, see `faceattend_outbox::begin_write`), for a

@@ -13,10 +13,7 @@ mod entity;
 pub mod migration;
 mod relay;
 
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    PaginatorTrait, Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, Set};
 use uuid::Uuid;
 
 pub use relay::{OutboxRelay, RelayConfig};
@@ -42,17 +39,8 @@ pub enum OutboxError {
     Bus(#[from] faceattend_bus::BusError),
 }
 
-/// Begins a transaction for a change and its outbox events. On SQLite it takes the write lock
-/// at BEGIN: a deferred transaction that reads and then writes fails ("database is locked")
-/// when another writer committed in between, where an immediate one waits its turn (busy
-/// timeout). PostgreSQL ignores the option.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    db.begin_with_options(TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    })
-    .await
-}
+/// The transaction for a change and its outbox events (see [`faceattend_database::begin_write`]).
+pub use faceattend_database::begin_write;
 
 /// Adds a message to the outbox on `conn`, which should be the transaction of the change the
 /// message describes.
