@@ -1,0 +1,335 @@
+//! `TestApp`: a real attendance-api on a random port, with its own database, and helpers
+//! that seed the database directly through the attendance store's entities.
+//!
+//! PostgreSQL is the real server named by `TEST_DATABASE_URL` (`make test` sets it; the
+//! default is the local standard port). Each app gets a fresh database (PostgreSQL:
+//! `CREATE DATABASE test_attendance_api_<uuid>`; SQLite: a file in a temp dir), removed when
+//! the `TestApp` drops.
+
+use std::time::Duration;
+
+use attendance_api::config::Settings;
+use attendance_api::startup::Application;
+use chrono::{DateTime, NaiveDate, Utc};
+use faceattend_attendance_store::entities::{attendance, person_directory};
+use faceattend_domain::attendance::SiteZone;
+use faceattend_service::auth::{AuthConfig, JwtKeys};
+use faceattend_service::config::LogFormat;
+use reqwest::Response;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, IntoActiveModel};
+use secrecy::SecretString;
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// Generates one `#[tokio::test]` per backend for each listed `async fn name(Backend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            )+
+        }
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+            )+
+        }
+    };
+}
+
+pub fn test_database_admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+pub struct TestApp {
+    pub address: String,
+    stopped: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    pub client: reqwest::Client,
+    pub keys: JwtKeys,
+    /// A connection of the test's own to the app's database, for seeding.
+    pub db: DatabaseConnection,
+    shutdown: CancellationToken,
+    database: TestDatabase,
+}
+
+enum TestDatabase {
+    Postgres { admin_url: String, name: String },
+    Sqlite { _dir: tempfile::TempDir },
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_in(backend, SiteZone::UTC).await
+}
+
+/// An app whose site is in `site_zone`.
+pub async fn spawn_app_in(backend: Backend, site_zone: SiteZone) -> TestApp {
+    faceattend_service::telemetry::init_for_tests();
+    let suffix = Uuid::new_v4().simple().to_string();
+    let (database_url, database) = match backend {
+        Backend::Postgres => {
+            let admin_url = test_database_admin_url();
+            let name = format!("test_attendance_api_{suffix}");
+            run_admin_sql(&admin_url, &format!("CREATE DATABASE \"{name}\"")).await;
+            let url = replace_database(&admin_url, &name);
+            (url, TestDatabase::Postgres { admin_url, name })
+        }
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("attendance.db").display()
+            );
+            (url, TestDatabase::Sqlite { _dir: dir })
+        }
+    };
+    let settings = Settings {
+        database_url: SecretString::from(database_url.clone()),
+        database_max_connections: 5,
+        run_migrations: true,
+        bind_address: "127.0.0.1:0".to_owned(),
+        auth: auth_config(),
+        site_zone,
+        max_body_bytes: 64 * 1024,
+        http_workers: 1,
+        shutdown_timeout: Duration::from_secs(5),
+        log_format: LogFormat::Pretty,
+    };
+    let application = Application::build(settings)
+        .await
+        .expect("attendance-api starts");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let shutdown = application.shutdown_token();
+    let stopped = Some(tokio::spawn(application.run_until_stopped()));
+    let store = faceattend_attendance_store::AttendanceStore::connect(&database_url, 2)
+        .await
+        .expect("test connects to the app's database");
+    TestApp {
+        address,
+        stopped,
+        client: reqwest::Client::new(),
+        keys: JwtKeys::new(&auth_config()),
+        db: store.connection().clone(),
+        shutdown,
+        database,
+    }
+}
+
+fn auth_config() -> AuthConfig {
+    AuthConfig {
+        secret: SecretString::from(JWT_SECRET),
+        issuer: "faceattend".to_owned(),
+        audience: "faceattend".to_owned(),
+    }
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, _) = url.rsplit_once('/').expect("database url has a path");
+    format!("{base}/{name}")
+}
+
+async fn run_admin_sql(admin_url: &str, sql: &str) {
+    use sea_orm::ConnectionTrait;
+    let db = sea_orm::Database::connect(admin_url)
+        .await
+        .expect("test PostgreSQL reachable");
+    db.execute_unprepared(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    db.close().await.ok();
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+        let database = match &self.database {
+            TestDatabase::Postgres { admin_url, name } => Some((admin_url.clone(), name.clone())),
+            TestDatabase::Sqlite { .. } => None,
+        };
+        let Some((admin_url, name)) = database else {
+            return;
+        };
+        // Drop cannot await, and the test's runtime may be shutting down: clean up on a
+        // runtime of our own. FORCE closes the app's and the test's connections.
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(run_admin_sql(
+                &admin_url,
+                &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+            ));
+        })
+        .join()
+        .ok();
+    }
+}
+
+/// A seeded attendance record; `record()` gives defaults a test overrides.
+pub struct Seed {
+    pub person_id: Uuid,
+    pub date: NaiveDate,
+    pub status: &'static str,
+    pub check_in: Option<DateTime<Utc>>,
+    pub check_out: Option<DateTime<Utc>>,
+}
+
+impl Seed {
+    pub fn new(person_id: Uuid, date: &str, status: &'static str) -> Self {
+        let date = date.parse().expect("YYYY-MM-DD");
+        Self {
+            person_id,
+            date,
+            status,
+            check_in: Some(at(date, 9, 0)),
+            check_out: Some(at(date, 17, 0)),
+        }
+    }
+}
+
+/// `date` at `hour:minute` UTC.
+pub fn at(date: NaiveDate, hour: u32, minute: u32) -> DateTime<Utc> {
+    date.and_hms_opt(hour, minute, 0)
+        .expect("valid time")
+        .and_utc()
+}
+
+impl TestApp {
+    pub async fn stop(&mut self) -> bool {
+        self.shutdown.cancel();
+        match self.stopped.take() {
+            Some(handle) => matches!(
+                tokio::time::timeout(Duration::from_secs(10), handle).await,
+                Ok(Ok(Ok(())))
+            ),
+            None => true,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn token(&self, permissions: &[&str]) -> String {
+        let permissions: Vec<String> = permissions.iter().map(|p| p.to_string()).collect();
+        self.keys
+            .mint("test", &permissions, Duration::from_secs(600))
+            .expect("token")
+    }
+
+    /// GET with a token holding `attendance:read`.
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(self.token(&["attendance:read"]))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// GET expecting 200; returns the whole envelope.
+    pub async fn get_ok(&self, path: &str) -> Value {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.expect("json body");
+        assert_eq!(status, 200, "GET {path}: {body}");
+        assert_eq!(body["success"], true, "{body}");
+        body
+    }
+
+    /// Inserts one attendance record; returns its id.
+    pub async fn seed_record(&self, seed: Seed) -> Uuid {
+        let id = Uuid::now_v7();
+        let duration = match (seed.check_in, seed.check_out) {
+            (Some(i), Some(o)) => Some((o - i).num_minutes() as i32),
+            _ => None,
+        };
+        let now = Utc::now();
+        attendance::Model {
+            id,
+            person_id: seed.person_id,
+            attendance_date: seed.date,
+            check_in_time: seed.check_in,
+            check_in_confidence: seed.check_in.map(|_| 0.95),
+            check_in_source: seed.check_in.map(|_| "auto".to_owned()),
+            check_in_detection_id: None,
+            check_in_camera_id: None,
+            check_out_time: seed.check_out,
+            check_out_confidence: seed.check_out.map(|_| 0.875),
+            check_out_source: seed.check_out.map(|_| "auto".to_owned()),
+            check_out_detection_id: None,
+            check_out_camera_id: None,
+            duration_minutes: duration,
+            status: seed.status.to_owned(),
+            status_evidence: None,
+            late_minutes: 0,
+            early_leave_minutes: 0,
+            is_manual: false,
+            approved_by: None,
+            approval_timestamp: None,
+            remarks: None,
+            created_at: now,
+            updated_at: now,
+        }
+        .into_active_model()
+        .insert(&self.db)
+        .await
+        .expect("record inserted");
+        id
+    }
+
+    /// Inserts a directory entry; returns the person's id.
+    pub async fn seed_person(
+        &self,
+        name: &str,
+        department: Option<&str>,
+        status: &str,
+        deleted: bool,
+    ) -> Uuid {
+        let person_id = Uuid::now_v7();
+        person_directory::Model {
+            person_id,
+            name: name.to_owned(),
+            person_type: "employee".to_owned(),
+            status: status.to_owned(),
+            department: department.map(str::to_owned),
+            organization: None,
+            deleted,
+            updated_at: Utc::now(),
+            version: 1,
+        }
+        .into_active_model()
+        .insert(&self.db)
+        .await
+        .expect("directory entry inserted");
+        person_id
+    }
+}
+
+/// Asserts a response is the error envelope with this status and code; returns the body.
+pub async fn assert_error(response: Response, status: u16, code: &str) -> Value {
+    let actual = response.status().as_u16();
+    let body: Value = response.json().await.expect("error responses are JSON");
+    assert_eq!(actual, status, "unexpected status, body: {body}");
+    assert_eq!(body["success"], false, "{body}");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(body["error"]["message"].is_string(), "{body}");
+    body
+}

@@ -1,0 +1,166 @@
+//! `GET /api/v1/attendance` and `GET /api/v1/attendance/{person_id}`: bodies, filters,
+//! order and pagination.
+
+use serde_json::Value;
+
+use crate::helpers::{Backend, Seed, spawn_app};
+use crate::on_both_backends;
+
+on_both_backends!(
+    record_has_the_spec_fields,
+    lists_newest_day_first_with_pagination,
+    filters_by_person_dates_and_status,
+    filters_by_department,
+    person_route_lists_only_that_person,
+);
+
+fn ids(body: &Value) -> Vec<String> {
+    body["data"]
+        .as_array()
+        .expect("data is a list")
+        .iter()
+        .map(|r| r["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+async fn record_has_the_spec_fields(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let person = app
+        .seed_person("Ada Lovelace", Some("R&D"), "active", false)
+        .await;
+    let id = app
+        .seed_record(Seed::new(person, "2024-01-15", "present"))
+        .await;
+
+    let body = app.get_ok("/api/v1/attendance").await;
+    let record = &body["data"][0];
+    assert_eq!(record["id"], id.to_string());
+    assert_eq!(record["person_id"], person.to_string());
+    assert_eq!(record["attendance_date"], "2024-01-15");
+    assert_eq!(record["check_in_time"], "2024-01-15T09:00:00Z");
+    assert_eq!(record["check_in_confidence"], 0.95);
+    assert_eq!(record["check_in_source"], "auto");
+    assert_eq!(record["check_out_time"], "2024-01-15T17:00:00Z");
+    assert_eq!(record["check_out_confidence"], 0.875);
+    assert_eq!(record["check_out_source"], "auto");
+    assert_eq!(record["duration_minutes"], 480);
+    assert_eq!(record["status"], "present");
+    assert_eq!(record["is_manual"], false);
+    assert!(record["createdAt"].is_string(), "{record}");
+    let keys: Vec<&String> = record.as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 13, "{keys:?}");
+    assert_eq!(
+        body["meta"],
+        serde_json::json!({"page": 1, "pageSize": 20, "total": 1, "totalPages": 1})
+    );
+}
+
+async fn lists_newest_day_first_with_pagination(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.seed_person("A", None, "active", false).await;
+    let b = app.seed_person("B", None, "active", false).await;
+    let mut expected = Vec::new();
+    for day in ["2024-01-10", "2024-01-12", "2024-01-11"] {
+        let first = app.seed_record(Seed::new(a, day, "present")).await;
+        let second = app.seed_record(Seed::new(b, day, "late")).await;
+        expected.push((day, first, second));
+    }
+    // Newest day first; within a day, newest id first.
+    expected.sort_by(|x, y| y.0.cmp(x.0));
+    let expected: Vec<String> = expected
+        .into_iter()
+        .flat_map(|(_, first, second)| [second.to_string(), first.to_string()])
+        .collect();
+
+    let all = app.get_ok("/api/v1/attendance?page_size=100").await;
+    assert_eq!(ids(&all), expected);
+
+    let page2 = app.get_ok("/api/v1/attendance?page=2&page_size=4").await;
+    assert_eq!(ids(&page2), expected[4..]);
+    assert_eq!(
+        page2["meta"],
+        serde_json::json!({"page": 2, "pageSize": 4, "total": 6, "totalPages": 2})
+    );
+    let beyond = app.get_ok("/api/v1/attendance?page=3&page_size=4").await;
+    assert_eq!(ids(&beyond), Vec::<String>::new());
+}
+
+async fn filters_by_person_dates_and_status(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.seed_person("A", None, "active", false).await;
+    let b = app.seed_person("B", None, "active", false).await;
+    let a10 = app.seed_record(Seed::new(a, "2024-01-10", "present")).await;
+    let a11 = app.seed_record(Seed::new(a, "2024-01-11", "late")).await;
+    let a12 = app.seed_record(Seed::new(a, "2024-01-12", "present")).await;
+    let b11 = app.seed_record(Seed::new(b, "2024-01-11", "present")).await;
+
+    let body = app
+        .get_ok(&format!("/api/v1/attendance?person_id={a}"))
+        .await;
+    assert_eq!(ids(&body), [a12, a11, a10].map(|i| i.to_string()));
+
+    let body = app
+        .get_ok("/api/v1/attendance?from_date=2024-01-11&to_date=2024-01-11")
+        .await;
+    assert_eq!(ids(&body), [b11, a11].map(|i| i.to_string()));
+
+    let body = app
+        .get_ok(&format!(
+            "/api/v1/attendance?person_id={a}&from_date=2024-01-11&status=present"
+        ))
+        .await;
+    assert_eq!(ids(&body), [a12.to_string()]);
+    assert_eq!(body["meta"]["total"], 1);
+
+    let body = app.get_ok("/api/v1/attendance?status=late").await;
+    assert_eq!(ids(&body), [a11.to_string()]);
+}
+
+async fn filters_by_department(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let eng = app
+        .seed_person("Eng", Some("Engineering"), "active", false)
+        .await;
+    let ops = app
+        .seed_person("Ops", Some("Operations"), "active", false)
+        .await;
+    let eng_day = app
+        .seed_record(Seed::new(eng, "2024-01-10", "present"))
+        .await;
+    app.seed_record(Seed::new(ops, "2024-01-10", "present"))
+        .await;
+
+    let body = app
+        .get_ok("/api/v1/attendance?department=Engineering")
+        .await;
+    assert_eq!(ids(&body), [eng_day.to_string()]);
+    assert_eq!(body["meta"]["total"], 1);
+    let body = app.get_ok("/api/v1/attendance?department=Nobody").await;
+    assert_eq!(body["meta"]["total"], 0);
+}
+
+async fn person_route_lists_only_that_person(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let a = app.seed_person("A", None, "active", false).await;
+    let b = app.seed_person("B", None, "active", false).await;
+    let a10 = app.seed_record(Seed::new(a, "2024-01-10", "present")).await;
+    let a11 = app.seed_record(Seed::new(a, "2024-01-11", "present")).await;
+    app.seed_record(Seed::new(b, "2024-01-11", "present")).await;
+
+    let body = app.get_ok(&format!("/api/v1/attendance/{a}")).await;
+    assert_eq!(ids(&body), [a11, a10].map(|i| i.to_string()));
+    let body = app
+        .get_ok(&format!(
+            "/api/v1/attendance/{a}?to_date=2024-01-10&page_size=1"
+        ))
+        .await;
+    assert_eq!(ids(&body), [a10.to_string()]);
+    assert_eq!(
+        body["meta"],
+        serde_json::json!({"page": 1, "pageSize": 1, "total": 1, "totalPages": 1})
+    );
+    // A person without records is an empty page, not an error.
+    let nobody = uuid::Uuid::now_v7();
+    let body = app.get_ok(&format!("/api/v1/attendance/{nobody}")).await;
+    assert_eq!(body["meta"]["total"], 0);
+}
