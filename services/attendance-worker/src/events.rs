@@ -1,0 +1,185 @@
+//! The `attendance.v1.*` events a decision publishes, as outbox messages.
+//!
+//! Every event id is a UUIDv5 of the detection that caused it and what changed, so the same
+//! decision reached twice (a replay, a redelivery after a lost ack) carries the same
+//! `Nats-Msg-Id` and JetStream keeps only one.
+
+use chrono::{DateTime, Utc};
+use faceattend_domain::attendance::{AttendanceChange, AttendanceStatus, DayRecord, Mark};
+use faceattend_outbox::OutboxMessage;
+use faceattend_proto::attendance::v1 as wire;
+use prost::{Message, Name};
+use uuid::Uuid;
+
+/// Event ids are UUIDv5 of `"<detection id>/<kind>[/<detail>]"` in this namespace.
+const EVENT_NAMESPACE: Uuid = Uuid::from_u128(0x3b8e_91c4_27d0_4f6a_8c15_e2a7_5d90_b41f);
+
+pub const CHECKED_IN: &str = "attendance.v1.checked_in";
+pub const CHECKED_OUT: &str = "attendance.v1.checked_out";
+pub const STATUS_CHANGED: &str = "attendance.v1.status_changed";
+pub const REVIEW_REQUIRED: &str = "attendance.v1.review_required";
+
+/// The deterministic id of the event of kind `kind` that `detection_id` caused.
+pub fn event_id(detection_id: Uuid, kind: &str) -> Uuid {
+    Uuid::new_v5(
+        &EVENT_NAMESPACE,
+        format!("{detection_id}/{kind}").as_bytes(),
+    )
+}
+
+/// Who and which day an event is about.
+#[derive(Debug, Clone)]
+pub struct EventSubject {
+    pub attendance_id: Option<Uuid>,
+    pub person_id: Uuid,
+    pub person_name: String,
+    pub department: Option<String>,
+    pub date: chrono::NaiveDate,
+}
+
+impl EventSubject {
+    fn wire(&self) -> wire::Subject {
+        wire::Subject {
+            attendance_id: self
+                .attendance_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+            person_id: self.person_id.to_string(),
+            person_name: self.person_name.clone(),
+            department: self.department.clone(),
+            attendance_date: self.date.to_string(),
+        }
+    }
+}
+
+/// A review item that was not in the queue before this detection.
+#[derive(Debug, Clone)]
+pub struct NewReviewItem {
+    pub review_item_id: Uuid,
+    pub detection_id: Uuid,
+    pub camera_id: String,
+    pub at: DateTime<Utc>,
+    pub confidence: f32,
+    pub reason: String,
+}
+
+/// The outbox message of one change of `record`, caused by `detection_id`.
+pub fn change_message(
+    change: &AttendanceChange,
+    record: &DayRecord,
+    subject: &EventSubject,
+    detection_id: Uuid,
+    now: DateTime<Utc>,
+) -> OutboxMessage {
+    let occurred_at = Some(timestamp(now));
+    match change {
+        AttendanceChange::CheckedIn { mark, .. } => {
+            let id = event_id(detection_id, "checked_in");
+            let event = wire::CheckedIn {
+                event_id: id.to_string(),
+                occurred_at,
+                subject: Some(subject.wire()),
+                check_in: Some(wire_mark(mark)),
+                status: status(record.status) as i32,
+            };
+            message(id, CHECKED_IN, &event)
+        }
+        AttendanceChange::CheckedOut { mark, .. } => {
+            let id = event_id(detection_id, "checked_out");
+            let event = wire::CheckedOut {
+                event_id: id.to_string(),
+                occurred_at,
+                subject: Some(subject.wire()),
+                check_out: Some(wire_mark(mark)),
+                check_in: record.check_in.as_ref().map(wire_mark),
+                duration_minutes: record.worked_minutes,
+                status: status(record.status) as i32,
+            };
+            message(id, CHECKED_OUT, &event)
+        }
+        AttendanceChange::StatusChanged {
+            from, to, evidence, ..
+        } => {
+            let id = event_id(detection_id, &format!("status_changed/{to}"));
+            let event = wire::StatusChanged {
+                event_id: id.to_string(),
+                occurred_at,
+                subject: Some(subject.wire()),
+                previous: from.map_or(wire::AttendanceStatus::Unspecified, status) as i32,
+                current: status(*to) as i32,
+                evidence_detection_id: evidence.map(|id| id.to_string()),
+                actor: None,
+            };
+            message(id, STATUS_CHANGED, &event)
+        }
+    }
+}
+
+/// The outbox message announcing a new review item.
+pub fn review_message(
+    item: &NewReviewItem,
+    subject: &EventSubject,
+    detection_id: Uuid,
+    now: DateTime<Utc>,
+) -> OutboxMessage {
+    let id = event_id(
+        detection_id,
+        &format!("review_required/{}", item.detection_id),
+    );
+    let event = wire::ReviewRequired {
+        event_id: id.to_string(),
+        occurred_at: Some(timestamp(now)),
+        subject: Some(subject.wire()),
+        review_item_id: item.review_item_id.to_string(),
+        detection_id: item.detection_id.to_string(),
+        camera_id: item.camera_id.clone(),
+        at: Some(timestamp(item.at)),
+        confidence: item.confidence,
+        reason: item.reason.clone(),
+    };
+    message(id, REVIEW_REQUIRED, &event)
+}
+
+fn message<M: Message + Name>(id: Uuid, subject: &str, event: &M) -> OutboxMessage {
+    OutboxMessage {
+        id,
+        subject: subject.to_owned(),
+        content_type: format!("application/protobuf; proto={}", M::full_name()),
+        headers: faceattend_bus::current_trace_headers(),
+        payload: event.encode_to_vec(),
+    }
+}
+
+fn wire_mark(mark: &Mark) -> wire::Mark {
+    wire::Mark {
+        at: Some(timestamp(mark.at)),
+        source: wire::MarkSource::Auto as i32,
+        confidence: Some(mark.confidence.value()),
+        detection_id: Some(mark.detection_id.to_string()),
+        camera_id: Some(mark.camera_id.clone()),
+    }
+}
+
+fn status(status: AttendanceStatus) -> wire::AttendanceStatus {
+    match status {
+        AttendanceStatus::Present => wire::AttendanceStatus::Present,
+        AttendanceStatus::Absent => wire::AttendanceStatus::Absent,
+        AttendanceStatus::Late => wire::AttendanceStatus::Late,
+        AttendanceStatus::EarlyLeave => wire::AttendanceStatus::EarlyLeave,
+        AttendanceStatus::Pending => wire::AttendanceStatus::Pending,
+    }
+}
+
+pub fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: i32::try_from(at.timestamp_subsec_nanos()).unwrap_or(0),
+    }
+}
+
+/// A protobuf timestamp as UTC, if it is one.
+pub fn from_timestamp(at: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
+    u32::try_from(at.nanos)
+        .ok()
+        .and_then(|nanos| DateTime::from_timestamp(at.seconds, nanos))
+}

@@ -1,0 +1,245 @@
+//! Building and running attendance-worker.
+//!
+//! [`Application::build`] connects to and migrates the database, connects to NATS, ensures
+//! the streams and the durable consumers, and binds the health/metrics listener; it returns
+//! before serving so a test can read the bound port. [`Application::run_until_stopped`] runs
+//! the detections and persons consumers and the outbox relay until SIGTERM/Ctrl-C or until
+//! the shutdown token is cancelled, then stops pulling, lets the messages in hand finish,
+//! and stops the relay.
+
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use async_nats::jetstream::consumer::PullConsumer;
+use faceattend_attendance_store::AttendanceStore;
+use faceattend_bus::{Bus, BusConfig, ConsumerSpec, StreamSpec};
+use faceattend_outbox::{OutboxRelay, RelayConfig};
+use faceattend_service::health::Readiness;
+use faceattend_service::metrics::{self, HttpMetrics};
+use faceattend_service::telemetry::TracedRootSpan;
+use faceattend_service::{health, json, listener, shutdown};
+use sea_orm::ConnectionTrait;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::consumer::{self, Handler, Settler};
+use crate::detections::DetectionProcessor;
+use crate::error::WorkerError;
+use crate::metrics::WorkerMetrics;
+use crate::persons::PersonDirectorySync;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    bus: Bus,
+    relay: OutboxRelay,
+    detections: (PullConsumer, Arc<DetectionProcessor>),
+    persons: (PullConsumer, Arc<PersonDirectorySync>),
+    concurrency: usize,
+    shutdown: CancellationToken,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, WorkerError> {
+        let store =
+            AttendanceStore::connect(settings.database_url(), settings.database_max_connections)
+                .await?;
+        store.migrate().await?;
+        let bus = Bus::connect(&BusConfig {
+            url: settings.nats_url.clone(),
+            namespace: settings.bus_namespace.clone(),
+            client_name: "attendance-worker".to_owned(),
+        })
+        .await?;
+        for stream in [
+            StreamSpec::DETECTIONS,
+            StreamSpec::PERSONS,
+            StreamSpec::ATTENDANCE,
+            StreamSpec::DEAD_LETTERS,
+        ] {
+            bus.ensure_stream(&stream).await?;
+        }
+        let consumer_spec = |name: &str| ConsumerSpec {
+            max_deliver: settings.max_deliver,
+            ..ConsumerSpec::new(name)
+        };
+        let detections_consumer = bus
+            .durable_consumer(
+                &StreamSpec::DETECTIONS,
+                &consumer_spec(&settings.detections_consumer),
+            )
+            .await?;
+        let persons_consumer = bus
+            .durable_consumer(
+                &StreamSpec::PERSONS,
+                &consumer_spec(&settings.persons_consumer),
+            )
+            .await?;
+        let relay = OutboxRelay::new(
+            store.connection().clone(),
+            bus.clone(),
+            vec![StreamSpec::ATTENDANCE],
+            RelayConfig::default(),
+        );
+
+        let http_metrics = HttpMetrics::new("attendance-worker");
+        let worker_metrics = WorkerMetrics::register(http_metrics.registry())?;
+        let settler = Settler {
+            bus: bus.clone(),
+            max_deliver: settings.max_deliver,
+            backoff: settings.retry_backoff,
+        };
+        let detections = Arc::new(DetectionProcessor {
+            store: store.clone(),
+            policy: settings.policy.clone(),
+            settler: settler.clone(),
+            metrics: worker_metrics.clone(),
+            relay_wake: relay.notifier(),
+        });
+        let persons = Arc::new(PersonDirectorySync {
+            store: store.clone(),
+            settler,
+            metrics: worker_metrics,
+        });
+
+        let (listener, port) =
+            listener::bind(&settings.bind_address).map_err(|source| WorkerError::Bind {
+                address: settings.bind_address.clone(),
+                source,
+            })?;
+        let http_metrics = web::Data::new(http_metrics);
+        let readiness = web::Data::new(
+            Readiness::default()
+                .with_fn("nats", {
+                    let bus = bus.clone();
+                    move || {
+                        let ready = bus.readiness();
+                        Box::pin(async move { ready })
+                    }
+                })
+                .with_fn("database", {
+                    let store = store.clone();
+                    move || {
+                        let store = store.clone();
+                        Box::pin(async move {
+                            store
+                                .connection()
+                                .execute_unprepared("SELECT 1")
+                                .await
+                                .map(|_| ())
+                                .map_err(|e| format!("attendance database: {e}"))
+                        })
+                    }
+                }),
+        );
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(metrics::record))
+                .wrap(TracingLogger::<TracedRootSpan>::new())
+                .app_data(http_metrics.clone())
+                .app_data(readiness.clone())
+                .configure(health::configure)
+                .default_service(web::to(json::route_not_found))
+        })
+        .listen(listener)
+        .map_err(|source| WorkerError::Bind {
+            address: settings.bind_address.clone(),
+            source,
+        })?
+        .workers(1)
+        .shutdown_timeout(settings.shutdown_timeout.as_secs())
+        .disable_signals()
+        .run();
+
+        Ok(Self {
+            port,
+            server,
+            bus,
+            relay,
+            detections: (detections_consumer, detections),
+            persons: (persons_consumer, persons),
+            concurrency: settings.concurrency,
+            shutdown: CancellationToken::new(),
+        })
+    }
+
+    /// Port of the health and metrics listener.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Cancelling this token stops the application as SIGTERM would.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let token = self.shutdown.clone();
+        // The relay outlives the consumers, so the events of their last commits still go out.
+        let relay_token = CancellationToken::new();
+        let relay = tokio::spawn(self.relay.run(relay_token.clone()));
+        let mut consumers = JoinSet::new();
+        {
+            let (consumer_handle, processor) = self.detections;
+            let handler: Handler = Arc::new(move |message| {
+                let processor = processor.clone();
+                Box::pin(processor.handle(message))
+            });
+            consumers.spawn(consumer::run(
+                "detections",
+                consumer_handle,
+                self.concurrency,
+                handler,
+                token.clone(),
+            ));
+        }
+        {
+            let (consumer_handle, sync) = self.persons;
+            let handler: Handler = Arc::new(move |message| {
+                let sync = sync.clone();
+                Box::pin(sync.handle(message))
+            });
+            // One at a time: events of one person apply in stream order.
+            consumers.spawn(consumer::run(
+                "persons",
+                consumer_handle,
+                1,
+                handler,
+                token.clone(),
+            ));
+        }
+        let handle = self.server.handle();
+        let watcher = {
+            let token = token.clone();
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = shutdown::signal() => {}
+                    _ = token.cancelled() => {}
+                }
+                token.cancel();
+                handle.stop(true).await;
+            })
+        };
+        let served = self.server.await;
+        token.cancel();
+        let _ = watcher.await;
+        while let Some(result) = consumers.join_next().await {
+            if let Err(error) = result {
+                tracing::error!(%error, "attendance-worker consumer failed");
+            }
+        }
+        relay_token.cancel();
+        if let Err(error) = relay.await {
+            tracing::error!(%error, "outbox relay task failed");
+        }
+        if let Err(error) = self.bus.client().flush().await {
+            tracing::warn!(%error, "cannot flush NATS on shutdown");
+        }
+        tracing::info!("attendance-worker stopped");
+        served
+    }
+}

@@ -1,0 +1,7 @@
+//! attendance-worker's integration tests: the real worker on a real NATS JetStream server
+//! (each test in its own bus namespace) and a real database (a fresh PostgreSQL database or
+//! SQLite file per test).
+
+mod detections;
+mod helpers;
+mod persons;
