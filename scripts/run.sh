@@ -7,7 +7,8 @@
 #
 # Ports avoid the standard ones (5432, 4222) so a system PostgreSQL or NATS is left alone:
 #   FACEATTEND_NATS_PORT (default 4322), PERSON_API_PORT (default 8080),
-#   FACE_EMBEDDER_PORT (health and metrics, default 8081); the next free one is taken when busy.
+#   FACE_EMBEDDER_PORT (health and metrics, default 8081), ATTENDANCE_API_PORT (default 8082),
+#   ATTENDANCE_WORKER_PORT (health and metrics, default 8083); the next free one is taken when busy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -35,7 +36,7 @@ wait_for() { # description, command...
 
 scripts/models.sh >&2
 echo "run: building (release)..." >&2
-cargo build --release --locked -p person-api -p face-embedder -p faceattend-cli
+cargo build --release --locked -p person-api -p face-embedder -p attendance-api -p attendance-worker -p faceattend-cli
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 bin="$target_dir/release"
 
@@ -44,6 +45,14 @@ nats_port="$(free_port "${FACEATTEND_NATS_PORT:-4322}")"
 api_port="$(free_port "${PERSON_API_PORT:-8080}")"
 embedder_port="$(free_port "${FACE_EMBEDDER_PORT:-8081}")"
 if [[ "$embedder_port" == "$api_port" ]]; then embedder_port="$(free_port $((api_port + 1)))"; fi
+attendance_port="$(free_port "${ATTENDANCE_API_PORT:-8082}")"
+while [[ "$attendance_port" == "$api_port" || "$attendance_port" == "$embedder_port" ]]; do
+    attendance_port="$(free_port $((attendance_port + 1)))"
+done
+worker_port="$(free_port "${ATTENDANCE_WORKER_PORT:-8083}")"
+while [[ "$worker_port" == "$api_port" || "$worker_port" == "$embedder_port" || "$worker_port" == "$attendance_port" ]]; do
+    worker_port="$(free_port $((worker_port + 1)))"
+done
 
 # One secret per installation, kept with the data so tokens survive restarts.
 secret_file="$RUN_DIR/jwt_secret"
@@ -95,6 +104,30 @@ ready() { curl -sf "http://127.0.0.1:$api_port/readyz"; }
 command -v curl >/dev/null || ready() { port_open "$api_port"; }
 wait_for "person-api on port $api_port" ready
 
+DATABASE_URL="sqlite://$RUN_DIR/data/attendance.db?mode=rwc" \
+BIND_ADDRESS="127.0.0.1:$attendance_port" \
+SITE_TIMEZONE="${SITE_TIMEZONE:-UTC}" \
+LOG_FORMAT="${LOG_FORMAT:-pretty}" \
+RUST_LOG="${RUST_LOG:-info}" \
+    "$bin/attendance-api" > >(tee -a "$RUN_DIR/attendance-api.log") 2>&1 &
+pids+=($!)
+attendance_ready() { curl -sf "http://127.0.0.1:$attendance_port/readyz"; }
+command -v curl >/dev/null || attendance_ready() { port_open "$attendance_port"; }
+wait_for "attendance-api on port $attendance_port" attendance_ready
+
+# The worker shares the attendance database with attendance-api (SQLite in WAL mode).
+DATABASE_URL="sqlite://$RUN_DIR/data/attendance.db?mode=rwc" \
+NATS_URL="nats://127.0.0.1:$nats_port" \
+BIND_ADDRESS="127.0.0.1:$worker_port" \
+SITE_TIMEZONE="${SITE_TIMEZONE:-UTC}" \
+LOG_FORMAT="${LOG_FORMAT:-pretty}" \
+RUST_LOG="${RUST_LOG:-info}" \
+    "$bin/attendance-worker" > >(tee -a "$RUN_DIR/attendance-worker.log") 2>&1 &
+pids+=($!)
+worker_ready() { curl -sf "http://127.0.0.1:$worker_port/readyz"; }
+command -v curl >/dev/null || worker_ready() { port_open "$worker_port"; }
+wait_for "attendance-worker on port $worker_port" worker_ready
+
 token="$("$bin/faceattend" token --perm all --ttl 12h --subject local-admin)"
 cat >&2 <<INFO
 
@@ -103,6 +136,8 @@ faceattend is running.
   API docs        http://127.0.0.1:$api_port/docs/
   OpenAPI         http://127.0.0.1:$api_port/api/v1/openapi.json
   health/metrics  http://127.0.0.1:$api_port/readyz  http://127.0.0.1:$api_port/metrics
+  attendance-api  http://127.0.0.1:$attendance_port/api/v1/attendance  (reports/daily, status/<person>)
+  attendance-worker detections.v1.> -> attendance.v1.* on NATS; http://127.0.0.1:$worker_port/readyz  /metrics
   face-embedder   face.v1.embed / face.v1.identify on NATS; http://127.0.0.1:$embedder_port/readyz  /metrics
   NATS            nats://127.0.0.1:$nats_port (JetStream data in .local/run/nats)
   data            .local/run/data (SQLite), .local/run/images (enrolment photos)
