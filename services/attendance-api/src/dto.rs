@@ -118,6 +118,141 @@ fn parse_status(raw: &str) -> Result<AttendanceStatus, FieldIssue> {
     })
 }
 
+/// `POST /api/v1/attendance/check-in`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInRequest {
+    pub person_id: String,
+    /// Accepted for the spec's sake and checked to be in [0, 1]; a manual entry involves no
+    /// recognition, so there is nothing for it to threshold.
+    #[serde(default)]
+    pub confidence_threshold: Option<f64>,
+}
+
+impl CheckInRequest {
+    /// The person to check in; every invalid field is listed.
+    pub fn validate(self) -> Result<Uuid, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let person_id = errors.check("person_id", parse_uuid(&self.person_id));
+        if let Some(threshold) = self.confidence_threshold
+            && !(0.0..=1.0).contains(&threshold)
+        {
+            errors.push(
+                FieldIssue::new("out_of_range", "must be between 0 and 1")
+                    .at("confidence_threshold"),
+            );
+        }
+        errors.into_result(|| person_id.expect("checked"))
+    }
+}
+
+/// `POST /api/v1/attendance/check-out`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckOutRequest {
+    pub person_id: String,
+}
+
+impl CheckOutRequest {
+    pub fn validate(self) -> Result<Uuid, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let person_id = errors.check("person_id", parse_uuid(&self.person_id));
+        errors.into_result(|| person_id.expect("checked"))
+    }
+}
+
+/// The spec's check-in response.
+#[derive(Debug, Serialize)]
+pub struct CheckInResponse {
+    pub success: bool,
+    pub person_id: Uuid,
+    pub person_name: String,
+    pub check_in_time: DateTime<Utc>,
+    /// The recognition confidence of the check-in. A manual entry has none (the stored
+    /// `check_in_confidence` is NULL too), so this is always `null` here: reporting 1.0 or
+    /// the request's threshold would pass a person's word off as a measurement.
+    pub confidence: Option<f32>,
+    pub message: String,
+}
+
+/// The spec's check-out response.
+#[derive(Debug, Serialize)]
+pub struct CheckOutResponse {
+    pub success: bool,
+    pub person_id: Uuid,
+    pub person_name: String,
+    pub check_out_time: DateTime<Utc>,
+    pub duration_minutes: i64,
+    pub message: String,
+}
+
+/// `GET /api/v1/attendance/{person_id}/statistics`: both dates required.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatisticsQuery {
+    pub from_date: Option<String>,
+    pub to_date: Option<String>,
+}
+
+/// The longest range statistics are computed over, in days (both ends included).
+pub const MAX_STATISTICS_DAYS: i64 = 366;
+
+impl StatisticsQuery {
+    pub fn validate(self) -> Result<(NaiveDate, NaiveDate), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let required = |raw: Option<&str>| match raw {
+            None => Err(FieldIssue::new("required", "is required (YYYY-MM-DD)")),
+            Some(raw) => parse_date(raw),
+        };
+        let from = errors.check("from_date", required(self.from_date.as_deref()));
+        let to = errors.check("to_date", required(self.to_date.as_deref()));
+        if let (Some(from), Some(to)) = (from, to) {
+            if from > to {
+                errors.push(
+                    FieldIssue::new("invalid_range", "must not be after to_date").at("from_date"),
+                );
+            } else if (to - from).num_days() + 1 > MAX_STATISTICS_DAYS {
+                errors.push(
+                    FieldIssue::new(
+                        "range_too_long",
+                        format!("the range may span at most {MAX_STATISTICS_DAYS} days"),
+                    )
+                    .at("to_date"),
+                );
+            }
+        }
+        errors.into_result(|| (from.expect("checked"), to.expect("checked")))
+    }
+}
+
+/// The spec's person statistics over a date range.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PersonStatistics {
+    /// Mondays to Fridays of the range, less holidays and the person's approved leave.
+    pub total_working_days: u64,
+    /// Working days with a present, late or early-leave record.
+    pub days_present: u64,
+    pub days_absent: u64,
+    pub days_late: u64,
+    pub days_early_leave: u64,
+    /// Percent of working days present, one decimal; 0.0 when there are none.
+    pub presence_percentage: f64,
+}
+
+impl PersonStatistics {
+    pub fn new(total_working_days: u64, days_present: u64, days_late: u64, early: u64) -> Self {
+        let counts = DayCounts::new(total_working_days, days_present, days_late);
+        Self {
+            total_working_days,
+            days_present,
+            days_absent: counts.absent,
+            days_late,
+            days_early_leave: early,
+            presence_percentage: counts.presence_percentage,
+        }
+    }
+}
+
 /// One attendance record as the spec shows it.
 #[derive(Debug, Serialize)]
 pub struct AttendanceResponse {
@@ -241,6 +376,26 @@ mod tests {
         let errors = query.validate().expect_err("invalid");
         let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["page", "person_id", "from_date", "status"]);
+    }
+
+    #[test]
+    fn statistics_range_is_required_and_bounded() {
+        let errors = StatisticsQuery::default().validate().expect_err("invalid");
+        let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["from_date", "to_date"]);
+        let query = |from: &str, to: &str| StatisticsQuery {
+            from_date: Some(from.into()),
+            to_date: Some(to.into()),
+        };
+        assert!(query("2024-01-01", "2024-12-31").validate().is_ok());
+        let errors = query("2024-01-01", "2025-01-01")
+            .validate()
+            .expect_err("367 days");
+        assert_eq!(errors.0[0].code, "range_too_long");
+        let errors = query("2024-02-01", "2024-01-01")
+            .validate()
+            .expect_err("reversed");
+        assert_eq!(errors.0[0].code, "invalid_range");
     }
 
     #[test]

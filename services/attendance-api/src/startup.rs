@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
+use crate::manual::ManualEntries;
 use crate::queries::AttendanceQueries;
 use crate::routes;
 
@@ -65,6 +66,7 @@ impl Application {
 
         let keys = web::Data::new(JwtKeys::new(&settings.auth));
         let queries = web::Data::new(AttendanceQueries::new(db.clone()));
+        let entries = web::Data::new(ManualEntries::new(store.clone(), settings.site_zone));
         let zone = web::Data::new(settings.site_zone);
         let http_metrics = web::Data::new(HttpMetrics::new("attendance-api"));
         let readiness = web::Data::new(Readiness::default().with(DatabaseReady(db)));
@@ -75,6 +77,7 @@ impl Application {
                 .wrap(TracingLogger::<TracedRootSpan>::new())
                 .app_data(keys.clone())
                 .app_data(queries.clone())
+                .app_data(entries.clone())
                 .app_data(zone.clone())
                 .app_data(http_metrics.clone())
                 .app_data(readiness.clone())

@@ -14,6 +14,8 @@ async fn every_route_requires_attendance_read(backend: Backend) {
         format!("/api/v1/attendance/{person}"),
         format!("/api/v1/attendance/status/{person}"),
         "/api/v1/attendance/reports/daily?date=2024-01-15".to_owned(),
+        format!("/api/v1/attendance/{person}/statistics?from_date=2024-01-01&to_date=2024-01-31"),
+        format!("/api/v1/attendance/{person}/statistics"),
         // Invalid input still answers 401/403 first.
         "/api/v1/attendance?status=sleeping".to_owned(),
     ];

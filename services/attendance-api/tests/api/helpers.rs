@@ -11,7 +11,7 @@ use std::time::Duration;
 use attendance_api::config::Settings;
 use attendance_api::startup::Application;
 use chrono::{DateTime, NaiveDate, Utc};
-use faceattend_attendance_store::entities::{attendance, person_directory};
+use faceattend_attendance_store::entities::{attendance, attendance_exception, person_directory};
 use faceattend_domain::attendance::SiteZone;
 use faceattend_service::auth::{AuthConfig, JwtKeys};
 use faceattend_service::config::LogFormat;
@@ -293,6 +293,49 @@ impl TestApp {
         .await
         .expect("record inserted");
         id
+    }
+
+    /// POST a JSON body with a token holding `permissions`.
+    pub async fn post_as(&self, path: &str, body: &Value, permissions: &[&str]) -> Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(self.token(permissions))
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// POST a JSON body with a token holding `attendance:write`.
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.post_as(path, body, &["attendance:write"]).await
+    }
+
+    /// Inserts an attendance exception (`person_id` `None`: for everyone).
+    pub async fn seed_exception(
+        &self,
+        person_id: Option<Uuid>,
+        date: &str,
+        exception_type: &str,
+        requires_approval: bool,
+        approved: bool,
+    ) {
+        attendance_exception::Model {
+            id: Uuid::now_v7(),
+            person_id,
+            exception_date: date.parse().expect("YYYY-MM-DD"),
+            exception_type: exception_type.to_owned(),
+            reason: "test".to_owned(),
+            requires_approval,
+            approved,
+            approved_by: approved.then(|| "hr".to_owned()),
+            approved_at: approved.then(Utc::now),
+            created_at: Utc::now(),
+        }
+        .into_active_model()
+        .insert(&self.db)
+        .await
+        .expect("exception inserted");
     }
 
     /// Inserts a directory entry; returns the person's id.

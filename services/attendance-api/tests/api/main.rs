@@ -6,6 +6,8 @@ mod helpers;
 mod auth;
 mod bad_input;
 mod health;
+mod manual;
 mod records;
 mod reports;
+mod statistics;
 mod status;

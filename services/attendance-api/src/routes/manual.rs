@@ -1,0 +1,63 @@
+//! The spec's check-in and check-out, as manual entries behind `attendance:write`.
+
+use actix_web::{HttpResponse, web};
+use faceattend_service::auth::{AttendanceWrite, Require};
+use faceattend_service::envelope;
+use faceattend_service::json::JsonBody;
+
+use crate::dto::{CheckInRequest, CheckInResponse, CheckOutRequest, CheckOutResponse};
+use crate::error::AttendanceApiError;
+use crate::manual::ManualEntries;
+
+type Result<T> = std::result::Result<T, AttendanceApiError>;
+
+/// `POST /api/v1/attendance/check-in`: checks the person in now; the day stays `pending`
+/// until approved.
+pub async fn check_in(
+    auth: Require<AttendanceWrite>,
+    entries: web::Data<ManualEntries>,
+    JsonBody(body): JsonBody<CheckInRequest>,
+) -> Result<HttpResponse> {
+    let person_id = body.validate().map_err(AttendanceApiError::InvalidBody)?;
+    let entry = entries.check_in(person_id, &auth.principal.subject).await?;
+    let check_in_time = entry
+        .record
+        .check_in_time
+        .ok_or_else(|| AttendanceApiError::Corrupt("check-in written without a time".into()))?;
+    Ok(envelope::ok(CheckInResponse {
+        success: true,
+        person_id,
+        person_name: entry.person_name,
+        check_in_time,
+        confidence: entry.record.check_in_confidence,
+        message: "Check-in successful; pending approval".to_owned(),
+    }))
+}
+
+/// `POST /api/v1/attendance/check-out`: checks the person out now, after today's check-in;
+/// the day stays `pending` until approved.
+pub async fn check_out(
+    auth: Require<AttendanceWrite>,
+    entries: web::Data<ManualEntries>,
+    JsonBody(body): JsonBody<CheckOutRequest>,
+) -> Result<HttpResponse> {
+    let person_id = body.validate().map_err(AttendanceApiError::InvalidBody)?;
+    let entry = entries
+        .check_out(person_id, &auth.principal.subject)
+        .await?;
+    let record = entry.record;
+    let (Some(check_out_time), Some(duration)) = (record.check_out_time, record.duration_minutes)
+    else {
+        return Err(AttendanceApiError::Corrupt(
+            "check-out written without a time".into(),
+        ));
+    };
+    Ok(envelope::ok(CheckOutResponse {
+        success: true,
+        person_id,
+        person_name: entry.person_name,
+        check_out_time,
+        duration_minutes: i64::from(duration),
+        message: "Check-out successful; pending approval".to_owned(),
+    }))
+}

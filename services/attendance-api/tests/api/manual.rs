@@ -1,0 +1,281 @@
+//! `POST /api/v1/attendance/check-in` and `/check-out`: manual entries, pending approval,
+//! audited, behind `attendance:write`.
+
+use chrono::{Duration, Utc};
+use faceattend_attendance_store::entities::{attendance, audit_log};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{Backend, Seed, TestApp, assert_error, spawn_app};
+use crate::on_both_backends;
+
+on_both_backends!(
+    check_in_and_out_write_a_pending_manual_day,
+    conflicts_are_refused,
+    unknown_or_deleted_persons_are_not_found,
+    write_routes_require_attendance_write,
+    bad_bodies_are_named,
+    check_in_fills_a_markless_record,
+);
+
+const CHECK_IN: &str = "/api/v1/attendance/check-in";
+const CHECK_OUT: &str = "/api/v1/attendance/check-out";
+
+async fn ok(response: reqwest::Response) -> Value {
+    let status = response.status();
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["success"], true, "{body}");
+    body["data"].clone()
+}
+
+async fn today_row(app: &TestApp, person: Uuid) -> attendance::Model {
+    attendance::Entity::find()
+        .filter(attendance::Column::PersonId.eq(person))
+        .filter(attendance::Column::AttendanceDate.eq(Utc::now().date_naive()))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("today's record")
+}
+
+async fn audit_rows(app: &TestApp) -> Vec<audit_log::Model> {
+    audit_log::Entity::find()
+        .order_by_asc(audit_log::Column::Id)
+        .all(&app.db)
+        .await
+        .expect("audit rows")
+}
+
+fn json_of(text: &Option<String>) -> Value {
+    serde_json::from_str(text.as_deref().expect("JSON text")).expect("JSON")
+}
+
+async fn check_in_and_out_write_a_pending_manual_day(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let person = app.seed_person("John Doe", None, "active", false).await;
+
+    let data = ok(app
+        .post(
+            CHECK_IN,
+            &json!({"person_id": person, "confidence_threshold": 0.7}),
+        )
+        .await)
+    .await;
+    let keys: Vec<&String> = data.as_object().expect("object").keys().collect();
+    assert_eq!(keys.len(), 6, "{keys:?}");
+    assert_eq!(data["success"], true);
+    assert_eq!(data["person_id"], person.to_string());
+    assert_eq!(data["person_name"], "John Doe");
+    assert_eq!(data["confidence"], Value::Null);
+    assert!(data["message"].is_string(), "{data}");
+    let shown: chrono::DateTime<Utc> = data["check_in_time"]
+        .as_str()
+        .expect("check_in_time")
+        .parse()
+        .expect("RFC 3339");
+
+    let row = today_row(&app, person).await;
+    assert_eq!(row.check_in_time, Some(shown));
+    assert_eq!(row.check_in_source.as_deref(), Some("manual"));
+    assert_eq!(row.check_in_confidence, None);
+    assert_eq!(row.check_in_detection_id, None);
+    assert!(row.is_manual);
+    assert_eq!(row.status, "pending");
+    assert_eq!(row.approved_by, None);
+    assert_eq!(row.check_out_time, None);
+
+    let audit = audit_rows(&app).await;
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].actor, "test");
+    assert_eq!(audit[0].action, "manual_check_in");
+    assert_eq!(audit[0].entity, "attendance");
+    assert_eq!(audit[0].entity_id, row.id.to_string());
+    assert_eq!(audit[0].before, None);
+    let after = json_of(&audit[0].after);
+    assert_eq!(after["status"], "pending");
+    assert_eq!(after["check_in_source"], "manual");
+
+    // The status route sees the manual check-in.
+    let status = app
+        .get_ok(&format!("/api/v1/attendance/status/{person}"))
+        .await;
+    assert_eq!(status["data"]["checked_in"], true, "{status}");
+
+    let data = ok(app.post(CHECK_OUT, &json!({"person_id": person})).await).await;
+    let keys: Vec<&String> = data.as_object().expect("object").keys().collect();
+    assert_eq!(keys.len(), 6, "{keys:?}");
+    assert_eq!(data["success"], true);
+    assert_eq!(data["person_id"], person.to_string());
+    assert_eq!(data["person_name"], "John Doe");
+    assert_eq!(data["duration_minutes"], 0);
+    assert!(data["message"].is_string(), "{data}");
+    let out: chrono::DateTime<Utc> = data["check_out_time"]
+        .as_str()
+        .expect("check_out_time")
+        .parse()
+        .expect("RFC 3339");
+    assert!(out >= shown);
+
+    let row = today_row(&app, person).await;
+    assert_eq!(row.check_out_time, Some(out));
+    assert_eq!(row.check_out_source.as_deref(), Some("manual"));
+    assert_eq!(row.check_out_confidence, None);
+    assert_eq!(row.duration_minutes, Some(0));
+    assert_eq!(row.status, "pending");
+    assert!(row.is_manual);
+
+    let audit = audit_rows(&app).await;
+    assert_eq!(audit.len(), 2);
+    assert_eq!(audit[1].action, "manual_check_out");
+    assert_eq!(audit[1].entity_id, row.id.to_string());
+    assert_eq!(json_of(&audit[1].before)["check_out_time"], Value::Null);
+    assert_eq!(json_of(&audit[1].after)["check_out_source"], "manual");
+}
+
+async fn conflicts_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let person = app.seed_person("Twice", None, "active", false).await;
+    let idle = app.seed_person("Idle", None, "active", false).await;
+
+    let response = app.post(CHECK_OUT, &json!({"person_id": idle})).await;
+    assert_error(response, 409, "not_checked_in").await;
+
+    ok(app.post(CHECK_IN, &json!({"person_id": person})).await).await;
+    let response = app.post(CHECK_IN, &json!({"person_id": person})).await;
+    assert_error(response, 409, "already_checked_in").await;
+    ok(app.post(CHECK_OUT, &json!({"person_id": person})).await).await;
+    let response = app.post(CHECK_OUT, &json!({"person_id": person})).await;
+    assert_error(response, 409, "already_checked_out").await;
+    let response = app.post(CHECK_IN, &json!({"person_id": person})).await;
+    assert_error(response, 409, "already_checked_in").await;
+
+    // A check-in later than now (recorded by the worker from a skewed clock): a check-out
+    // now would come before it.
+    let early = app.seed_person("Early", None, "active", false).await;
+    let now = Utc::now();
+    app.seed_record(Seed {
+        check_in: Some(now + Duration::minutes(30)),
+        check_out: None,
+        ..Seed::new(early, &now.date_naive().to_string(), "present")
+    })
+    .await;
+    let response = app.post(CHECK_OUT, &json!({"person_id": early})).await;
+    assert_error(response, 409, "check_out_before_check_in").await;
+
+    // Only the two successful entries were audited.
+    assert_eq!(audit_rows(&app).await.len(), 2);
+}
+
+async fn unknown_or_deleted_persons_are_not_found(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let deleted = app.seed_person("Gone", None, "active", true).await;
+    for person in [Uuid::now_v7(), deleted] {
+        for route in [CHECK_IN, CHECK_OUT] {
+            let response = app.post(route, &json!({"person_id": person})).await;
+            assert_error(response, 404, "person_not_found").await;
+        }
+    }
+    assert!(audit_rows(&app).await.is_empty());
+    let rows = attendance::Entity::find().all(&app.db).await.expect("rows");
+    assert!(rows.is_empty());
+}
+
+async fn write_routes_require_attendance_write(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let person = app.seed_person("Guarded", None, "active", false).await;
+    for route in [CHECK_IN, CHECK_OUT] {
+        let response = app
+            .client
+            .post(app.url(route))
+            .json(&json!({"person_id": person}))
+            .send()
+            .await
+            .expect("sent");
+        assert_error(response, 401, "missing_token").await;
+        let response = app
+            .client
+            .post(app.url(route))
+            .bearer_auth("not-a-jwt")
+            .json(&json!({"person_id": person}))
+            .send()
+            .await
+            .expect("sent");
+        assert_error(response, 401, "invalid_token").await;
+        let response = app
+            .post_as(route, &json!({"person_id": person}), &["attendance:read"])
+            .await;
+        assert_error(response, 403, "forbidden").await;
+        // 403 before the body is looked at.
+        let response = app
+            .post_as(route, &json!({"nonsense": true}), &["persons:write"])
+            .await;
+        assert_error(response, 403, "forbidden").await;
+        // Read-only verbs are not routes here.
+        let response = app
+            .client
+            .get(app.url(route))
+            .bearer_auth(app.token(&["attendance:read", "attendance:write"]))
+            .send()
+            .await
+            .expect("sent");
+        assert_error(response, 405, "method_not_allowed").await;
+    }
+    assert!(audit_rows(&app).await.is_empty());
+}
+
+async fn bad_bodies_are_named(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let field = |body: &Value| body["error"]["details"][0]["field"].clone();
+    let response = app.post(CHECK_IN, &json!({"person_id": "42"})).await;
+    let body = assert_error(response, 422, "validation_failed").await;
+    assert_eq!(field(&body), "person_id", "{body}");
+    let response = app
+        .post(
+            CHECK_IN,
+            &json!({"person_id": Uuid::now_v7(), "confidence_threshold": 1.5}),
+        )
+        .await;
+    let body = assert_error(response, 422, "validation_failed").await;
+    assert_eq!(field(&body), "confidence_threshold", "{body}");
+    let response = app.post(CHECK_OUT, &json!({})).await;
+    assert_error(response, 422, "validation_failed").await;
+    let response = app
+        .post(
+            CHECK_OUT,
+            &json!({"person_id": Uuid::now_v7(), "confidence_threshold": 0.7}),
+        )
+        .await;
+    assert_error(response, 422, "validation_failed").await;
+    let response = app
+        .client
+        .post(app.url(CHECK_IN))
+        .bearer_auth(app.token(&["attendance:write"]))
+        .body("person_id=1")
+        .send()
+        .await
+        .expect("sent");
+    assert_error(response, 415, "unsupported_media_type").await;
+}
+
+async fn check_in_fills_a_markless_record(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let person = app
+        .seed_person("Marked absent", None, "active", false)
+        .await;
+    let id = app
+        .seed_record(Seed {
+            check_in: None,
+            check_out: None,
+            ..Seed::new(person, &Utc::now().date_naive().to_string(), "absent")
+        })
+        .await;
+    ok(app.post(CHECK_IN, &json!({"person_id": person})).await).await;
+    let row = today_row(&app, person).await;
+    assert_eq!(row.id, id);
+    assert_eq!(row.status, "pending");
+    assert!(row.is_manual);
+    let audit = audit_rows(&app).await;
+    assert_eq!(json_of(&audit[0].before)["status"], "absent");
+}
