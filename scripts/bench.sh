@@ -12,6 +12,9 @@
 #            `make test` uses: the local standard ports, or project-local ones it starts).
 #            When `wrk` is installed (Debian/Ubuntu: apt-get install wrk; tried here when
 #            running as root), every scenario is also measured with it.
+#   attendance  attendance-worker throughput end to end on PostgreSQL and NATS: BENCH_DETECTIONS
+#            (default 100000) detections for BENCH_PERSONS (5000) people, published to
+#            detections.v1.*, timed until every one is committed
 #
 # BENCH_ONLY=face,dlib (comma-separated) runs only those sections. The photos come from
 # FACEATTEND_FACES_DIR (default ../shared/data/faces); without them the dlib and face sections
@@ -20,7 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_SECTIONS="dlib,face,gallery,http"
+ALL_SECTIONS="dlib,face,gallery,http,attendance"
 BENCH_ONLY="${BENCH_ONLY:-$ALL_SECTIONS}"
 for section in ${BENCH_ONLY//,/ }; do
     [[ ",$ALL_SECTIONS," == *",$section,"* ]] \
@@ -95,6 +98,17 @@ if enabled http; then
         trap 'scripts/infra.sh stop-test-env' EXIT
     fi
     RUST_LOG="${RUST_LOG:-warn}" cargo bench --locked -p person-api --bench http_load
+fi
+
+if enabled attendance; then
+    header "attendance-worker throughput"
+    if [[ -z "${TEST_DATABASE_URL:-}" ]]; then
+        eval "$(scripts/infra.sh test-env)"
+        if [[ -n "${FACEATTEND_TEST_INFRA_STARTED:-}" ]]; then
+            trap 'scripts/infra.sh stop-test-env' EXIT
+        fi
+    fi
+    RUST_LOG="${RUST_LOG:-warn}" cargo bench --locked -p attendance-worker --bench throughput
 fi
 
 if ((${#failed[@]})); then
