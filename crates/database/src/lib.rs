@@ -71,3 +71,6 @@ pub async fn migrate<M: MigratorTrait>(
     M::up(&txn, None).await?;
     txn.commit().await
 }
+
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -6,15 +6,11 @@
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use faceattend_attendance_store::{AttendanceStore, NewDetection};
+use faceattend_database::testing::TestDatabase;
 use faceattend_domain::attendance::{CameraRole, Confidence};
-use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Postgres,
-    Sqlite,
-}
+pub use faceattend_database::testing::Backend;
 
 /// Generates one `#[tokio::test]` per backend for each listed `async fn name(Backend)`.
 #[macro_export]
@@ -42,17 +38,8 @@ macro_rules! on_both_backends {
 pub struct TestDb {
     pub store: AttendanceStore,
     pub url: String,
-    database: Database,
-}
-
-enum Database {
-    Postgres { admin_url: String, name: String },
-    Sqlite { _dir: tempfile::TempDir },
-}
-
-fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    /// Held for its drop, which removes the database.
+    _database: TestDatabase,
 }
 
 impl TestDb {
@@ -65,66 +52,16 @@ impl TestDb {
 
     /// A fresh database, not migrated.
     pub async fn empty(backend: Backend) -> Self {
-        let suffix = Uuid::new_v4().simple().to_string();
-        let (url, database) = match backend {
-            Backend::Postgres => {
-                let admin_url = admin_url();
-                let name = format!("test_attendance_{suffix}");
-                run_admin_sql(&admin_url, &format!("CREATE DATABASE \"{name}\"")).await;
-                let (base, _) = admin_url.rsplit_once('/').expect("database url has a path");
-                let url = format!("{base}/{name}");
-                (url, Database::Postgres { admin_url, name })
-            }
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let url = format!(
-                    "sqlite://{}?mode=rwc",
-                    dir.path().join("attendance.db").display()
-                );
-                (url, Database::Sqlite { _dir: dir })
-            }
-        };
+        let database = TestDatabase::create(backend, "test_attendance").await;
+        let url = database.url().to_owned();
         let store = AttendanceStore::connect(&url, 4)
             .await
             .expect("test database reachable");
         Self {
             store,
             url,
-            database,
+            _database: database,
         }
-    }
-}
-
-async fn run_admin_sql(admin_url: &str, sql: &str) {
-    let db = sea_orm::Database::connect(admin_url)
-        .await
-        .expect("test PostgreSQL reachable");
-    db.execute_unprepared(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    db.close().await.ok();
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        let Database::Postgres { admin_url, name } = &self.database else {
-            return;
-        };
-        let (admin_url, name) = (admin_url.clone(), name.clone());
-        // Drop cannot await, and the test's runtime may be shutting down: drop the database
-        // from a runtime of our own. FORCE ends the pool's connections still open.
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(run_admin_sql(
-                &admin_url,
-                &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
-            ));
-        })
-        .join()
-        .ok();
     }
 }
 

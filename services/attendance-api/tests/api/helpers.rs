@@ -12,6 +12,7 @@ use attendance_api::config::Settings;
 use attendance_api::startup::Application;
 use chrono::{DateTime, NaiveDate, Utc};
 use faceattend_attendance_store::entities::{attendance, attendance_exception, person_directory};
+use faceattend_database::testing::TestDatabase;
 use faceattend_domain::attendance::SiteZone;
 use faceattend_service::auth::{AuthConfig, JwtKeys};
 use faceattend_service::config::LogFormat;
@@ -24,11 +25,7 @@ use uuid::Uuid;
 
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Postgres,
-    Sqlite,
-}
+pub use faceattend_database::testing::Backend;
 
 /// Generates one `#[tokio::test]` per backend for each listed `async fn name(Backend)`.
 #[macro_export]
@@ -53,11 +50,6 @@ macro_rules! on_both_backends {
     };
 }
 
-pub fn test_database_admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
 pub struct TestApp {
     pub address: String,
     stopped: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -66,12 +58,8 @@ pub struct TestApp {
     /// A connection of the test's own to the app's database, for seeding.
     pub db: DatabaseConnection,
     shutdown: CancellationToken,
-    database: TestDatabase,
-}
-
-enum TestDatabase {
-    Postgres { admin_url: String, name: String },
-    Sqlite { _dir: tempfile::TempDir },
+    /// Held for its drop, which removes the database.
+    _database: TestDatabase,
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -81,24 +69,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 /// An app whose site is in `site_zone`.
 pub async fn spawn_app_in(backend: Backend, site_zone: SiteZone) -> TestApp {
     faceattend_service::telemetry::init_for_tests();
-    let suffix = Uuid::new_v4().simple().to_string();
-    let (database_url, database) = match backend {
-        Backend::Postgres => {
-            let admin_url = test_database_admin_url();
-            let name = format!("test_attendance_api_{suffix}");
-            run_admin_sql(&admin_url, &format!("CREATE DATABASE \"{name}\"")).await;
-            let url = replace_database(&admin_url, &name);
-            (url, TestDatabase::Postgres { admin_url, name })
-        }
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!(
-                "sqlite://{}?mode=rwc",
-                dir.path().join("attendance.db").display()
-            );
-            (url, TestDatabase::Sqlite { _dir: dir })
-        }
-    };
+    let database = TestDatabase::create(backend, "test_attendance_api").await;
+    let database_url = database.url().to_owned();
     let settings = Settings {
         database_url: SecretString::from(database_url.clone()),
         database_max_connections: 5,
@@ -127,7 +99,7 @@ pub async fn spawn_app_in(backend: Backend, site_zone: SiteZone) -> TestApp {
         keys: JwtKeys::new(&auth_config()),
         db: store.connection().clone(),
         shutdown,
-        database,
+        _database: database,
     }
 }
 
@@ -139,46 +111,10 @@ fn auth_config() -> AuthConfig {
     }
 }
 
-fn replace_database(url: &str, name: &str) -> String {
-    let (base, _) = url.rsplit_once('/').expect("database url has a path");
-    format!("{base}/{name}")
-}
-
-async fn run_admin_sql(admin_url: &str, sql: &str) {
-    use sea_orm::ConnectionTrait;
-    let db = sea_orm::Database::connect(admin_url)
-        .await
-        .expect("test PostgreSQL reachable");
-    db.execute_unprepared(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    db.close().await.ok();
-}
-
 impl Drop for TestApp {
     fn drop(&mut self) {
+        // The database is dropped after this, with FORCE closing the app's connections.
         self.shutdown.cancel();
-        let database = match &self.database {
-            TestDatabase::Postgres { admin_url, name } => Some((admin_url.clone(), name.clone())),
-            TestDatabase::Sqlite { .. } => None,
-        };
-        let Some((admin_url, name)) = database else {
-            return;
-        };
-        // Drop cannot await, and the test's runtime may be shutting down: clean up on a
-        // runtime of our own. FORCE closes the app's and the test's connections.
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(run_admin_sql(
-                &admin_url,
-                &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
-            ));
-        })
-        .join()
-        .ok();
     }
 }
 

@@ -14,6 +14,7 @@ use attendance_worker::startup::Application;
 use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
 use faceattend_attendance_store::AttendanceStore;
+use faceattend_database::testing::TestDatabase;
 use faceattend_domain::attendance::{AttendancePolicy, DayRecord, SiteZone};
 use faceattend_proto::faces::v1 as wire;
 use faceattend_service::config::LogFormat;
@@ -22,11 +23,7 @@ use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Postgres,
-    Sqlite,
-}
+pub use faceattend_database::testing::Backend;
 
 /// Generates one `#[tokio::test]` per backend for each listed `async fn name(Backend)`.
 #[macro_export]
@@ -51,18 +48,8 @@ macro_rules! on_both_backends {
     };
 }
 
-pub fn test_database_admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
 pub fn test_nats_url() -> String {
     std::env::var("TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned())
-}
-
-enum TestDatabase {
-    Postgres { admin_url: String, name: String },
-    Sqlite { _dir: tempfile::TempDir },
 }
 
 pub struct TestApp {
@@ -73,30 +60,16 @@ pub struct TestApp {
     pub store: AttendanceStore,
     shutdown: CancellationToken,
     stopped: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    database: TestDatabase,
+    /// Held for its drop, which removes the database (after the streams, see `Drop`).
+    _database: TestDatabase,
     settings: Settings,
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
     faceattend_service::telemetry::init_for_tests();
     let suffix = Uuid::new_v4().simple().to_string();
-    let (database_url, database) = match backend {
-        Backend::Postgres => {
-            let admin_url = test_database_admin_url();
-            let name = format!("test_attendance_worker_{suffix}");
-            run_admin_sql(&admin_url, &format!("CREATE DATABASE \"{name}\"")).await;
-            let url = replace_database(&admin_url, &name);
-            (url, TestDatabase::Postgres { admin_url, name })
-        }
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!(
-                "sqlite://{}?mode=rwc",
-                dir.path().join("attendance.db").display()
-            );
-            (url, TestDatabase::Sqlite { _dir: dir })
-        }
-    };
+    let database = TestDatabase::create(backend, "test_attendance_worker").await;
+    let database_url = database.url().to_owned();
     let namespace = format!("t{}", &suffix[..16]);
     let settings = Settings {
         database_url: SecretString::from(database_url.clone()),
@@ -127,7 +100,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         store,
         shutdown,
         stopped,
-        database,
+        _database: database,
         settings,
     };
     app.wait_ready().await;
@@ -345,22 +318,6 @@ impl TestApp {
     }
 }
 
-fn replace_database(url: &str, name: &str) -> String {
-    let (base, _) = url.rsplit_once('/').expect("database url has a path");
-    format!("{base}/{name}")
-}
-
-async fn run_admin_sql(admin_url: &str, sql: &str) {
-    use sea_orm::ConnectionTrait;
-    let db = sea_orm::Database::connect(admin_url)
-        .await
-        .expect("test PostgreSQL reachable");
-    db.execute_unprepared(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    db.close().await.ok();
-}
-
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();
@@ -370,10 +327,6 @@ impl Drop for TestApp {
             .map(|base| format!("{prefix}_{base}"))
             .collect();
         let nats = self.nats.clone();
-        let database = match &self.database {
-            TestDatabase::Postgres { admin_url, name } => Some((admin_url.clone(), name.clone())),
-            TestDatabase::Sqlite { .. } => None,
-        };
         // Drop cannot await, and the test's runtime may be shutting down: clean up on a
         // runtime of our own.
         std::thread::spawn(move || {
@@ -387,13 +340,6 @@ impl Drop for TestApp {
                 let jetstream = async_nats::jetstream::new(nats);
                 for stream in &streams {
                     let _ = jetstream.delete_stream(stream).await;
-                }
-                if let Some((admin_url, name)) = database {
-                    run_admin_sql(
-                        &admin_url,
-                        &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
-                    )
-                    .await;
                 }
             });
         })

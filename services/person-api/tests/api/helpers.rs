@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use faceattend_database::testing::TestDatabase;
 use faceattend_service::auth::{AuthConfig, Claims, JwtKeys};
 use faceattend_service::config::LogFormat;
 use person_api::config::Settings;
@@ -22,11 +23,7 @@ use uuid::Uuid;
 
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Postgres,
-    Sqlite,
-}
+pub use faceattend_database::testing::Backend;
 
 /// Generates one `#[tokio::test]` per backend for each listed `async fn name(Backend)`.
 #[macro_export]
@@ -51,11 +48,6 @@ macro_rules! on_both_backends {
     };
 }
 
-pub fn test_database_admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
 pub fn test_nats_url() -> String {
     std::env::var("TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned())
 }
@@ -69,7 +61,8 @@ pub struct TestApp {
     pub namespace: String,
     pub nats: async_nats::Client,
     shutdown: CancellationToken,
-    database: TestDatabase,
+    /// Held for its drop, which removes the database.
+    _database: TestDatabase,
     /// The object store's directory (photos).
     pub images: tempfile::TempDir,
     /// The app's own database.
@@ -79,11 +72,6 @@ pub struct TestApp {
         CancellationToken,
         tokio::task::JoinHandle<std::io::Result<()>>,
     )>,
-}
-
-enum TestDatabase {
-    Postgres { admin_url: String, name: String },
-    Sqlite { _dir: tempfile::TempDir },
 }
 
 /// Options for unusual tests.
@@ -103,23 +91,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 pub async fn spawn_app_with(backend: Backend, options: Spawn) -> TestApp {
     faceattend_service::telemetry::init_for_tests();
     let suffix = Uuid::new_v4().simple().to_string();
-    let (database_url, database) = match backend {
-        Backend::Postgres => {
-            let admin_url = test_database_admin_url();
-            let name = format!("test_person_api_{suffix}");
-            run_admin_sql(&admin_url, &format!("CREATE DATABASE \"{name}\"")).await;
-            let url = replace_database(&admin_url, &name);
-            (url, TestDatabase::Postgres { admin_url, name })
-        }
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!(
-                "sqlite://{}?mode=rwc",
-                dir.path().join("person-api.db").display()
-            );
-            (url, TestDatabase::Sqlite { _dir: dir })
-        }
-    };
+    let database = TestDatabase::create(backend, "test_person_api").await;
+    let database_url = database.url().to_owned();
     let namespace = format!("t{}", &suffix[..16]);
     let images = tempfile::tempdir().expect("temp dir for photos");
     let settings = Settings {
@@ -160,7 +133,7 @@ pub async fn spawn_app_with(backend: Backend, options: Spawn) -> TestApp {
         namespace,
         nats,
         shutdown,
-        database,
+        _database: database,
         images,
         database_url,
         embedder,
@@ -227,22 +200,6 @@ fn auth_config() -> AuthConfig {
     }
 }
 
-fn replace_database(url: &str, name: &str) -> String {
-    let (base, _) = url.rsplit_once('/').expect("database url has a path");
-    format!("{base}/{name}")
-}
-
-async fn run_admin_sql(admin_url: &str, sql: &str) {
-    use sea_orm::ConnectionTrait;
-    let db = sea_orm::Database::connect(admin_url)
-        .await
-        .expect("test PostgreSQL reachable");
-    db.execute_unprepared(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    db.close().await.ok();
-}
-
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();
@@ -256,10 +213,6 @@ impl Drop for TestApp {
             .chain([format!("KV_{prefix}_FACE_GALLERY")])
             .collect();
         let nats = self.nats.clone();
-        let database = match &self.database {
-            TestDatabase::Postgres { admin_url, name } => Some((admin_url.clone(), name.clone())),
-            TestDatabase::Sqlite { .. } => None,
-        };
         // Drop cannot await, and the test's runtime may be shutting down: clean up on a
         // runtime of our own.
         std::thread::spawn(move || {
@@ -271,13 +224,6 @@ impl Drop for TestApp {
                 let jetstream = async_nats::jetstream::new(nats);
                 for stream in &streams {
                     let _ = jetstream.delete_stream(stream).await;
-                }
-                if let Some((admin_url, name)) = database {
-                    run_admin_sql(
-                        &admin_url,
-                        &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
-                    )
-                    .await;
                 }
             });
         })
