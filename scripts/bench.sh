@@ -15,6 +15,17 @@
 #   attendance  attendance-worker throughput end to end on PostgreSQL and NATS: BENCH_DETECTIONS
 #            (default 100000) detections for BENCH_PERSONS (5000) people, published to
 #            detections.v1.*, timed until every one is committed
+#   attendance-api  attendance-api's reports and lists through its HTTP app on PostgreSQL:
+#            the daily report of BENCH_PERSONS (default 10000) people (target 1 s), then
+#            GET /api/v1/attendance over BENCH_RECORDS (default 1000000) records, first page
+#            and by person, date range, status and department (target p99 10 ms)
+#   gateway  realtime-gateway fan-out (services/realtime-gateway/benches/fanout.rs) on NATS:
+#            BENCH_CLIENTS (10000) WebSocket clients against the release binary, BENCH_RATE
+#            (200) events/s for BENCH_SECONDS (20): delivery latency, memory per idle
+#            connection, drops; then every client hears everyone at BENCH_BROADCAST_RATE (2)/s
+#   camera   camera-agent (services/camera-agent/benches/streams.rs): how many 1280x720 streams
+#            one agent sustains at 5 analysed frames/s, frame-to-capture latency p50/p99, ms
+#            per stage (decode, detect, quality, encode, publish); real NATS as for http
 #
 # BENCH_ONLY=face,dlib (comma-separated) runs only those sections. The photos come from
 # FACEATTEND_FACES_DIR (default ../shared/data/faces); without them the dlib and face sections
@@ -23,7 +34,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_SECTIONS="dlib,face,gallery,http,attendance"
+ALL_SECTIONS="dlib,face,gallery,http,attendance,attendance-api,gateway,camera"
 BENCH_ONLY="${BENCH_ONLY:-$ALL_SECTIONS}"
 for section in ${BENCH_ONLY//,/ }; do
     [[ ",$ALL_SECTIONS," == *",$section,"* ]] \
@@ -109,6 +120,46 @@ if enabled attendance; then
         fi
     fi
     RUST_LOG="${RUST_LOG:-warn}" cargo bench --locked -p attendance-worker --bench throughput
+fi
+
+if enabled attendance-api; then
+    header "attendance-api reports and lists"
+    if [[ -z "${TEST_DATABASE_URL:-}" ]]; then
+        eval "$(scripts/infra.sh test-env)"
+        if [[ -n "${FACEATTEND_TEST_INFRA_STARTED:-}" ]]; then
+            trap 'scripts/infra.sh stop-test-env' EXIT
+        fi
+    fi
+    RUST_LOG="${RUST_LOG:-warn}" cargo bench --locked -p attendance-api --bench reports
+fi
+
+if enabled gateway; then
+    header "realtime-gateway fan-out"
+    if [[ -z "${TEST_NATS_URL:-}" ]]; then
+        eval "$(scripts/infra.sh test-env)"
+        if [[ -n "${FACEATTEND_TEST_INFRA_STARTED:-}" ]]; then
+            trap 'scripts/infra.sh stop-test-env' EXIT
+        fi
+    fi
+    # Every client is a socket in the bench and one in the gateway: raise the open-file limit
+    # (both processes inherit it) as far as the hard limit allows.
+    (
+        ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+        RUST_LOG="${RUST_LOG:-warn}" cargo bench --locked -p realtime-gateway --bench fanout
+    ) || failed+=(gateway)
+fi
+
+if enabled camera; then
+    header "camera-agent streams"
+    scripts/system-deps.sh
+    if [[ -z "${TEST_NATS_URL:-}" ]]; then
+        eval "$(scripts/infra.sh test-env)"
+        if [[ -n "${FACEATTEND_TEST_INFRA_STARTED:-}" ]]; then
+            trap 'scripts/infra.sh stop-test-env' EXIT
+        fi
+    fi
+    FACEATTEND_FACES_DIR="$FACES_DIR" RUST_LOG="${RUST_LOG:-warn}" \
+        cargo bench --locked -p camera-agent --bench streams
 fi
 
 if ((${#failed[@]})); then

@@ -8,7 +8,14 @@
 # Ports avoid the standard ones (5432, 4222) so a system PostgreSQL or NATS is left alone:
 #   FACEATTEND_NATS_PORT (default 4322), PERSON_API_PORT (default 8080),
 #   FACE_EMBEDDER_PORT (health and metrics, default 8081), ATTENDANCE_API_PORT (default 8082),
-#   ATTENDANCE_WORKER_PORT (health and metrics, default 8083); the next free one is taken when busy.
+#   ATTENDANCE_WORKER_PORT (health and metrics, default 8083), REALTIME_GATEWAY_PORT (WebSocket,
+#   health and metrics, default 8084), CAMERA_AGENT_PORT (health and metrics, default 8085); the
+#   next free one is taken when busy.
+# Cameras: CAMERAS (a JSON list) or CAMERAS_FILE, as camera-agent reads them; with none,
+# camera-agent idles. DEMO=1 (`make demo`) enrols two people from a folder of photos
+# (FACEATTEND_FACES_DIR, default ../shared/data/faces), writes a video of them and a stranger
+# walking past (.local/run/demo/entrance.avi, made here, never committed), plays it through an
+# "entrance" camera and prints the check-ins as they arrive.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -34,9 +41,10 @@ wait_for() { # description, command...
     return 1
 }
 
+scripts/system-deps.sh
 scripts/models.sh >&2
 echo "run: building (release)..." >&2
-cargo build --release --locked -p person-api -p face-embedder -p attendance-api -p attendance-worker -p faceattend-cli
+cargo build --release --locked -p person-api -p face-embedder -p attendance-api -p attendance-worker -p realtime-gateway -p camera-agent -p faceattend-cli
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 bin="$target_dir/release"
 
@@ -52,6 +60,14 @@ done
 worker_port="$(free_port "${ATTENDANCE_WORKER_PORT:-8083}")"
 while [[ "$worker_port" == "$api_port" || "$worker_port" == "$embedder_port" || "$worker_port" == "$attendance_port" ]]; do
     worker_port="$(free_port $((worker_port + 1)))"
+done
+gateway_port="$(free_port "${REALTIME_GATEWAY_PORT:-8084}")"
+while [[ "$gateway_port" == "$api_port" || "$gateway_port" == "$embedder_port" || "$gateway_port" == "$attendance_port" || "$gateway_port" == "$worker_port" ]]; do
+    gateway_port="$(free_port $((gateway_port + 1)))"
+done
+camera_port="$(free_port "${CAMERA_AGENT_PORT:-8085}")"
+while [[ " $api_port $embedder_port $attendance_port $worker_port $gateway_port " == *" $camera_port "* ]]; do
+    camera_port="$(free_port $((camera_port + 1)))"
 done
 
 # One secret per installation, kept with the data so tokens survive restarts.
@@ -105,6 +121,7 @@ command -v curl >/dev/null || ready() { port_open "$api_port"; }
 wait_for "person-api on port $api_port" ready
 
 DATABASE_URL="sqlite://$RUN_DIR/data/attendance.db?mode=rwc" \
+NATS_URL="nats://127.0.0.1:$nats_port" \
 BIND_ADDRESS="127.0.0.1:$attendance_port" \
 SITE_TIMEZONE="${SITE_TIMEZONE:-UTC}" \
 LOG_FORMAT="${LOG_FORMAT:-pretty}" \
@@ -120,6 +137,7 @@ DATABASE_URL="sqlite://$RUN_DIR/data/attendance.db?mode=rwc" \
 NATS_URL="nats://127.0.0.1:$nats_port" \
 BIND_ADDRESS="127.0.0.1:$worker_port" \
 SITE_TIMEZONE="${SITE_TIMEZONE:-UTC}" \
+CAMERA_ROLES="${CAMERA_ROLES:-}" \
 LOG_FORMAT="${LOG_FORMAT:-pretty}" \
 RUST_LOG="${RUST_LOG:-info}" \
     "$bin/attendance-worker" > >(tee -a "$RUN_DIR/attendance-worker.log") 2>&1 &
@@ -128,7 +146,43 @@ worker_ready() { curl -sf "http://127.0.0.1:$worker_port/readyz"; }
 command -v curl >/dev/null || worker_ready() { port_open "$worker_port"; }
 wait_for "attendance-worker on port $worker_port" worker_ready
 
+# The gateway follows attendance.v1.* (ATTENDANCE stream) and serves the spec's WebSocket.
+NATS_URL="nats://127.0.0.1:$nats_port" \
+BIND_ADDRESS="127.0.0.1:$gateway_port" \
+SITE_TIMEZONE="${SITE_TIMEZONE:-UTC}" \
+LOG_FORMAT="${LOG_FORMAT:-pretty}" \
+RUST_LOG="${RUST_LOG:-info}" \
+    "$bin/realtime-gateway" > >(tee -a "$RUN_DIR/realtime-gateway.log") 2>&1 &
+pids+=($!)
+gateway_ready() { curl -sf "http://127.0.0.1:$gateway_port/readyz"; }
+command -v curl >/dev/null || gateway_ready() { port_open "$gateway_port"; }
+wait_for "realtime-gateway on port $gateway_port" gateway_ready
+
 token="$("$bin/faceattend" token --perm all --ttl 12h --subject local-admin)"
+
+cameras="${CAMERAS:-}"
+if [[ "${DEMO:-}" == 1 ]]; then
+    faces_dir="${FACEATTEND_FACES_DIR:-$ROOT/../shared/data/faces}"
+    [[ -d "$faces_dir" ]] || { echo "run: DEMO=1 needs a folder of photos, one sub-folder per person (FACEATTEND_FACES_DIR)" >&2; exit 1; }
+    mkdir -p "$RUN_DIR/demo"
+    python3 scripts/demo.py plan "$faces_dir" > "$RUN_DIR/demo/plan.tsv"
+    python3 scripts/demo.py enrol "http://127.0.0.1:$api_port" "$token" "$RUN_DIR/demo/plan.tsv"
+    mapfile -t video_photos < <(awk -F'\t' '$1 == "video" {print $2}' "$RUN_DIR/demo/plan.tsv")
+    "$bin/camera-agent" sample-video --out "$RUN_DIR/demo/entrance.avi" "${video_photos[@]}" >&2
+    cameras="[{\"id\": \"entrance\", \"source\": \"$RUN_DIR/demo/entrance.avi\", \"role\": \"entry\", \"sample_fps\": 5}]"
+fi
+
+CAMERAS="$cameras" \
+NATS_URL="nats://127.0.0.1:$nats_port" \
+FACEATTEND_MODELS_DIR="$ROOT/models" \
+BIND_ADDRESS="127.0.0.1:$camera_port" \
+LOG_FORMAT="${LOG_FORMAT:-pretty}" \
+RUST_LOG="${RUST_LOG:-info,ort=warn}" \
+    "$bin/camera-agent" > >(tee -a "$RUN_DIR/camera-agent.log") 2>&1 &
+pids+=($!)
+camera_ready() { curl -sf "http://127.0.0.1:$camera_port/healthz"; }
+command -v curl >/dev/null || camera_ready() { port_open "$camera_port"; }
+wait_for "camera-agent on port $camera_port" camera_ready
 cat >&2 <<INFO
 
 faceattend is running.
@@ -138,7 +192,9 @@ faceattend is running.
   health/metrics  http://127.0.0.1:$api_port/readyz  http://127.0.0.1:$api_port/metrics
   attendance-api  http://127.0.0.1:$attendance_port/api/v1/attendance  (reports/daily, status/<person>)
   attendance-worker detections.v1.> -> attendance.v1.* on NATS; http://127.0.0.1:$worker_port/readyz  /metrics
+  realtime-gateway ws://127.0.0.1:$gateway_port/api/v1/attendance/ws/<client_id>?token=\$TOKEN  (README: WebSocket); /readyz  /metrics
   face-embedder   face.v1.embed / face.v1.identify on NATS; http://127.0.0.1:$embedder_port/readyz  /metrics
+  camera-agent    cameras -> faces.v1.<camera>; http://127.0.0.1:$camera_port/healthz (cameras)  /metrics
   NATS            nats://127.0.0.1:$nats_port (JetStream data in .local/run/nats)
   data            .local/run/data (SQLite), .local/run/images (enrolment photos)
 
@@ -150,6 +206,11 @@ Enrol a face: curl -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: applicat
   -d "{\"frame_data\": \"\$(base64 -w0 photo.jpg)\"}" http://127.0.0.1:$api_port/api/v1/persons/<id>/enroll
 Press Ctrl-C to stop.
 INFO
+
+if [[ "${DEMO:-}" == 1 ]]; then
+    echo "demo: the entrance camera plays .local/run/demo/entrance.avi: two enrolled people and a stranger walk past" >&2
+    python3 scripts/demo.py watch "http://127.0.0.1:$attendance_port" "$token" 2 &
+fi
 
 wait -n "${pids[@]}" || true
 echo "run: a service exited; stopping the rest" >&2

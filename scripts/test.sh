@@ -11,6 +11,14 @@ command -v cargo >/dev/null || { echo "make test needs cargo (https://rustup.rs)
 command -v python3 >/dev/null || { echo "make test needs python3 (for the project-local servers)" >&2; exit 1; }
 command -v npm >/dev/null || { echo "make test needs npm (the face embedding model comes from the npm registry)" >&2; exit 1; }
 
+# OpenCV and libclang for camera-agent (installed when missing, as root with apt).
+scripts/system-deps.sh
+# The Helm chart, rendered and validated against the Kubernetes schemas (a few seconds once the
+# renderer and the validator are cached under .local/).
+scripts/chart-check.sh
+# deploy/Dockerfile linted (hadolint) and checked for a stage per service; no daemon needed.
+scripts/dockerfile-check.sh
+
 # The face pipeline's tests run the real models (fetched, converted and verified once; a
 # no-op afterwards).
 scripts/models.sh >/dev/null

@@ -1,4 +1,5 @@
 //! Journeys across the system as its users meet it: real services on random ports, the real
 //! PostgreSQL and NATS JetStream named by `TEST_DATABASE_URL` and `TEST_NATS_URL`.
 
+mod camera_to_attendance;
 mod person_directory;

@@ -152,6 +152,11 @@ pub mod detection {
         pub quality: f32,
         pub snapshot_ref: Option<String>,
         pub received_at: ChronoDateTimeUtc,
+        /// A person's decision on it, a `Verdict`: "confirmed" | "check_in" | "check_out" |
+        /// "rejected"; `None` until someone decides.
+        pub verdict: Option<String>,
+        pub verdict_by: Option<String>,
+        pub verdict_at: Option<ChronoDateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -234,6 +239,95 @@ pub mod audit_log {
         pub before: Option<String>,
         /// JSON text; `None` when the entity no longer exists.
         pub after: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod job_run {
+    use sea_orm::entity::prelude::*;
+
+    /// One run of one of attendance-worker's jobs: scheduled, or asked for from the API or
+    /// the CLI.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "job_runs")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        /// A `JobName`: "reconcile" | "daily_report" | "monthly_report" | "notifications" |
+        /// "cleanup".
+        pub job: String,
+        /// The scheduled instant; `None` for a run asked for on demand.
+        pub slot: Option<ChronoDateTimeUtc>,
+        /// "schedule" | "api" | "cli"
+        pub trigger: String,
+        pub requested_by: String,
+        /// The job's parameters, JSON text.
+        pub parameters: String,
+        /// "pending" | "running" | "succeeded" | "failed"
+        pub state: String,
+        pub created_at: ChronoDateTimeUtc,
+        pub started_at: Option<ChronoDateTimeUtc>,
+        pub finished_at: Option<ChronoDateTimeUtc>,
+        /// The worker instance running it.
+        pub claimed_by: Option<String>,
+        /// Until when the running instance holds it; past that, another may take it over.
+        pub lease_expires_at: Option<ChronoDateTimeUtc>,
+        pub attempts: i32,
+        /// The job's summary, JSON text.
+        pub result: Option<String>,
+        pub error: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod notification_sent {
+    use sea_orm::entity::prelude::*;
+
+    /// A late-arrival or absence notification already delivered.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "notifications_sent")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub person_id: Uuid,
+        pub attendance_date: Date,
+        /// "late_arrival" | "absence"
+        pub kind: String,
+        pub sent_at: ChronoDateTimeUtc,
+        pub run_id: Option<Uuid>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod attendance_report {
+    use sea_orm::entity::prelude::*;
+
+    /// A generated report, kept as it was when generated.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "attendance_reports")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        /// "daily" | "monthly"
+        pub kind: String,
+        /// "2026-03-10" for a day, "2026-03" for a month.
+        pub period: String,
+        pub generated_at: ChronoDateTimeUtc,
+        pub run_id: Option<Uuid>,
+        /// The report, JSON text.
+        pub body: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

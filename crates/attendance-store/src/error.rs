@@ -18,6 +18,9 @@ pub enum StoreError {
     /// A value that cannot be stored: a count beyond the database's integer range.
     #[error("cannot store {field}: {reason}")]
     Unstorable { field: &'static str, reason: String },
+    /// A report asked for a month that does not exist (month 13, a year beyond the calendar).
+    #[error("no such month: {year}-{month}")]
+    InvalidPeriod { year: i32, month: u32 },
 }
 
 impl StoreError {

@@ -20,6 +20,8 @@ impl MigratorTrait for Migrator {
             Box::new(CreateEvidenceTables),
             Box::new(CreatePersonDirectory),
             Box::new(CreateAuditLog),
+            Box::new(AddDetectionVerdicts),
+            Box::new(CreateJobTables),
         ]
     }
 }
@@ -785,5 +787,294 @@ impl MigrationTrait for CreateAuditLog {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         drop_tables(manager, vec![AuditLog::Table.into_iden()]).await
+    }
+}
+
+#[derive(DeriveIden)]
+enum DetectionVerdicts {
+    Verdict,
+    VerdictBy,
+    VerdictAt,
+}
+
+/// A person's decision on a detection (a review item approved or rejected, a correction):
+/// stored on the detection itself, because the day is recomputed from detections and the
+/// decision must survive every recomputation.
+struct AddDetectionVerdicts;
+
+impl MigrationName for AddDetectionVerdicts {
+    fn name(&self) -> &str {
+        "m20261125_100006_add_detection_verdicts"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddDetectionVerdicts {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite's ALTER TABLE adds one at a time.
+        let columns = [
+            ColumnDef::new(DetectionVerdicts::Verdict)
+                .string_len(16)
+                .null()
+                .to_owned(),
+            ColumnDef::new(DetectionVerdicts::VerdictBy)
+                .string_len(128)
+                .null()
+                .to_owned(),
+            optional_timestamp(DetectionVerdicts::VerdictAt),
+        ];
+        for column in columns {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Detections::Table)
+                        .add_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in [
+            DetectionVerdicts::VerdictAt,
+            DetectionVerdicts::VerdictBy,
+            DetectionVerdicts::Verdict,
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Detections::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum JobRuns {
+    Table,
+    Id,
+    Job,
+    Slot,
+    Trigger,
+    RequestedBy,
+    Parameters,
+    State,
+    CreatedAt,
+    StartedAt,
+    FinishedAt,
+    ClaimedBy,
+    LeaseExpiresAt,
+    Attempts,
+    Result,
+    Error,
+}
+
+#[derive(DeriveIden)]
+enum NotificationsSent {
+    Table,
+    Id,
+    PersonId,
+    AttendanceDate,
+    Kind,
+    SentAt,
+    RunId,
+}
+
+#[derive(DeriveIden)]
+enum AttendanceReports {
+    Table,
+    Id,
+    Kind,
+    Period,
+    GeneratedAt,
+    RunId,
+    Body,
+}
+
+/// attendance-worker's scheduled and on-demand jobs: their runs, the notifications already
+/// sent (so a job run twice sends nothing twice) and the report snapshots.
+struct CreateJobTables;
+
+impl MigrationName for CreateJobTables {
+    fn name(&self) -> &str {
+        "m20261125_100020_create_job_tables"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateJobTables {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(JobRuns::Table)
+                    .col(ColumnDef::new(JobRuns::Id).uuid().not_null().primary_key())
+                    .col(ColumnDef::new(JobRuns::Job).string_len(32).not_null())
+                    // The scheduled instant; NULL for a run asked for on demand (NULLs are
+                    // distinct in a unique index on both backends, so those never collide).
+                    .col(optional_timestamp(JobRuns::Slot))
+                    .col(ColumnDef::new(JobRuns::Trigger).string_len(16).not_null())
+                    .col(
+                        ColumnDef::new(JobRuns::RequestedBy)
+                            .string_len(128)
+                            .not_null(),
+                    )
+                    .col(ColumnDef::new(JobRuns::Parameters).text().not_null())
+                    .col(ColumnDef::new(JobRuns::State).string_len(16).not_null())
+                    .col(timestamp(JobRuns::CreatedAt))
+                    .col(optional_timestamp(JobRuns::StartedAt))
+                    .col(optional_timestamp(JobRuns::FinishedAt))
+                    .col(ColumnDef::new(JobRuns::ClaimedBy).string_len(128).null())
+                    .col(optional_timestamp(JobRuns::LeaseExpiresAt))
+                    .col(
+                        ColumnDef::new(JobRuns::Attempts)
+                            .integer()
+                            .not_null()
+                            .default(0),
+                    )
+                    // JSON as text: read back whole, never queried inside.
+                    .col(ColumnDef::new(JobRuns::Result).text().null())
+                    .col(ColumnDef::new(JobRuns::Error).text().null())
+                    .to_owned(),
+            )
+            .await?;
+        create_indexes(
+            manager,
+            vec![
+                // Each job runs once per slot, whatever the number of replicas: every
+                // replica inserts the slot's run and only one insert succeeds.
+                Index::create()
+                    .name("idx_job_runs_job_slot")
+                    .table(JobRuns::Table)
+                    .col(JobRuns::Job)
+                    .col(JobRuns::Slot)
+                    .unique()
+                    .to_owned(),
+                // The poll for pending runs and expired leases, and the list by state.
+                Index::create()
+                    .name("idx_job_runs_state_id")
+                    .table(JobRuns::Table)
+                    .col(JobRuns::State)
+                    .col(JobRuns::Id)
+                    .to_owned(),
+            ],
+        )
+        .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(NotificationsSent::Table)
+                    .col(
+                        ColumnDef::new(NotificationsSent::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(NotificationsSent::PersonId)
+                            .uuid()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(NotificationsSent::AttendanceDate)
+                            .date()
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(NotificationsSent::Kind)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(timestamp(NotificationsSent::SentAt))
+                    .col(ColumnDef::new(NotificationsSent::RunId).uuid().null())
+                    .to_owned(),
+            )
+            .await?;
+        create_indexes(
+            manager,
+            vec![
+                // A person is told once per day and kind.
+                Index::create()
+                    .name("idx_notifications_sent_person_date_kind")
+                    .table(NotificationsSent::Table)
+                    .col(NotificationsSent::PersonId)
+                    .col(NotificationsSent::AttendanceDate)
+                    .col(NotificationsSent::Kind)
+                    .unique()
+                    .to_owned(),
+                // Cleanup deletes by date.
+                Index::create()
+                    .name("idx_notifications_sent_date")
+                    .table(NotificationsSent::Table)
+                    .col(NotificationsSent::AttendanceDate)
+                    .to_owned(),
+            ],
+        )
+        .await?;
+
+        manager
+            .create_table(
+                Table::create()
+                    .table(AttendanceReports::Table)
+                    .col(
+                        ColumnDef::new(AttendanceReports::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(AttendanceReports::Kind)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(
+                        ColumnDef::new(AttendanceReports::Period)
+                            .string_len(16)
+                            .not_null(),
+                    )
+                    .col(timestamp(AttendanceReports::GeneratedAt))
+                    .col(ColumnDef::new(AttendanceReports::RunId).uuid().null())
+                    .col(ColumnDef::new(AttendanceReports::Body).text().not_null())
+                    .to_owned(),
+            )
+            .await?;
+        create_indexes(
+            manager,
+            vec![
+                // One snapshot per period: generating it again replaces it.
+                Index::create()
+                    .name("idx_attendance_reports_kind_period")
+                    .table(AttendanceReports::Table)
+                    .col(AttendanceReports::Kind)
+                    .col(AttendanceReports::Period)
+                    .unique()
+                    .to_owned(),
+                Index::create()
+                    .name("idx_attendance_reports_generated_at")
+                    .table(AttendanceReports::Table)
+                    .col(AttendanceReports::GeneratedAt)
+                    .to_owned(),
+            ],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        drop_tables(
+            manager,
+            vec![
+                AttendanceReports::Table.into_iden(),
+                NotificationsSent::Table.into_iden(),
+                JobRuns::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

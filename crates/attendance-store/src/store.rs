@@ -4,6 +4,7 @@ pub mod audit;
 pub mod days;
 pub mod detections;
 pub mod directory;
+pub mod jobs;
 pub mod review;
 
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
@@ -166,14 +167,14 @@ pub(crate) fn micros(at: DateTime<Utc>) -> DateTime<Utc> {
     at.trunc_subsecs(6)
 }
 
-/// Now, at the stored precision.
-pub(crate) fn now() -> DateTime<Utc> {
+/// Now, at the stored precision, so what a caller returns equals a later read.
+pub fn now() -> DateTime<Utc> {
     micros(Utc::now())
 }
 
 /// Reads `query` with a row lock on PostgreSQL (SQLite's write transactions are already
 /// exclusive).
-pub(crate) fn for_update<E: sea_orm::EntityTrait, C: ConnectionTrait>(
+pub fn for_update<E: sea_orm::EntityTrait, C: ConnectionTrait>(
     conn: &C,
     query: sea_orm::Select<E>,
 ) -> sea_orm::Select<E> {

@@ -3,6 +3,9 @@
 //! `faceattend token` mints an access token signed with the deployment's `JWT_SECRET`, so an
 //! operator can call the APIs (or hand a token to an integration) without any user store.
 //! `faceattend eval` measures the face pipeline on labelled pairs of photos.
+//! `faceattend jobs` runs attendance-worker's jobs in this process and lists their runs.
+
+mod jobs;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -59,6 +62,11 @@ enum Command {
     /// the environment (DATABASE_URL, OBJECT_STORE_URL, NATS_URL, BUS_NAMESPACE, JWT_SECRET);
     /// a face-embedder must be running. Safe to interrupt and run again.
     Reembed,
+    /// attendance-worker's jobs: run one now against DATABASE_URL, or list recent runs.
+    Jobs {
+        #[command(subcommand)]
+        command: jobs::JobsCommand,
+    },
     /// Measures the distance → confidence calibration on a folder of labelled photos (one
     /// sub-folder per person), comparing every photo with every other, and prints the knots
     /// and the false-/true-accept rates at the spec's confidence thresholds.
@@ -85,6 +93,7 @@ fn main() -> anyhow::Result<()> {
             threads,
         } => calibrate(&faces, &models, threads),
         Command::Reembed => reembed(),
+        Command::Jobs { command } => jobs::run(command),
         Command::Token {
             permissions,
             ttl,

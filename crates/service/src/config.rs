@@ -8,6 +8,9 @@ use std::fmt::Display;
 use std::str::FromStr;
 use std::time::Duration;
 
+use faceattend_domain::attendance::{
+    Confidence, DuplicateWindow, PolicyDefaults, SiteZone, Thresholds,
+};
 use secrecy::SecretString;
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +46,12 @@ impl EnvReader {
             lookup: Box::new(lookup),
             problems: Vec::new(),
         }
+    }
+
+    /// Whether the variable is set at all, empty included (where empty means "none", as in
+    /// a disabled schedule).
+    pub fn is_set(&self, name: &str) -> bool {
+        (self.lookup)(name).is_some()
     }
 
     /// The raw value; an empty value counts as unset.
@@ -119,6 +128,40 @@ impl EnvReader {
     }
 
     /// Records a problem found by the service's own cross-field checks.
+    /// The site's attendance settings, read the same way by every attendance service:
+    /// `SITE_TIMEZONE` (IANA name, default UTC), `AUTO_CHECK_IN_THRESHOLD` (0.7),
+    /// `MANUAL_REVIEW_THRESHOLD` (0.6) and `DUPLICATE_CHECK_WINDOW` (minutes, 5).
+    pub fn attendance_defaults(&mut self) -> PolicyDefaults {
+        let zone_name: String = self.or("SITE_TIMEZONE", "UTC".to_owned());
+        let zone = SiteZone::parse(&zone_name).unwrap_or_else(|_| {
+            self.problem(format!(
+                "SITE_TIMEZONE={zone_name:?} is not an IANA time zone name (e.g. Europe/Berlin)"
+            ));
+            SiteZone::default()
+        });
+        let auto: f32 = self.or("AUTO_CHECK_IN_THRESHOLD", Thresholds::DEFAULT_AUTO);
+        let review: f32 = self.or("MANUAL_REVIEW_THRESHOLD", Thresholds::DEFAULT_REVIEW);
+        let thresholds = Confidence::new(auto)
+            .and_then(|auto| Thresholds::new(auto, Confidence::new(review)?))
+            .unwrap_or_else(|error| {
+                self.problem(format!(
+                    "AUTO_CHECK_IN_THRESHOLD and MANUAL_REVIEW_THRESHOLD: {error}"
+                ));
+                Thresholds::default()
+            });
+        let window_minutes: i64 = self.or("DUPLICATE_CHECK_WINDOW", 5i64);
+        let duplicate_window =
+            DuplicateWindow::from_minutes(window_minutes).unwrap_or_else(|error| {
+                self.problem(format!("DUPLICATE_CHECK_WINDOW: {error}"));
+                DuplicateWindow::default()
+            });
+        PolicyDefaults {
+            zone,
+            thresholds,
+            duplicate_window,
+        }
+    }
+
     pub fn problem(&mut self, message: impl Into<String>) {
         self.problems.push(message.into());
     }

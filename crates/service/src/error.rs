@@ -124,6 +124,27 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+impl ApiError {
+    /// The error envelope as JSON, for servers that write their responses themselves (the
+    /// realtime gateway refuses WebSocket upgrades with it).
+    pub fn body_json(&self) -> String {
+        serde_json::to_string(&self.envelope()).unwrap_or_else(|_| {
+            r#"{"success":false,"error":{"code":"internal_error","message":""}}"#.to_owned()
+        })
+    }
+
+    fn envelope(&self) -> ErrorEnvelope<'_> {
+        ErrorEnvelope {
+            success: false,
+            error: ErrorBody {
+                code: self.code,
+                message: &self.message,
+                details: &self.details,
+            },
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         self.status
@@ -134,13 +155,6 @@ impl ResponseError for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        response.json(ErrorEnvelope {
-            success: false,
-            error: ErrorBody {
-                code: self.code,
-                message: &self.message,
-                details: &self.details,
-            },
-        })
+        response.json(self.envelope())
     }
 }

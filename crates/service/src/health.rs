@@ -64,26 +64,35 @@ async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
+impl Readiness {
+    /// Runs every check (each bounded to 2 s) and returns whether all passed, with the
+    /// `/readyz` body: `{"status": "ready"|"not_ready", "checks": {name: "ok"|{"error"}}}`.
+    pub async fn report(&self) -> (bool, serde_json::Value) {
+        let results = join_all(self.checks.iter().map(|check| async move {
+            let outcome = tokio::time::timeout(std::time::Duration::from_secs(2), check.check())
+                .await
+                .unwrap_or_else(|_| Err("timed out after 2s".to_owned()));
+            (check.name(), outcome)
+        }))
+        .await;
+        let ready = results.iter().all(|(_, outcome)| outcome.is_ok());
+        let checks: serde_json::Map<String, serde_json::Value> = results
+            .into_iter()
+            .map(|(name, outcome)| {
+                let value = match outcome {
+                    Ok(()) => json!("ok"),
+                    Err(reason) => json!({ "error": reason }),
+                };
+                (name.to_owned(), value)
+            })
+            .collect();
+        let body = json!({ "status": if ready { "ready" } else { "not_ready" }, "checks": checks });
+        (ready, body)
+    }
+}
+
 async fn readyz(readiness: web::Data<Readiness>) -> HttpResponse {
-    let results = join_all(readiness.checks.iter().map(|check| async move {
-        let outcome = tokio::time::timeout(std::time::Duration::from_secs(2), check.check())
-            .await
-            .unwrap_or_else(|_| Err("timed out after 2s".to_owned()));
-        (check.name(), outcome)
-    }))
-    .await;
-    let ready = results.iter().all(|(_, outcome)| outcome.is_ok());
-    let checks: serde_json::Map<String, serde_json::Value> = results
-        .into_iter()
-        .map(|(name, outcome)| {
-            let value = match outcome {
-                Ok(()) => json!("ok"),
-                Err(reason) => json!({ "error": reason }),
-            };
-            (name.to_owned(), value)
-        })
-        .collect();
-    let body = json!({ "status": if ready { "ready" } else { "not_ready" }, "checks": checks });
+    let (ready, body) = readiness.report().await;
     if ready {
         HttpResponse::Ok().json(body)
     } else {

@@ -114,17 +114,25 @@ app.kubernetes.io/component: {{ .svc.name }}
 {{- $existing := include "faceattend.svc.existingSecret" . }}
 {{- if $existing }}
 {{- $existing }}
-{{- else if or .svc.usesDatabase .svc.usesJwtSecret .svc.secretEnv }}
+{{- else if or .svc.usesDatabase .svc.usesJwtSecret .svc.secretEnv (include "faceattend.svc.objectStoreKeys" .) }}
 {{- include "faceattend.svc.fullname" . }}
 {{- end }}
 {{- end }}
 
+{{/* "true" when the service keeps objects and S3 keys are given (else "": IAM roles, files). */}}
+{{- define "faceattend.svc.objectStoreKeys" -}}
+{{- if and .svc.usesObjectStore .root.Values.objectStore.accessKeyId .root.Values.objectStore.secretAccessKey }}true{{ end }}
+{{- end }}
+
 {{/*
 One env value as a string: integers stay integers (YAML numbers may arrive as float64, which
-Go would print as 1.048576e+06), null becomes "".
+Go would print as 1.048576e+06), null becomes "", maps and lists become JSON (camera-agent's
+CAMERAS is a list).
 */}}
 {{- define "faceattend.envValue" -}}
 {{- if kindIs "invalid" . }}
+{{- else if or (kindIs "map" .) (kindIs "slice" .) }}
+{{- toJson . }}
 {{- else if kindIs "float64" . }}
 {{- if eq . (float64 (int64 .)) }}{{ int64 . }}{{ else }}{{ . }}{{ end }}
 {{- else }}
@@ -149,6 +157,13 @@ then the service's env. Context: (dict "root" $ "svc" $svc "out" $dict).
       "OTEL_SERVICE_NAME" .svc.name
       "BIND_ADDRESS" (printf "0.0.0.0:%s" (include "faceattend.envValue" .svc.port))
       "SHUTDOWN_TIMEOUT_SECS" .svc.shutdownTimeoutSeconds }}
+{{- if .svc.usesObjectStore }}
+{{- $o := $v.objectStore }}
+{{- $_ := set $env "OBJECT_STORE_URL" $o.url }}
+{{- $_ := set $env "AWS_ENDPOINT" $o.endpoint }}
+{{- $_ := set $env "AWS_REGION" $o.region }}
+{{- $_ := set $env "AWS_ALLOW_HTTP" (ternary "true" "" (eq (toString $o.allowHttp) "true")) }}
+{{- end }}
 {{- range $k, $val := $v.commonEnv }}
 {{- $_ := set $env $k $val }}
 {{- end }}

@@ -21,7 +21,7 @@ data:
   {{- end }}
 {{- end }}
 
-{{/* ---------------------------------------------------------------- Secret (DATABASE_URL, JWT_SECRET) */}}
+{{/* ---------------------------------------------------------------- Secret (DATABASE_URL, JWT_SECRET, S3 keys, secretEnv) */}}
 {{- define "faceattend.svc.secret" -}}
 {{- if and (not (include "faceattend.svc.existingSecret" .)) (include "faceattend.svc.secretName" .) }}
 {{- $data := dict }}
@@ -41,6 +41,10 @@ data:
 {{- fail "jwt.secret must be at least 32 bytes long" }}
 {{- end }}
 {{- $_ := set $data "JWT_SECRET" $jwt }}
+{{- end }}
+{{- if include "faceattend.svc.objectStoreKeys" . }}
+{{- $_ := set $data "AWS_ACCESS_KEY_ID" .root.Values.objectStore.accessKeyId }}
+{{- $_ := set $data "AWS_SECRET_ACCESS_KEY" .root.Values.objectStore.secretAccessKey }}
 {{- end }}
 {{- range $k, $val := .svc.secretEnv }}
 {{- $_ := set $data $k (include "faceattend.envValue" $val) }}
@@ -79,10 +83,15 @@ spec:
     matchLabels:
       {{- include "faceattend.svc.selectorLabels" . | nindent 6 }}
   strategy:
+    {{- if eq (toString .svc.strategy.type) "Recreate" }}
+    type: Recreate
+    {{- else }}
     type: RollingUpdate
+    {{- with .svc.strategy.rollingUpdate }}
     rollingUpdate:
-      maxSurge: 25%
-      maxUnavailable: 0
+      {{- toYaml . | nindent 6 }}
+    {{- end }}
+    {{- end }}
   template:
     metadata:
       labels:

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use faceattend_domain::attendance::SiteZone;
+use faceattend_domain::attendance::{DuplicateWindow, PolicyDefaults, SiteZone, Thresholds};
 use faceattend_service::auth::AuthConfig;
 use faceattend_service::config::{ConfigError, EnvReader, LogFormat};
 use secrecy::{ExposeSecret, SecretString};
@@ -20,6 +20,14 @@ pub struct Settings {
     pub auth: AuthConfig,
     /// The site's time zone: which day "today" is for the current status.
     pub site_zone: SiteZone,
+    /// The thresholds that apply while no stored rule is active (the worker's, so a day
+    /// recomputed after a review decision is decided as the worker would).
+    pub thresholds: Thresholds,
+    pub duplicate_window: DuplicateWindow,
+    /// Where the events of review decisions, corrections and approvals go (through the
+    /// outbox, so they are never lost while NATS is down).
+    pub nats_url: String,
+    pub bus_namespace: String,
     pub max_body_bytes: usize,
     pub http_workers: usize,
     /// How long in-flight requests may take to finish after SIGTERM.
@@ -28,6 +36,15 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The site's defaults for the attendance rules.
+    pub fn policy_defaults(&self) -> PolicyDefaults {
+        PolicyDefaults {
+            zone: self.site_zone,
+            thresholds: self.thresholds,
+            duplicate_window: self.duplicate_window,
+        }
+    }
+
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_reader(EnvReader::from_env())
     }
@@ -47,15 +64,7 @@ impl Settings {
                 env.problem("DATABASE_URL must start with postgres://, postgresql:// or sqlite:");
             }
         }
-        let site_zone = match env.optional::<String>("SITE_TIMEZONE") {
-            None => SiteZone::UTC,
-            Some(name) => SiteZone::parse(&name).unwrap_or_else(|_| {
-                env.problem(format!(
-                    "SITE_TIMEZONE={name:?} is not an IANA time zone name (e.g. Europe/Berlin)"
-                ));
-                SiteZone::UTC
-            }),
-        };
+        let defaults = env.attendance_defaults();
         let default_workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let settings = Settings {
             database_url,
@@ -69,7 +78,11 @@ impl Settings {
                 issuer: env.or("JWT_ISSUER", "faceattend".to_owned()),
                 audience: env.or("JWT_AUDIENCE", "faceattend".to_owned()),
             },
-            site_zone,
+            site_zone: defaults.zone,
+            thresholds: defaults.thresholds,
+            duplicate_window: defaults.duplicate_window,
+            nats_url: env.or("NATS_URL", "nats://127.0.0.1:4222".to_owned()),
+            bus_namespace: env.or("BUS_NAMESPACE", String::new()),
             max_body_bytes: env.or("MAX_BODY_BYTES", 64 * 1024usize),
             http_workers: env.or("HTTP_WORKERS", default_workers),
             shutdown_timeout: Duration::from_secs(env.or("SHUTDOWN_TIMEOUT_SECS", 30u64)),

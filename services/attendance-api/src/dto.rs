@@ -5,34 +5,73 @@
 //! rows.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use faceattend_attendance_store::entities::attendance;
-use faceattend_domain::attendance::AttendanceStatus;
+use faceattend_attendance_store::ReviewState;
+use faceattend_attendance_store::entities::{attendance, review_item};
+use faceattend_attendance_store::reports::DayCounts;
+use faceattend_domain::attendance::{AttendanceStatus, Verdict};
 use faceattend_domain::person::{Text, limits};
 use faceattend_domain::{FieldIssue, PageRequest, ValidationErrors};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::decisions::Direction;
 use crate::queries::AttendanceFilter;
 
+pub mod policies;
+
+/// A PATCH field that may be absent (`None`) but not `null`: a `null` is the wrong type
+/// (422), never taken for "unchanged".
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
 /// `GET /api/v1/attendance` and `GET /api/v1/attendance/{person_id}`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListAttendanceQuery {
+    /// 1-based page number (default 1; not with `format=csv`).
     pub page: Option<i64>,
+    /// Items per page, 1 to 100 (default 20; not with `format=csv`).
     pub page_size: Option<i64>,
+    /// Only this person's records (not on `/{person_id}`, which names the person).
     pub person_id: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
     pub from_date: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
     pub to_date: Option<String>,
+    /// `present`, `absent`, `late`, `early_leave` or `pending`.
     pub status: Option<String>,
+    /// Persons of this department.
     pub department: Option<String>,
+    /// `json` (default) or `csv`: every matching record as an attachment.
+    pub format: Option<String>,
 }
 
 impl ListAttendanceQuery {
-    /// The filter and page these parameters ask for; every invalid parameter is listed.
-    pub fn validate(self) -> Result<(AttendanceFilter, PageRequest), ValidationErrors> {
+    /// The filter and listing these parameters ask for; every invalid parameter is listed.
+    pub fn validate(self) -> Result<(AttendanceFilter, Listing), ValidationErrors> {
         let mut errors = ValidationErrors::default();
-        let page = errors.check("page", PageRequest::parse_page(self.page));
-        let page_size = errors.check("page_size", PageRequest::parse_page_size(self.page_size));
+        let listing = listing(
+            &mut errors,
+            self.page,
+            self.page_size,
+            self.format.as_deref(),
+        );
         let person_id = errors.check(
             "person_id",
             self.person_id.as_deref().map(parse_uuid).transpose(),
@@ -73,9 +112,65 @@ impl ListAttendanceQuery {
             status: status.flatten(),
             department: department.flatten(),
         };
-        let page = PageRequest::new(page.expect("checked"), page_size.expect("checked"));
-        Ok((filter, page))
+        Ok((filter, listing.expect("checked")))
     }
+}
+
+/// What a route answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    /// An RFC 4180 attachment for payroll ([`crate::export`]).
+    Csv,
+}
+
+pub fn parse_format(raw: Option<&str>) -> Result<Format, FieldIssue> {
+    match raw.map(str::trim) {
+        None | Some("json") => Ok(Format::Json),
+        Some("csv") => Ok(Format::Csv),
+        Some(_) => Err(FieldIssue::new("unknown_format", "must be json or csv")),
+    }
+}
+
+/// What a list route answers: one page of JSON, or every matching row as CSV (an export is
+/// whole: paging it would hand payroll a fragment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    Page(PageRequest),
+    Csv,
+}
+
+impl Listing {
+    pub fn page(self) -> Option<PageRequest> {
+        match self {
+            Self::Page(page) => Some(page),
+            Self::Csv => None,
+        }
+    }
+}
+
+/// The listing of `page`, `page_size` and `format`; paging a CSV is refused.
+fn listing(
+    errors: &mut ValidationErrors,
+    page: Option<i64>,
+    page_size: Option<i64>,
+    format: Option<&str>,
+) -> Option<Listing> {
+    let format = errors.check("format", parse_format(format));
+    if format == Some(Format::Csv) {
+        for (field, value) in [("page", page), ("page_size", page_size)] {
+            if value.is_some() {
+                errors.push(
+                    FieldIssue::new("not_allowed", "a CSV export holds every row: no paging")
+                        .at(field),
+                );
+            }
+        }
+        return errors.is_empty().then_some(Listing::Csv);
+    }
+    let page = errors.check("page", PageRequest::parse_page(page));
+    let page_size = errors.check("page_size", PageRequest::parse_page_size(page_size));
+    Some(Listing::Page(PageRequest::new(page?, page_size?)))
 }
 
 /// `GET /api/v1/attendance/reports/daily`.
@@ -83,10 +178,12 @@ impl ListAttendanceQuery {
 #[serde(deny_unknown_fields)]
 pub struct DailyReportQuery {
     pub date: Option<String>,
+    /// `json` (default) or `csv`: one row per person.
+    pub format: Option<String>,
 }
 
 impl DailyReportQuery {
-    pub fn validate(self) -> Result<NaiveDate, ValidationErrors> {
+    pub fn validate(self) -> Result<(NaiveDate, Format), ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let date = errors.check(
             "date",
@@ -95,7 +192,74 @@ impl DailyReportQuery {
                 Some(raw) => parse_date(raw),
             },
         );
-        errors.into_result(|| date.expect("checked"))
+        let format = errors.check("format", parse_format(self.format.as_deref()));
+        errors.into_result(|| (date.expect("checked"), format.expect("checked")))
+    }
+}
+
+/// `GET /api/v1/attendance/reports/monthly`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct MonthlyReportQuery {
+    /// Required, e.g. 2024.
+    pub year: Option<i64>,
+    /// Required, 1 to 12.
+    pub month: Option<i64>,
+    /// Only persons of this department.
+    pub department: Option<String>,
+    /// 1-based page of persons (JSON only).
+    pub page: Option<i64>,
+    /// Persons per page, 1 to 100 (JSON only).
+    pub page_size: Option<i64>,
+    /// `json` (default) or `csv` (every person, one row each).
+    pub format: Option<String>,
+}
+
+/// The months reports reach: the years a site can have records of.
+pub const REPORT_YEARS: std::ops::RangeInclusive<i64> = 2000..=2999;
+
+/// A validated `GET /api/v1/attendance/reports/monthly`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthlyReportRequest {
+    pub year: i32,
+    pub month: u32,
+    pub department: Option<String>,
+    pub listing: Listing,
+}
+
+impl MonthlyReportQuery {
+    pub fn validate(self) -> Result<MonthlyReportRequest, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let required = |value: Option<i64>, range: std::ops::RangeInclusive<i64>| match value {
+            None => Err(FieldIssue::new("required", "is required")),
+            Some(v) if range.contains(&v) => Ok(v),
+            Some(_) => Err(FieldIssue::new(
+                "out_of_range",
+                format!("must be between {} and {}", range.start(), range.end()),
+            )),
+        };
+        let year = errors.check("year", required(self.year, REPORT_YEARS));
+        let month = errors.check("month", required(self.month, 1..=12));
+        let department = errors.check(
+            "department",
+            self.department
+                .as_deref()
+                .map(|d| Text::parse(d, limits::DEPARTMENT).map(|t| t.as_str().to_owned()))
+                .transpose(),
+        );
+        let listing = listing(
+            &mut errors,
+            self.page,
+            self.page_size,
+            self.format.as_deref(),
+        );
+        errors.into_result(|| MonthlyReportRequest {
+            year: year.expect("checked") as i32,
+            month: month.expect("checked") as u32,
+            department: department.expect("checked"),
+            listing: listing.expect("checked"),
+        })
     }
 }
 
@@ -119,7 +283,7 @@ fn parse_status(raw: &str) -> Result<AttendanceStatus, FieldIssue> {
 }
 
 /// `POST /api/v1/attendance/check-in`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckInRequest {
     pub person_id: String,
@@ -147,7 +311,7 @@ impl CheckInRequest {
 }
 
 /// `POST /api/v1/attendance/check-out`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckOutRequest {
     pub person_id: String,
@@ -162,7 +326,7 @@ impl CheckOutRequest {
 }
 
 /// The spec's check-in response.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CheckInResponse {
     pub success: bool,
     pub person_id: Uuid,
@@ -176,7 +340,7 @@ pub struct CheckInResponse {
 }
 
 /// The spec's check-out response.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CheckOutResponse {
     pub success: bool,
     pub person_id: Uuid,
@@ -192,14 +356,17 @@ pub struct CheckOutResponse {
 pub struct StatisticsQuery {
     pub from_date: Option<String>,
     pub to_date: Option<String>,
+    /// `json` (default) or `csv` (one row).
+    pub format: Option<String>,
 }
 
 /// The longest range statistics are computed over, in days (both ends included).
 pub const MAX_STATISTICS_DAYS: i64 = 366;
 
 impl StatisticsQuery {
-    pub fn validate(self) -> Result<(NaiveDate, NaiveDate), ValidationErrors> {
+    pub fn validate(self) -> Result<(NaiveDate, NaiveDate, Format), ValidationErrors> {
         let mut errors = ValidationErrors::default();
+        let format = errors.check("format", parse_format(self.format.as_deref()));
         let required = |raw: Option<&str>| match raw {
             None => Err(FieldIssue::new("required", "is required (YYYY-MM-DD)")),
             Some(raw) => parse_date(raw),
@@ -221,12 +388,18 @@ impl StatisticsQuery {
                 );
             }
         }
-        errors.into_result(|| (from.expect("checked"), to.expect("checked")))
+        errors.into_result(|| {
+            (
+                from.expect("checked"),
+                to.expect("checked"),
+                format.expect("checked"),
+            )
+        })
     }
 }
 
 /// The spec's person statistics over a date range.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct PersonStatistics {
     /// Mondays to Fridays of the range, less holidays and the person's approved leave.
     pub total_working_days: u64,
@@ -254,7 +427,7 @@ impl PersonStatistics {
 }
 
 /// One attendance record as the spec shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AttendanceResponse {
     pub id: Uuid,
     pub person_id: Uuid,
@@ -293,7 +466,7 @@ impl From<attendance::Model> for AttendanceResponse {
 }
 
 /// `GET /api/v1/attendance/status/{person_id}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CurrentStatusResponse {
     pub person_id: Uuid,
     /// `None` when the directory does not know the person (yet).
@@ -306,63 +479,9 @@ pub struct CurrentStatusResponse {
     pub current_duration_minutes: i64,
 }
 
-/// Counts of one group of persons (everyone, or one department) for one day.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct DayCounts {
-    pub total_persons: u64,
-    pub present: u64,
-    pub absent: u64,
-    pub late: u64,
-    /// Percent of `total_persons` present, one decimal; 0.0 when there is nobody.
-    pub presence_percentage: f64,
-}
-
-impl DayCounts {
-    pub fn new(total_persons: u64, present: u64, late: u64) -> Self {
-        let presence_percentage = if total_persons == 0 {
-            0.0
-        } else {
-            (present as f64 * 1000.0 / total_persons as f64).round() / 10.0
-        };
-        Self {
-            total_persons,
-            present,
-            absent: total_persons.saturating_sub(present),
-            late,
-            presence_percentage,
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-pub struct DepartmentCounts {
-    /// `None`: persons without a department.
-    pub department: Option<String>,
-    #[serde(flatten)]
-    pub counts: DayCounts,
-}
-
-/// `GET /api/v1/attendance/reports/daily`: the spec's fields plus `date` and `by_department`.
-#[derive(Debug, Serialize)]
-pub struct DailyReportResponse {
-    pub date: NaiveDate,
-    #[serde(flatten)]
-    pub counts: DayCounts,
-    pub by_department: Vec<DepartmentCounts>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percentage_has_one_decimal() {
-        let counts = DayCounts::new(150, 145, 8);
-        assert_eq!(counts.absent, 5);
-        assert_eq!(counts.presence_percentage, 96.7);
-        assert_eq!(DayCounts::new(0, 0, 0).presence_percentage, 0.0);
-        assert_eq!(DayCounts::new(3, 1, 0).presence_percentage, 33.3);
-    }
 
     #[test]
     fn reports_every_bad_parameter() {
@@ -386,6 +505,7 @@ mod tests {
         let query = |from: &str, to: &str| StatisticsQuery {
             from_date: Some(from.into()),
             to_date: Some(to.into()),
+            format: None,
         };
         assert!(query("2024-01-01", "2024-12-31").validate().is_ok());
         let errors = query("2024-01-01", "2025-01-01")
@@ -408,5 +528,239 @@ mod tests {
         let errors = query.validate().expect_err("invalid");
         assert_eq!(errors.0[0].field, "from_date");
         assert_eq!(errors.0[0].code, "invalid_range");
+    }
+}
+
+/// `GET /api/v1/attendance/review`: the review queue.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewQueueQuery {
+    pub page: Option<i64>,
+    pub page_size: Option<i64>,
+    /// `pending` (the default), `approved` or `rejected`.
+    pub state: Option<String>,
+    pub person_id: Option<String>,
+    pub from_date: Option<String>,
+    pub to_date: Option<String>,
+}
+
+/// What the review queue is filtered by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewFilter {
+    pub state: ReviewState,
+    pub person_id: Option<Uuid>,
+    pub from_date: Option<NaiveDate>,
+    pub to_date: Option<NaiveDate>,
+}
+
+impl ReviewQueueQuery {
+    pub fn validate(self) -> Result<(ReviewFilter, PageRequest), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let page = errors.check("page", PageRequest::parse_page(self.page));
+        let page_size = errors.check("page_size", PageRequest::parse_page_size(self.page_size));
+        let state = errors.check(
+            "state",
+            match self.state.as_deref().map(str::trim) {
+                None => Ok(ReviewState::Pending),
+                Some(raw) => ReviewState::parse(raw).ok_or_else(|| {
+                    FieldIssue::new(
+                        "unknown_state",
+                        "must be one of pending, approved, rejected",
+                    )
+                }),
+            },
+        );
+        let person_id = errors.check(
+            "person_id",
+            self.person_id.as_deref().map(parse_uuid).transpose(),
+        );
+        let from_date = errors.check(
+            "from_date",
+            self.from_date.as_deref().map(parse_date).transpose(),
+        );
+        let to_date = errors.check(
+            "to_date",
+            self.to_date.as_deref().map(parse_date).transpose(),
+        );
+        if let (Some(Some(from)), Some(Some(to))) = (from_date, to_date)
+            && from > to
+        {
+            errors.push(
+                FieldIssue::new("invalid_range", "must not be after to_date").at("from_date"),
+            );
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok((
+            ReviewFilter {
+                state: state.expect("checked"),
+                person_id: person_id.flatten(),
+                from_date: from_date.flatten(),
+                to_date: to_date.flatten(),
+            },
+            PageRequest::new(page.expect("checked"), page_size.expect("checked")),
+        ))
+    }
+}
+
+/// One item of the review queue, with its detection's evidence.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewItemResponse {
+    pub id: Uuid,
+    pub detection_id: Uuid,
+    pub person_id: Uuid,
+    pub attendance_date: NaiveDate,
+    /// `low_confidence`, `ambiguous_time` or `no_check_in`.
+    pub reason: String,
+    pub confidence: f32,
+    pub camera_id: String,
+    pub at: DateTime<Utc>,
+    pub state: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+impl From<review_item::Model> for ReviewItemResponse {
+    fn from(item: review_item::Model) -> Self {
+        Self {
+            id: item.id,
+            detection_id: item.detection_id,
+            person_id: item.person_id,
+            attendance_date: item.attendance_date,
+            reason: item.reason,
+            confidence: item.confidence,
+            camera_id: item.camera_id,
+            at: item.at,
+            state: item.state,
+            decided_by: item.decided_by,
+            decided_at: item.decided_at,
+        }
+    }
+}
+
+/// `POST /api/v1/attendance/review/{id}/approve`: `{}` confirms the sighting; a direction
+/// says which way it went (required for an `ambiguous_time` item).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveReviewRequest {
+    /// `check_in` or `check_out`.
+    pub direction: Option<String>,
+}
+
+impl ApproveReviewRequest {
+    pub fn validate(self) -> Result<Option<Direction>, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let direction = errors.check(
+            "direction",
+            self.direction.as_deref().map(parse_direction).transpose(),
+        );
+        errors.into_result(|| direction.expect("checked"))
+    }
+}
+
+fn parse_direction(raw: &str) -> Result<Direction, FieldIssue> {
+    match raw.trim() {
+        "check_in" => Ok(Direction::CheckIn),
+        "check_out" => Ok(Direction::CheckOut),
+        _ => Err(FieldIssue::new(
+            "unknown_direction",
+            "must be check_in or check_out",
+        )),
+    }
+}
+
+/// A decided review item and the day after the decision.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewDecisionResponse {
+    pub review_item: ReviewItemResponse,
+    /// `None` when the day has no record left (every sighting of it rejected).
+    pub attendance: Option<AttendanceResponse>,
+}
+
+/// `POST /api/v1/attendance/corrections`: a person's verdict on a detection.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionRequest {
+    pub detection_id: Option<String>,
+    /// `rejected` ("this was not me"), `confirmed`, `check_in` or `check_out`.
+    pub verdict: Option<String>,
+    /// Why, for the audit trail: 1 to 500 characters.
+    pub reason: Option<String>,
+}
+
+impl CorrectionRequest {
+    pub fn validate(self) -> Result<(Uuid, Verdict, String), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let required = || FieldIssue::new("required", "is required");
+        let detection_id = errors.check(
+            "detection_id",
+            self.detection_id
+                .as_deref()
+                .map_or_else(|| Err(required()), parse_uuid),
+        );
+        let verdict = errors.check(
+            "verdict",
+            self.verdict.as_deref().map_or_else(
+                || Err(required()),
+                |raw| {
+                    Verdict::parse(raw.trim()).ok_or_else(|| {
+                        FieldIssue::new(
+                            "unknown_verdict",
+                            "must be one of rejected, confirmed, check_in, check_out",
+                        )
+                    })
+                },
+            ),
+        );
+        let reason = errors.check(
+            "reason",
+            self.reason.as_deref().map_or_else(
+                || Err(required()),
+                |raw| Text::parse(raw, CORRECTION_REASON).map(|t| t.as_str().to_owned()),
+            ),
+        );
+        errors.into_result(|| {
+            (
+                detection_id.expect("checked"),
+                verdict.expect("checked"),
+                reason.expect("checked"),
+            )
+        })
+    }
+}
+
+/// The longest reason or remark a decision carries.
+const CORRECTION_REASON: usize = 500;
+
+/// A corrected detection and the day after the correction.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CorrectionResponse {
+    pub detection_id: Uuid,
+    pub person_id: Option<Uuid>,
+    pub verdict: Option<String>,
+    pub verdict_by: Option<String>,
+    pub verdict_at: Option<DateTime<Utc>>,
+    pub attendance: Option<AttendanceResponse>,
+}
+
+/// `POST /api/v1/attendance/manual/{id}/approve` and `.../reject`: an optional remark.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ManualDecisionRequest {
+    pub remarks: Option<String>,
+}
+
+impl ManualDecisionRequest {
+    pub fn validate(self) -> Result<Option<String>, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let remarks = errors.check(
+            "remarks",
+            self.remarks
+                .as_deref()
+                .map(|raw| Text::parse(raw, CORRECTION_REASON).map(|t| t.as_str().to_owned()))
+                .transpose(),
+        );
+        errors.into_result(|| remarks.expect("checked"))
     }
 }

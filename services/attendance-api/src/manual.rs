@@ -6,15 +6,18 @@
 //! directory check, the day record (read under a row lock on PostgreSQL, the database's
 //! write lock on SQLite) and its audit row commit together or not at all.
 //!
-//! No `attendance.v1.*` event is published yet: this service has no bus connection.
+//! The day is the person's work day under their shift, so a night worker checking out at
+//! 06:00 closes the record of the night before. Events are published on approval
+//! ([`crate::decisions`]), when the entry starts to count.
 
-use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use faceattend_attendance_store::entities::{attendance, person_directory};
-use faceattend_attendance_store::{AttendanceStore, AuditEntry, audit};
-use faceattend_domain::attendance::{AttendanceStatus, SiteZone};
+use faceattend_attendance_store::policy::{PolicyBook, PolicyDefaults};
+use faceattend_attendance_store::{AttendanceStore, AuditEntry, audit, for_update, now};
+use faceattend_domain::attendance::AttendanceStatus;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, TryInsertResult,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    TryInsertResult,
 };
 use uuid::Uuid;
 
@@ -35,21 +38,37 @@ pub struct ManualEntry {
 #[derive(Clone, Debug)]
 pub struct ManualEntries {
     store: AttendanceStore,
-    zone: SiteZone,
+    defaults: PolicyDefaults,
 }
 
 impl ManualEntries {
-    pub fn new(store: AttendanceStore, zone: SiteZone) -> Self {
-        Self { store, zone }
+    pub fn new(store: AttendanceStore, defaults: PolicyDefaults) -> Self {
+        Self { store, defaults }
+    }
+
+    /// The person's work day at `at` under their shift (the day a night shift started).
+    async fn work_day(
+        &self,
+        txn: &DatabaseTransaction,
+        organization: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<NaiveDate> {
+        let today = self.defaults.zone.local(at).date();
+        let range = (today - chrono::Duration::days(1))..=(today + chrono::Duration::days(1));
+        let book = PolicyBook::load(txn, &self.defaults, range).await?;
+        Ok(book.policy_for(organization).work_day(at))
     }
 
     /// Checks the person in now, on today's (site-local) record. `actor` is the token's
     /// subject, recorded in the audit log.
     pub async fn check_in(&self, person_id: Uuid, actor: &str) -> Result<ManualEntry> {
         let at = now();
-        let date = self.zone.local(at).date();
         let txn = self.store.begin_write().await?;
-        let person_name = active_person(&txn, person_id).await?;
+        let person = active_person(&txn, person_id).await?;
+        let date = self
+            .work_day(&txn, person.organization.as_deref(), at)
+            .await?;
+        let person_name = person.name;
         // Two rounds at most: a concurrent first insert of the day (PostgreSQL) makes ours
         // skip, and the second round then sees and locks that row.
         for _ in 0..2 {
@@ -99,9 +118,12 @@ impl ManualEntries {
     /// check-in no later than now.
     pub async fn check_out(&self, person_id: Uuid, actor: &str) -> Result<ManualEntry> {
         let at = now();
-        let date = self.zone.local(at).date();
         let txn = self.store.begin_write().await?;
-        let person_name = active_person(&txn, person_id).await?;
+        let person = active_person(&txn, person_id).await?;
+        let date = self
+            .work_day(&txn, person.organization.as_deref(), at)
+            .await?;
+        let person_name = person.name;
         let before = day_record(&txn, person_id, date).await?;
         let Some(row) = before.clone() else {
             return Err(AttendanceApiError::NotCheckedIn(date));
@@ -136,19 +158,17 @@ impl ManualEntries {
     }
 }
 
-/// Now, at the stored (microsecond) precision, so the response equals a later read.
-fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}
-
-/// The person's name; not found when the directory never heard of them or they were
-/// deleted (deleted persons are no longer tracked).
-async fn active_person(txn: &DatabaseTransaction, person_id: Uuid) -> Result<String> {
+/// The person's directory entry; not found when the directory never heard of them or they
+/// were deleted (deleted persons are no longer tracked).
+async fn active_person(
+    txn: &DatabaseTransaction,
+    person_id: Uuid,
+) -> Result<person_directory::Model> {
     match person_directory::Entity::find_by_id(person_id)
         .one(txn)
         .await?
     {
-        Some(entry) if !entry.deleted => Ok(entry.name),
+        Some(entry) if !entry.deleted => Ok(entry),
         _ => Err(AttendanceApiError::PersonNotFound(person_id)),
     }
 }
@@ -162,12 +182,7 @@ async fn day_record(
     let query = attendance::Entity::find()
         .filter(attendance::Column::PersonId.eq(person_id))
         .filter(attendance::Column::AttendanceDate.eq(date));
-    let query = if txn.get_database_backend() == DatabaseBackend::Postgres {
-        query.lock_exclusive()
-    } else {
-        query
-    };
-    Ok(query.one(txn).await?)
+    Ok(for_update(txn, query).one(txn).await?)
 }
 
 fn empty_row(person_id: Uuid, date: NaiveDate, at: DateTime<Utc>) -> attendance::Model {

@@ -1,25 +1,31 @@
 //! Every read query attendance-api runs against the attendance database (the writes of
-//! manual entries are in [`crate::manual`]).
+//! manual entries are in [`crate::manual`], those of shifts, rules and exceptions in
+//! [`crate::policies`]).
 //!
 //! Lists are ordered by `(attendance_date desc, id desc)`, which `idx_attendance_date_range`
 //! (and `idx_attendance_person_date` for one person) serve without a sort; pages are offsets,
-//! as in person-api. The daily report is one grouped aggregate over the person directory,
-//! so its cost does not depend on how many rows a day has beyond the index walk; a person's
-//! statistics are one aggregate over their range of `idx_attendance_person_date` and the
-//! exceptions' date index.
+//! as in person-api. A person's statistics are one aggregate over their range of
+//! `idx_attendance_person_date` and the exceptions' date index. The daily and monthly
+//! reports are not here: attendance-worker's jobs build them too, so they live in
+//! `faceattend_attendance_store::reports`.
 
 use chrono::{Datelike, NaiveDate, Weekday};
-use faceattend_attendance_store::entities::{attendance, person_directory};
+use faceattend_attendance_store::entities::{
+    attendance, attendance_exception, attendance_rule, attendance_session, person_directory,
+    review_item,
+};
+use faceattend_attendance_store::reports::PRESENT_STATUSES;
 use faceattend_domain::attendance::AttendanceStatus;
 use faceattend_domain::{PageMeta, PageRequest};
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Statement, Value,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement, Value,
 };
 use uuid::Uuid;
 
-use crate::dto::{DayCounts, DepartmentCounts, PersonStatistics};
+use crate::dto::policies::{ExceptionFilter, SessionFilter};
+use crate::dto::{PersonStatistics, ReviewFilter};
 use crate::error::AttendanceApiError;
 
 type Result<T> = std::result::Result<T, AttendanceApiError>;
@@ -35,13 +41,6 @@ pub struct AttendanceFilter {
     pub department: Option<String>,
 }
 
-/// The statuses that count as present in reports.
-const PRESENT_STATUSES: [AttendanceStatus; 3] = [
-    AttendanceStatus::Present,
-    AttendanceStatus::Late,
-    AttendanceStatus::EarlyLeave,
-];
-
 #[derive(Clone, Debug)]
 pub struct AttendanceQueries {
     db: DatabaseConnection,
@@ -52,46 +51,137 @@ impl AttendanceQueries {
         Self { db }
     }
 
+    /// The pool, for the reports of `faceattend_attendance_store::reports`.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
     /// One page of records matching `filter`, newest day first, and the page's metadata.
     pub async fn list(
         &self,
         filter: &AttendanceFilter,
         page: PageRequest,
-    ) -> Result<(Vec<attendance::Model>, PageMeta)> {
-        let mut query = attendance::Entity::find();
+    ) -> Result<(Vec<attendance::Model>, (PageMeta, bool))> {
+        let query = filtered(filter);
+        let rows = query
+            .clone()
+            .order_by_desc(attendance::Column::AttendanceDate)
+            .order_by_desc(attendance::Column::Id)
+            .offset(page.offset())
+            .limit(page.page_size())
+            .all(&self.db);
+        // The page and its total on two connections at once: the request waits for the
+        // slower of the two, not for both in turn.
+        let (rows, total) = futures::try_join!(
+            async { rows.await.map_err(AttendanceApiError::from) },
+            self.total(&query)
+        )?;
+        Ok((rows, total.of(page)))
+    }
+
+    /// How many records `query` matches: exact up to [`EXACT_TOTAL_UP_TO`]; beyond that, on
+    /// PostgreSQL, the planner's estimate.
+    ///
+    /// An exact count walks every match: over a million records that is tens of
+    /// milliseconds, several times the page itself, for a number a list shows as "about
+    /// 700,000". So the count stops after `EXACT_TOTAL_UP_TO + 1` matches (bounded work),
+    /// and a larger total is estimated from the table's statistics (kept by autovacuum),
+    /// flagged to the client (`X-Total-Estimated: true`). SQLite, the one-machine setup,
+    /// always counts exactly.
+    async fn total(&self, query: &sea_orm::Select<attendance::Entity>) -> Result<Total> {
+        let backend = self.db.get_database_backend();
+        if backend != DatabaseBackend::Postgres {
+            let count = query.clone().count(&self.db).await?;
+            return Ok(Total::Exact(count));
+        }
+        let ids = query
+            .clone()
+            .select_only()
+            .column(attendance::Column::Id)
+            .limit(EXACT_TOTAL_UP_TO + 1)
+            .build(backend);
+        let capped = Statement::from_sql_and_values(
+            backend,
+            format!("SELECT COUNT(*) AS n FROM ({}) AS capped", ids.sql),
+            ids.values.map(|v| v.0).unwrap_or_default(),
+        );
+        let row = self
+            .db
+            .query_one_raw(capped)
+            .await?
+            .ok_or_else(|| AttendanceApiError::Corrupt("COUNT returned no row".into()))?;
+        let count: i64 = row.try_get("", "n")?;
+        let count = u64::try_from(count)
+            .map_err(|_| AttendanceApiError::Corrupt(format!("count = {count}")))?;
+        if count <= EXACT_TOTAL_UP_TO {
+            return Ok(Total::Exact(count));
+        }
+        let matches = query
+            .clone()
+            .select_only()
+            .column(attendance::Column::Id)
+            .build(backend);
+        let explain = Statement::from_sql_and_values(
+            backend,
+            format!("EXPLAIN (FORMAT JSON) {}", matches.sql),
+            matches.values.map(|v| v.0).unwrap_or_default(),
+        );
+        let plan = self
+            .db
+            .query_one_raw(explain)
+            .await?
+            .ok_or_else(|| AttendanceApiError::Corrupt("EXPLAIN returned no row".into()))?;
+        let plan: serde_json::Value = plan.try_get("", "QUERY PLAN")?;
+        let estimate = plan[0]["Plan"]["Plan Rows"].as_f64().unwrap_or(0.0) as u64;
+        // The count proved more than the cap: an estimate below it is stale statistics.
+        Ok(Total::Estimated(estimate.max(EXACT_TOTAL_UP_TO + 1)))
+    }
+
+    /// One page of the review queue, oldest sighting first (the order a reviewer works in).
+    pub async fn review_queue(
+        &self,
+        filter: &ReviewFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<review_item::Model>, PageMeta)> {
+        let mut query = review_item::Entity::find()
+            .filter(review_item::Column::State.eq(filter.state.as_str()));
         if let Some(person_id) = filter.person_id {
-            query = query.filter(attendance::Column::PersonId.eq(person_id));
+            query = query.filter(review_item::Column::PersonId.eq(person_id));
         }
         if let Some(from) = filter.from_date {
-            query = query.filter(attendance::Column::AttendanceDate.gte(from));
+            query = query.filter(review_item::Column::AttendanceDate.gte(from));
         }
         if let Some(to) = filter.to_date {
-            query = query.filter(attendance::Column::AttendanceDate.lte(to));
-        }
-        if let Some(status) = filter.status {
-            query = query.filter(attendance::Column::Status.eq(status.as_str()));
-        }
-        if let Some(department) = &filter.department {
-            // A semi-join on the directory's (department, person_id) index.
-            query = query.filter(
-                attendance::Column::PersonId.in_subquery(
-                    Query::select()
-                        .column(person_directory::Column::PersonId)
-                        .from(person_directory::Entity)
-                        .and_where(person_directory::Column::Department.eq(department.as_str()))
-                        .to_owned(),
-                ),
-            );
+            query = query.filter(review_item::Column::AttendanceDate.lte(to));
         }
         let total = query.clone().count(&self.db).await?;
         let rows = query
-            .order_by_desc(attendance::Column::AttendanceDate)
-            .order_by_desc(attendance::Column::Id)
+            .order_by_asc(review_item::Column::At)
+            .order_by_asc(review_item::Column::Id)
             .offset(page.offset())
             .limit(page.page_size())
             .all(&self.db)
             .await?;
         Ok((rows, page.meta(total)))
+    }
+
+    /// Every record matching `filter`, newest day first, for an export of at most `max`
+    /// rows (counted first, so an oversized export costs one count, not a transfer).
+    pub async fn export(
+        &self,
+        filter: &AttendanceFilter,
+        max: u64,
+    ) -> Result<Vec<attendance::Model>> {
+        let query = filtered(filter);
+        let rows = query.clone().count(&self.db).await?;
+        if rows > max {
+            return Err(AttendanceApiError::ExportTooLarge { rows, max });
+        }
+        Ok(query
+            .order_by_desc(attendance::Column::AttendanceDate)
+            .order_by_desc(attendance::Column::Id)
+            .all(&self.db)
+            .await?)
     }
 
     /// A person's record of `date`, if any.
@@ -115,69 +205,6 @@ impl AttendanceQueries {
         Ok(person_directory::Entity::find_by_id(person_id)
             .one(&self.db)
             .await?)
-    }
-
-    /// The day's counts per department over the active, non-deleted persons of the
-    /// directory, departments in name order (persons without one last). One grouped query:
-    /// each person is joined to at most one record (one per person and day).
-    pub async fn daily_counts(&self, date: NaiveDate) -> Result<Vec<DepartmentCounts>> {
-        let backend = self.db.get_database_backend();
-        let placeholder = |n: usize| match backend {
-            DatabaseBackend::Postgres => format!("${n}"),
-            _ => "?".to_owned(),
-        };
-        let sql = format!(
-            "SELECT p.department AS department, \
-                    COUNT(*) AS total_persons, \
-                    COUNT(a.id) AS present, \
-                    COALESCE(SUM(CASE WHEN a.status = {late} THEN 1 ELSE 0 END), 0) AS late \
-             FROM person_directory p \
-             LEFT JOIN attendance a \
-               ON a.person_id = p.person_id AND a.attendance_date = {date} \
-              AND a.status IN ({s1}, {s2}, {s3}) \
-             WHERE p.deleted = {deleted} AND p.status = {active} \
-             GROUP BY p.department \
-             ORDER BY p.department IS NULL, p.department",
-            late = placeholder(1),
-            date = placeholder(2),
-            s1 = placeholder(3),
-            s2 = placeholder(4),
-            s3 = placeholder(5),
-            deleted = placeholder(6),
-            active = placeholder(7),
-        );
-        // In the order the placeholders appear: SQLite's `?` are positional.
-        let values: Vec<Value> = vec![
-            AttendanceStatus::Late.as_str().into(),
-            date.into(),
-            PRESENT_STATUSES[0].as_str().into(),
-            PRESENT_STATUSES[1].as_str().into(),
-            PRESENT_STATUSES[2].as_str().into(),
-            false.into(),
-            "active".into(),
-        ];
-        let rows = self
-            .db
-            .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await?;
-        rows.into_iter()
-            .map(|row| {
-                let department: Option<String> = row.try_get("", "department")?;
-                let count = |name: &str| -> Result<u64> {
-                    let value: i64 = row.try_get("", name)?;
-                    u64::try_from(value)
-                        .map_err(|_| AttendanceApiError::Corrupt(format!("{name} = {value}")))
-                };
-                Ok(DepartmentCounts {
-                    department,
-                    counts: DayCounts::new(
-                        count("total_persons")?,
-                        count("present")?,
-                        count("late")?,
-                    ),
-                })
-            })
-            .collect()
     }
 
     /// A person's statistics over `[from, to]` (both included): working days are Mondays to
@@ -265,6 +292,162 @@ impl AttendanceQueries {
             count("days_late")?,
             count("days_early_leave")?,
         ))
+    }
+}
+
+impl AttendanceQueries {
+    /// One page of shifts, in name order.
+    pub async fn sessions(
+        &self,
+        filter: &SessionFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<attendance_session::Model>, PageMeta)> {
+        let mut query = attendance_session::Entity::find();
+        if let Some(is_active) = filter.is_active {
+            query = query.filter(attendance_session::Column::IsActive.eq(is_active));
+        }
+        if let Some(organization) = &filter.organization {
+            query =
+                query.filter(attendance_session::Column::Organization.eq(organization.as_str()));
+        }
+        let total = query.clone().count(&self.db).await?;
+        let rows = query
+            .order_by_asc(attendance_session::Column::Name)
+            .order_by_asc(attendance_session::Column::Id)
+            .offset(page.offset())
+            .limit(page.page_size())
+            .all(&self.db)
+            .await?;
+        Ok((rows, page.meta(total)))
+    }
+
+    pub async fn session(&self, id: Uuid) -> Result<attendance_session::Model> {
+        attendance_session::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or(AttendanceApiError::SessionNotFound(id))
+    }
+
+    /// One page of rules, in name order.
+    pub async fn rules(
+        &self,
+        is_active: Option<bool>,
+        page: PageRequest,
+    ) -> Result<(Vec<attendance_rule::Model>, PageMeta)> {
+        let mut query = attendance_rule::Entity::find();
+        if let Some(is_active) = is_active {
+            query = query.filter(attendance_rule::Column::IsActive.eq(is_active));
+        }
+        let total = query.clone().count(&self.db).await?;
+        let rows = query
+            .order_by_asc(attendance_rule::Column::Name)
+            .order_by_asc(attendance_rule::Column::Id)
+            .offset(page.offset())
+            .limit(page.page_size())
+            .all(&self.db)
+            .await?;
+        Ok((rows, page.meta(total)))
+    }
+
+    pub async fn rule(&self, id: Uuid) -> Result<attendance_rule::Model> {
+        attendance_rule::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or(AttendanceApiError::RuleNotFound(id))
+    }
+
+    /// One page of exceptions, latest date first.
+    pub async fn exceptions(
+        &self,
+        filter: &ExceptionFilter,
+        page: PageRequest,
+    ) -> Result<(Vec<attendance_exception::Model>, PageMeta)> {
+        let mut query = attendance_exception::Entity::find();
+        if let Some(person_id) = filter.person_id {
+            query = query.filter(attendance_exception::Column::PersonId.eq(person_id));
+        }
+        if let Some(from) = filter.from_date {
+            query = query.filter(attendance_exception::Column::ExceptionDate.gte(from));
+        }
+        if let Some(to) = filter.to_date {
+            query = query.filter(attendance_exception::Column::ExceptionDate.lte(to));
+        }
+        if let Some(exception_type) = filter.exception_type {
+            query = query
+                .filter(attendance_exception::Column::ExceptionType.eq(exception_type.as_str()));
+        }
+        if let Some(approved) = filter.approved {
+            query = query.filter(attendance_exception::Column::Approved.eq(approved));
+        }
+        let total = query.clone().count(&self.db).await?;
+        let rows = query
+            .order_by_desc(attendance_exception::Column::ExceptionDate)
+            .order_by_desc(attendance_exception::Column::Id)
+            .offset(page.offset())
+            .limit(page.page_size())
+            .all(&self.db)
+            .await?;
+        Ok((rows, page.meta(total)))
+    }
+
+    pub async fn exception(&self, id: Uuid) -> Result<attendance_exception::Model> {
+        attendance_exception::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .ok_or(AttendanceApiError::ExceptionNotFound(id))
+    }
+}
+
+/// The records `filter` selects, unordered.
+fn filtered(filter: &AttendanceFilter) -> sea_orm::Select<attendance::Entity> {
+    let mut query = attendance::Entity::find();
+    if let Some(person_id) = filter.person_id {
+        query = query.filter(attendance::Column::PersonId.eq(person_id));
+    }
+    if let Some(from) = filter.from_date {
+        query = query.filter(attendance::Column::AttendanceDate.gte(from));
+    }
+    if let Some(to) = filter.to_date {
+        query = query.filter(attendance::Column::AttendanceDate.lte(to));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(attendance::Column::Status.eq(status.as_str()));
+    }
+    if let Some(department) = &filter.department {
+        // A semi-join on the directory's (department, person_id) index.
+        query = query.filter(
+            attendance::Column::PersonId.in_subquery(
+                Query::select()
+                    .column(person_directory::Column::PersonId)
+                    .from(person_directory::Entity)
+                    .and_where(person_directory::Column::Department.eq(department.as_str()))
+                    .to_owned(),
+            ),
+        );
+    }
+    query
+}
+
+/// Lists count their matches exactly up to this many (see `AttendanceQueries::total`).
+pub const EXACT_TOTAL_UP_TO: u64 = 10_000;
+
+/// A list's total: counted, or estimated when there are too many to count quickly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Total {
+    Exact(u64),
+    Estimated(u64),
+}
+
+impl Total {
+    pub fn is_estimated(self) -> bool {
+        matches!(self, Self::Estimated(_))
+    }
+
+    fn of(self, page: PageRequest) -> (PageMeta, bool) {
+        match self {
+            Self::Exact(n) => (page.meta(n), false),
+            Self::Estimated(n) => (page.meta(n), true),
+        }
     }
 }
 

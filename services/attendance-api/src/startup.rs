@@ -1,14 +1,18 @@
 //! Building and running the attendance-api application.
 //!
-//! [`Application::build`] connects to the attendance database, migrates it (when asked) and
-//! binds the listener; it returns before serving so a test can read the bound
+//! [`Application::build`] connects to the attendance database and NATS, migrates the
+//! database (when asked) and binds the listener; it returns before serving so a test can read the bound
 //! [`Application::port`]. [`Application::run_until_stopped`] serves until SIGTERM/Ctrl-C or
-//! until its shutdown token is cancelled, then drains in-flight requests.
+//! until its shutdown token is cancelled, then drains in-flight requests and, last, stops the
+//! outbox relay, so the events of the final requests still go out. The OpenAPI document is
+//! served at `/api/v1/openapi.json`, Swagger UI at `/docs/`.
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use faceattend_attendance_store::{AttendanceStore, StoreError};
+use faceattend_bus::{Bus, BusConfig, StreamSpec};
+use faceattend_outbox::{OutboxRelay, RelayConfig};
 use faceattend_service::auth::JwtKeys;
 use faceattend_service::health::{Readiness, ReadinessCheck};
 use faceattend_service::metrics::{self, HttpMetrics};
@@ -19,9 +23,14 @@ use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret;
 use tokio_util::sync::CancellationToken;
 use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
+use crate::decisions::Decisions;
 use crate::manual::ManualEntries;
+use crate::openapi::ApiDoc;
+use crate::policies::Policies;
 use crate::queries::AttendanceQueries;
 use crate::routes;
 
@@ -31,6 +40,8 @@ pub enum StartupError {
     Database(#[source] StoreError),
     #[error("cannot migrate the database: {0}")]
     Migration(#[source] StoreError),
+    #[error("cannot reach NATS: {0}")]
+    Bus(#[from] faceattend_bus::BusError),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: String,
@@ -42,6 +53,7 @@ pub enum StartupError {
 pub struct Application {
     port: u16,
     server: Server,
+    relay: OutboxRelay,
     shutdown: CancellationToken,
 }
 
@@ -57,6 +69,21 @@ impl Application {
             store.migrate().await.map_err(StartupError::Migration)?;
         }
         let db = store.connection().clone();
+        let bus = Bus::connect(&BusConfig {
+            url: settings.nats_url.clone(),
+            namespace: settings.bus_namespace.clone(),
+            client_name: "attendance-api".to_owned(),
+        })
+        .await?;
+        bus.ensure_stream(&StreamSpec::ATTENDANCE).await?;
+        // Decisions made here publish through the same outbox as the worker's; either
+        // service's relay may send them (on PostgreSQL they take turns).
+        let relay = OutboxRelay::new(
+            db.clone(),
+            bus.clone(),
+            vec![StreamSpec::ATTENDANCE],
+            RelayConfig::default(),
+        );
 
         let (listener, port) =
             listener::bind(&settings.bind_address).map_err(|source| StartupError::Bind {
@@ -66,10 +93,35 @@ impl Application {
 
         let keys = web::Data::new(JwtKeys::new(&settings.auth));
         let queries = web::Data::new(AttendanceQueries::new(db.clone()));
-        let entries = web::Data::new(ManualEntries::new(store.clone(), settings.site_zone));
+        let entries = web::Data::new(ManualEntries::new(
+            store.clone(),
+            settings.policy_defaults(),
+        ));
+        let decisions = web::Data::new(Decisions::new(
+            store.clone(),
+            settings.policy_defaults(),
+            relay.notifier(),
+        ));
+        let policies = web::Data::new(Policies::new(
+            store.clone(),
+            settings.policy_defaults(),
+            relay.notifier(),
+        ));
         let zone = web::Data::new(settings.site_zone);
+        // The jobs routes write and read job runs through the store.
+        let store = web::Data::new(store);
         let http_metrics = web::Data::new(HttpMetrics::new("attendance-api"));
-        let readiness = web::Data::new(Readiness::default().with(DatabaseReady(db)));
+        let readiness = web::Data::new(Readiness::default().with(DatabaseReady(db)).with_fn(
+            "nats",
+            {
+                let bus = bus.clone();
+                move || {
+                    let ready = bus.readiness();
+                    Box::pin(async move { ready })
+                }
+            },
+        ));
+        let openapi = ApiDoc::openapi();
         let max_body_bytes = settings.max_body_bytes;
         let server = HttpServer::new(move || {
             App::new()
@@ -78,12 +130,19 @@ impl Application {
                 .app_data(keys.clone())
                 .app_data(queries.clone())
                 .app_data(entries.clone())
+                .app_data(decisions.clone())
+                .app_data(policies.clone())
                 .app_data(zone.clone())
+                .app_data(store.clone())
                 .app_data(http_metrics.clone())
                 .app_data(readiness.clone())
                 .configure(|cfg| json::configure_extractors(cfg, max_body_bytes))
                 .configure(health::configure)
                 .configure(routes::configure)
+                .service(web::redirect("/docs", "/docs/"))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi.clone()),
+                )
                 .default_service(web::to(json::route_not_found))
         })
         .listen(listener)
@@ -100,6 +159,7 @@ impl Application {
         Ok(Self {
             port,
             server,
+            relay,
             shutdown: CancellationToken::new(),
         })
     }
@@ -114,6 +174,8 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let relay_token = CancellationToken::new();
+        let relay = tokio::spawn(self.relay.run(relay_token.clone()));
         let handle = self.server.handle();
         let token = self.shutdown.clone();
         let watcher = tokio::spawn(async move {
@@ -127,6 +189,10 @@ impl Application {
         let served = self.server.await;
         watcher.abort();
         self.shutdown.cancel();
+        relay_token.cancel();
+        if let Err(error) = relay.await {
+            tracing::error!(%error, "outbox relay task failed");
+        }
         tracing::info!("attendance-api stopped");
         served
     }

@@ -495,6 +495,8 @@ async fn main() {
     settings.bind_address = "127.0.0.1:0".to_owned();
     settings.policy.zone = SiteZone::default();
     settings.shutdown_timeout = Duration::from_secs(10);
+    // The detections path alone: no scheduled job (reconcile would run at start) competes.
+    settings.jobs.enabled = false;
     let concurrency = settings.concurrency;
 
     let outcome = async {

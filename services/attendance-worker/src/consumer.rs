@@ -116,7 +116,7 @@ pub type Handler = Arc<dyn Fn(Message) -> Pin<Box<dyn Future<Output = ()> + Send
 
 /// Pulls from `consumer` and runs `handler` on at most `concurrency` messages at once until
 /// `shutdown`; then stops pulling and waits for the messages in hand, so their acks are not
-/// lost to a redelivery.
+/// lost to a redelivery. [`run_batches`] with batches of one.
 pub async fn run(
     name: &'static str,
     consumer: PullConsumer,
@@ -124,11 +124,38 @@ pub async fn run(
     handler: Handler,
     shutdown: CancellationToken,
 ) {
+    let one_by_one: BatchHandler = Arc::new(move |batch: Vec<Message>| {
+        let handler = handler.clone();
+        Box::pin(async move {
+            for message in batch {
+                handler(message).await;
+            }
+        })
+    });
+    run_batches(name, consumer, 1, concurrency, one_by_one, shutdown).await
+}
+
+/// Handles a batch of messages, settling each itself.
+pub type BatchHandler =
+    Arc<dyn Fn(Vec<Message>) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// Pulls from `consumer` until `shutdown` and hands `handler` every message already
+/// delivered, up to `batch_size` at once, with at most `concurrency` batches in hand; then
+/// stops pulling and waits for those, so their acks are not lost to a redelivery: under load a batch fills up and one transaction decides many detections; on a
+/// quiet stream a batch is the one message that arrived, with no waiting to fill it.
+pub async fn run_batches(
+    name: &'static str,
+    consumer: PullConsumer,
+    batch_size: usize,
+    concurrency: usize,
+    handler: BatchHandler,
+    shutdown: CancellationToken,
+) {
     let concurrency = concurrency.max(1);
     let permits = Arc::new(Semaphore::new(concurrency));
     let mut attempt = 0u32;
     while !shutdown.is_cancelled() {
-        let mut messages = match consumer.messages().await {
+        let messages = match consumer.messages().await {
             Ok(messages) => messages,
             Err(error) => {
                 attempt = attempt.saturating_add(1);
@@ -140,6 +167,7 @@ pub async fn run(
             }
         };
         attempt = 0;
+        let mut batches = messages.ready_chunks(batch_size.max(1));
         loop {
             let permit = tokio::select! {
                 _ = shutdown.cancelled() => break,
@@ -148,25 +176,28 @@ pub async fn run(
                     Err(_) => break,
                 },
             };
-            let message = tokio::select! {
+            let batch = tokio::select! {
                 _ = shutdown.cancelled() => break,
-                message = messages.next() => message,
+                batch = batches.next() => batch,
             };
-            match message {
-                Some(Ok(message)) => {
-                    let work = handler(message);
-                    tokio::spawn(async move {
-                        work.await;
-                        drop(permit);
-                    });
+            let Some(batch) = batch else { break };
+            let mut ready = Vec::with_capacity(batch.len());
+            for message in batch {
+                match message {
+                    Ok(message) => ready.push(message),
+                    Err(error) => {
+                        tracing::debug!(%error, consumer = name, "message stream hiccup");
+                    }
                 }
-                Some(Err(error)) => {
-                    // Missed heartbeats, a server restart: the stream resumes by itself or
-                    // ends, in which case a new one is opened above.
-                    tracing::debug!(%error, consumer = name, "message stream hiccup");
-                }
-                None => break,
             }
+            if ready.is_empty() {
+                continue;
+            }
+            let work = handler(ready);
+            tokio::spawn(async move {
+                work.await;
+                drop(permit);
+            });
         }
     }
     let all = u32::try_from(concurrency).unwrap_or(u32::MAX);

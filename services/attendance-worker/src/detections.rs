@@ -1,28 +1,29 @@
 //! The detections path: `detections.v1.<camera>` in, day records, review items and
-//! `attendance.v1.*` events out, each detection in one database transaction.
+//! `attendance.v1.*` events out, a batch of detections in one database transaction.
 //!
-//! Idempotent by construction: the detection is stored by id (a repeat changes nothing) and
-//! the person's day is recomputed from all of its stored sightings, so a redelivery, a replay
-//! or a second replica reaches the same record; the record it replaced is then the same as
-//! the new one, so nothing is published twice (and event ids are deterministic besides).
+//! Idempotent by construction: a detection is stored by id (a repeat changes nothing) and
+//! each person-day it touches is recomputed from all of its stored sightings
+//! (`faceattend_attendance_store::recompute`), so a redelivery, a replay or a second replica
+//! reaches the same record; the record it replaced is then the same as the new one, so
+//! nothing is published twice (and event ids are deterministic besides).
+//!
+//! Batches: the messages already delivered are decided together, so under load a handful of
+//! statements serve hundreds of detections. A batch that fails is split into single
+//! messages, so a message that cannot succeed is retried or dead-lettered alone and never
+//! holds the others back.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use async_nats::jetstream::Message;
-use chrono::Utc;
-use faceattend_attendance_store::entities::{attendance, person_directory};
-use faceattend_attendance_store::{
-    AttendanceStore, NewDetection, ReviewState, days, detections, review,
-};
-use faceattend_domain::attendance::{
-    AttendancePolicy, CameraRole, Confidence, DayKey, DaysOff, changes, decide_day,
-};
+use chrono::{Duration, Utc};
+use faceattend_attendance_store::events::Cause;
+use faceattend_attendance_store::policy::{PolicyBook, PolicyDefaults};
+use faceattend_attendance_store::recompute::{self, DayOutcome};
+use faceattend_attendance_store::{AttendanceStore, NewDetection, detections};
+use faceattend_domain::attendance::{CameraRole, Confidence, DayKey};
 use faceattend_proto::faces::v1 as wire;
 use prost::Message as _;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, EntityTrait, QueryFilter,
-};
 use tokio::sync::Notify;
 use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
@@ -30,13 +31,13 @@ use uuid::Uuid;
 
 use crate::consumer::{Outcome, Settled, Settler, strip_namespace};
 use crate::error::WorkerError;
-use crate::events::{self, EventSubject, NewReviewItem};
 use crate::metrics::WorkerMetrics;
 
 /// Turns detections into attendance.
 pub struct DetectionProcessor {
     pub store: AttendanceStore,
-    pub policy: AttendancePolicy,
+    pub policy: PolicyDefaults,
+    pub camera_roles: HashMap<String, CameraRole>,
     pub settler: Settler,
     pub metrics: WorkerMetrics,
     /// Wakes the outbox relay after a commit that enqueued events.
@@ -44,148 +45,153 @@ pub struct DetectionProcessor {
 }
 
 impl DetectionProcessor {
-    pub async fn handle(self: Arc<Self>, message: Message) {
-        let deliveries = message.info().map(|i| i.delivered).unwrap_or(1);
-        let span = tracing::info_span!("detection", subject = %message.subject, deliveries);
-        if let Some(headers) = &message.headers {
+    /// Decides a batch of delivered messages and settles every one of them.
+    pub async fn handle_batch(self: Arc<Self>, messages: Vec<Message>) {
+        let span = tracing::info_span!("detections", batch = messages.len());
+        // One trace per batch: the first message's context is the parent; the others are
+        // linked by their detection ids in the log.
+        if let Some(headers) = messages.first().and_then(|m| m.headers.as_ref()) {
             let _ = span.set_parent(faceattend_bus::extract_trace_context(headers));
         }
         async {
-            let (outcome, label) = match self.process(&message).await {
-                Ok(label) => (Outcome::Done, label),
-                Err(error) if error.is_transient() => (Outcome::Retry(error.to_string()), ""),
-                Err(error) => (Outcome::Reject(error.to_string()), ""),
-            };
-            let label = match self.settler.settle(&message, outcome).await {
-                Settled::Acked => label,
-                Settled::Retrying | Settled::Unsettled => "retried",
-                Settled::DeadLettered => "dead_lettered",
-            };
-            self.metrics.detections.with_label_values(&[label]).inc();
+            let mut parsed = Vec::with_capacity(messages.len());
+            for message in messages {
+                match self.parse_message(&message) {
+                    Ok(detection) => parsed.push((message, detection)),
+                    Err(error) => {
+                        self.settle(&message, Outcome::Reject(error.to_string()), "")
+                            .await;
+                    }
+                }
+            }
+            if parsed.is_empty() {
+                return;
+            }
+            let detections: Vec<&NewDetection> = parsed.iter().map(|(_, d)| d).collect();
+            match self.decide(&detections).await {
+                Ok(labels) => {
+                    for ((message, _), label) in parsed.iter().zip(labels) {
+                        self.settle(message, Outcome::Done, label).await;
+                    }
+                }
+                Err(error) if parsed.len() > 1 => {
+                    tracing::warn!(%error, "batch failed; deciding its detections one by one");
+                    for (message, detection) in &parsed {
+                        let outcome = self.decide(&[detection]).await;
+                        self.settle_result(message, outcome.map(|labels| labels[0]))
+                            .await;
+                    }
+                }
+                Err(error) => {
+                    let (message, _) = &parsed[0];
+                    self.settle_result(message, Err(error)).await;
+                }
+            }
         }
         .instrument(span)
         .await
     }
 
-    /// Processes one message; the label says what became of the detection.
-    async fn process(&self, message: &Message) -> Result<&'static str, WorkerError> {
+    fn parse_message(&self, message: &Message) -> Result<NewDetection, WorkerError> {
         let camera = strip_namespace(&message.subject, &self.settler.bus)
             .and_then(|s| s.strip_prefix("detections.v1."))
             .unwrap_or_default();
-        let detection = parse(message.payload.as_ref(), camera)?;
+        parse(message.payload.as_ref(), camera, &self.camera_roles)
+    }
+
+    async fn settle_result(&self, message: &Message, result: Result<&'static str, WorkerError>) {
+        match result {
+            Ok(label) => self.settle(message, Outcome::Done, label).await,
+            Err(error) if error.is_transient() => {
+                self.settle(message, Outcome::Retry(error.to_string()), "")
+                    .await
+            }
+            Err(error) => {
+                self.settle(message, Outcome::Reject(error.to_string()), "")
+                    .await
+            }
+        }
+    }
+
+    async fn settle(&self, message: &Message, outcome: Outcome, label: &'static str) {
+        let label = match self.settler.settle(message, outcome).await {
+            Settled::Acked => label,
+            Settled::Retrying | Settled::Unsettled => "retried",
+            Settled::DeadLettered => "dead_lettered",
+        };
+        self.metrics.detections.with_label_values(&[label]).inc();
+    }
+
+    /// Stores the detections and recomputes every person-day they touch, in one
+    /// transaction; the label of each detection says what became of it.
+    async fn decide(&self, batch: &[&NewDetection]) -> Result<Vec<&'static str>, WorkerError> {
         let txn = self.store.begin_write().await?;
-        detections::insert(&txn, &detection).await?;
-        let Some(person_id) = detection.person_id else {
-            txn.commit().await?;
-            return Ok("unknown");
-        };
-        lock_person(&txn, person_id).await?;
-        let person = person_directory::Entity::find_by_id(person_id)
-            .one(&txn)
-            .await?;
-        if person.as_ref().is_some_and(|p| p.deleted) {
-            txn.commit().await?;
-            return Ok("deleted_person");
-        }
-        let date = self.policy.work_day(detection.captured_at);
-        let (from, to) = self.policy.day_bounds(date);
-        let sightings = detections::sightings(&txn, person_id, from, to).await?;
-        let key = DayKey { person_id, date };
-        let decision = decide_day(key, &sightings, &self.policy, &DaysOff::default());
-
-        let day_row = || {
-            attendance::Entity::find()
-                .filter(attendance::Column::PersonId.eq(person_id))
-                .filter(attendance::Column::AttendanceDate.eq(date))
-        };
-        let mut subject = EventSubject {
-            attendance_id: None,
-            person_id,
-            person_name: person.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
-            department: person.as_ref().and_then(|p| p.department.clone()),
-            date,
-        };
+        detections::insert_many(&txn, batch).await?;
+        let persons: BTreeSet<Uuid> = batch.iter().filter_map(|d| d.person_id).collect();
+        recompute::lock_persons(&txn, &persons).await?;
+        let people = recompute::people(&txn, &persons).await?;
         let now = Utc::now();
-        let mut outgoing = Vec::new();
-        let mut label = "ignored";
-        let manual = day_row().one(&txn).await?.is_some_and(|row| row.is_manual);
-        if manual {
-            // A day entered by hand is a person's word: the rules do not overwrite it.
-            label = "manual_day";
-        } else if let Some(record) = &decision.record {
-            let previous = days::upsert(&txn, record).await?;
-            subject.attendance_id = day_row().one(&txn).await?.map(|row| row.id);
-            for change in changes(previous.as_ref(), record, self.policy.duplicate_window) {
-                outgoing.push(events::change_message(
-                    &change,
-                    record,
-                    &subject,
-                    detection.id,
-                    now,
-                ));
-            }
-            if record.check_in.is_some() || record.check_out.is_some() {
-                label = "attended";
-            }
-        }
+        let first = batch.iter().map(|d| d.captured_at).min().unwrap_or(now);
+        let last = batch.iter().map(|d| d.captured_at).max().unwrap_or(now);
+        // A day either side: a night shift's day starts the calendar day before.
+        let dates =
+            (first - Duration::days(2)).date_naive()..=(last + Duration::days(2)).date_naive();
+        let book = PolicyBook::load(&txn, &self.policy, dates).await?;
 
-        let before: HashSet<Uuid> = review::for_day(&txn, person_id, date)
-            .await?
-            .into_iter()
-            .map(|item| item.detection_id)
-            .collect();
-        review::replace(&txn, person_id, date, &decision.review).await?;
-        if !decision.review.is_empty() {
-            for item in review::for_day(&txn, person_id, date).await? {
-                if item.state == ReviewState::Pending && !before.contains(&item.detection_id) {
-                    let item = NewReviewItem {
-                        review_item_id: item.id,
-                        detection_id: item.detection_id,
-                        camera_id: item.camera_id,
-                        at: item.at,
-                        confidence: item.confidence.value(),
-                        reason: item.reason.as_str().to_owned(),
-                    };
-                    outgoing.push(events::review_message(&item, &subject, detection.id, now));
+        // Each day is recomputed once, whatever number of its detections the batch holds;
+        // the latest of them (by id) names the cause, so the same batch names the same one.
+        let mut days: BTreeMap<DayKey, Cause> = BTreeMap::new();
+        let mut keys = Vec::with_capacity(batch.len());
+        for detection in batch {
+            let key = detection.person_id.map(|person_id| {
+                let org = people
+                    .get(&person_id)
+                    .and_then(|p| p.organization.as_deref());
+                DayKey {
+                    person_id,
+                    date: book.policy_for(org).work_day(detection.captured_at),
+                }
+            });
+            if let Some(key) = key {
+                let cause = days
+                    .entry(key)
+                    .or_insert_with(|| Cause::detection(detection.id));
+                if detection.id > cause.id {
+                    *cause = Cause::detection(detection.id);
                 }
             }
-            if label == "ignored" {
-                label = "review";
-            }
+            keys.push(key);
         }
-        let enqueued = !outgoing.is_empty();
-        for message in outgoing {
-            let subject = message.subject.clone();
-            faceattend_outbox::enqueue(&txn, message).await?;
-            self.metrics.events.with_label_values(&[&subject]).inc();
-        }
+        let done = recompute::recompute_days(&txn, &book, &people, &days, now).await?;
         txn.commit().await?;
-        if enqueued {
+        if !done.events.is_empty() {
             self.relay_wake.notify_one();
         }
-        Ok(label)
+        for subject in &done.events {
+            self.metrics.events.with_label_values(&[subject]).inc();
+        }
+        Ok(keys
+            .into_iter()
+            .map(|key| match key.map(|k| done.days.get(&k)) {
+                None => "unknown",
+                Some(Some(DayOutcome::Attended)) => "attended",
+                Some(Some(DayOutcome::Review)) => "review",
+                Some(Some(DayOutcome::Manual)) => "manual_day",
+                Some(Some(DayOutcome::PersonDeleted)) => "deleted_person",
+                Some(Some(DayOutcome::Nothing) | None) => "ignored",
+            })
+            .collect())
     }
 }
 
-/// Serialises the transactions that decide one person's days.
-///
-/// Two detections of one person handled at once (two replicas, or concurrent messages)
-/// would each read the sightings without the other's uncommitted one and the later commit
-/// would overwrite the earlier decision. On PostgreSQL a transaction-scoped advisory lock on
-/// the person makes the second wait, then read (read committed: a fresh snapshot per
-/// statement) both sightings. SQLite's write transactions are already exclusive.
-async fn lock_person(txn: &DatabaseTransaction, person_id: Uuid) -> Result<(), WorkerError> {
-    if txn.get_database_backend() == DatabaseBackend::Postgres {
-        let (high, _) = person_id.as_u64_pair();
-        let key = i64::from_ne_bytes(high.to_ne_bytes());
-        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({key})"))
-            .await?;
-    }
-    Ok(())
-}
-
-/// A Detection payload as the detection to store; every failure is final.
-pub fn parse(payload: &[u8], subject_camera: &str) -> Result<NewDetection, WorkerError> {
+/// A Detection payload as the detection to store; every failure is final. The camera's role
+/// is the one the camera declared (carried by the detection), else the one in `declared`
+/// (CAMERA_ROLES), else both ways.
+pub fn parse(
+    payload: &[u8],
+    subject_camera: &str,
+    declared: &HashMap<String, CameraRole>,
+) -> Result<NewDetection, WorkerError> {
     let invalid = |reason: String| WorkerError::Invalid(reason);
     let detection =
         wire::Detection::decode(payload).map_err(|e| invalid(format!("not a Detection: {e}")))?;
@@ -194,7 +200,7 @@ pub fn parse(payload: &[u8], subject_camera: &str) -> Result<NewDetection, Worke
     let captured_at = detection
         .captured_at
         .as_ref()
-        .and_then(events::from_timestamp)
+        .and_then(faceattend_attendance_store::events::from_timestamp)
         .ok_or_else(|| invalid("captured_at is missing or out of range".to_owned()))?;
     let camera_id = if detection.camera_id.is_empty() {
         subject_camera.to_owned()
@@ -219,12 +225,15 @@ pub fn parse(payload: &[u8], subject_camera: &str) -> Result<NewDetection, Worke
     } else {
         None
     };
+    let camera_role = match detection.camera_role.as_deref() {
+        Some(role) => CameraRole::parse(role).map_err(|e| invalid(format!("camera_role: {e}")))?,
+        None => declared.get(&camera_id).copied().unwrap_or_default(),
+    };
     let finite = |value: f32| if value.is_finite() { value } else { 0.0 };
     Ok(NewDetection {
         id,
         camera_id,
-        // Cameras are not declared yet: the shifts and the time of day decide.
-        camera_role: CameraRole::Both,
+        camera_role,
         captured_at,
         person_id,
         distance: finite(detection.distance),
@@ -257,30 +266,51 @@ mod tests {
 
     #[test]
     fn parses_a_match() {
-        let parsed = parse(&detection().encode_to_vec(), "gate").unwrap_or_else(|e| panic!("{e}"));
+        let parsed = parse(&detection().encode_to_vec(), "gate", &HashMap::new())
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!(parsed.person_id.is_some());
         assert_eq!(parsed.camera_id, "gate");
     }
 
     #[test]
     fn refuses_garbage_and_bad_fields() {
-        assert!(parse(b"\xff\xff\xff garbage", "gate").is_err());
+        let roles = HashMap::new();
+        assert!(parse(b"\xff\xff\xff garbage", "gate", &roles).is_err());
         let mut bad = detection();
         bad.confidence = 1.5;
-        assert!(parse(&bad.encode_to_vec(), "gate").is_err());
+        assert!(parse(&bad.encode_to_vec(), "gate", &roles).is_err());
         let mut bad = detection();
         bad.captured_at = None;
-        assert!(parse(&bad.encode_to_vec(), "gate").is_err());
+        assert!(parse(&bad.encode_to_vec(), "gate", &roles).is_err());
         let mut bad = detection();
         bad.person_id = None;
-        assert!(parse(&bad.encode_to_vec(), "gate").is_err());
+        assert!(parse(&bad.encode_to_vec(), "gate", &roles).is_err());
+    }
+
+    #[test]
+    fn the_role_the_camera_declared_wins_over_camera_roles() {
+        let roles = HashMap::from([("gate".to_owned(), CameraRole::Exit)]);
+        let configured =
+            parse(&detection().encode_to_vec(), "gate", &roles).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(configured.camera_role, CameraRole::Exit);
+        let mut declared = detection();
+        declared.camera_role = Some("entry".to_owned());
+        let parsed =
+            parse(&declared.encode_to_vec(), "gate", &roles).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parsed.camera_role, CameraRole::Entry);
+        let undeclared = parse(&detection().encode_to_vec(), "gate", &HashMap::new())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(undeclared.camera_role, CameraRole::Both);
+        declared.camera_role = Some("sideways".to_owned());
+        assert!(parse(&declared.encode_to_vec(), "gate", &roles).is_err());
     }
 
     #[test]
     fn unknown_faces_have_no_person() {
         let mut unknown = detection();
         unknown.decision = wire::Decision::Unknown as i32;
-        let parsed = parse(&unknown.encode_to_vec(), "gate").unwrap_or_else(|e| panic!("{e}"));
+        let parsed = parse(&unknown.encode_to_vec(), "gate", &HashMap::new())
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(parsed.person_id, None);
     }
 }

@@ -1,5 +1,5 @@
-//! The crate's one error type: what can stop attendance-worker from starting or a message
-//! from being processed.
+//! The crate's one error type: what can stop attendance-worker from starting, a message
+//! from being processed, or a job from finishing.
 
 use faceattend_attendance_store::StoreError;
 
@@ -22,6 +22,18 @@ pub enum WorkerError {
     /// A message that can never be processed (undecodable, an invalid field): dead-lettered.
     #[error("invalid message: {0}")]
     Invalid(String),
+    /// A notification sink that cannot be set up from its configuration.
+    #[error("notification sink: {0}")]
+    Sink(String),
+    /// A notification or report that did not reach a sink after its retries.
+    #[error("not delivered: {0}")]
+    Delivery(String),
+    /// The worker is stopping: a job stopped at a safe point, its run marked failed.
+    #[error("shutdown")]
+    Shutdown,
+    /// Another replica took the run over (this one's lease expired): it stops writing.
+    #[error("lease lost: the run was taken over")]
+    LeaseLost,
 }
 
 impl WorkerError {
@@ -31,7 +43,13 @@ impl WorkerError {
         match self {
             Self::Store(error) => error.is_transient(),
             Self::Database(_) | Self::Bus(_) => true,
-            Self::Metrics(_) | Self::Bind { .. } | Self::Invalid(_) => false,
+            Self::Delivery(_) => true,
+            Self::Metrics(_)
+            | Self::Bind { .. }
+            | Self::Invalid(_)
+            | Self::Sink(_)
+            | Self::Shutdown
+            | Self::LeaseLost => false,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The worker's own Prometheus metrics, registered next to the HTTP ones so `/metrics`
 //! serves both.
 
-use prometheus::{IntCounterVec, Opts, Registry};
+use prometheus::{IntCounterVec, IntGaugeVec, Opts, Registry};
 
 /// Counters of what became of each consumed message.
 #[derive(Clone, Debug)]
@@ -14,6 +14,10 @@ pub struct WorkerMetrics {
     pub persons: IntCounterVec,
     /// Attendance events enqueued, by subject.
     pub events: IntCounterVec,
+    /// Job runs this replica finished, by job and outcome (`succeeded`, `failed`).
+    pub job_runs: IntCounterVec,
+    /// When each job last succeeded on this replica (Unix seconds).
+    pub job_last_success: IntGaugeVec,
 }
 
 impl WorkerMetrics {
@@ -39,13 +43,31 @@ impl WorkerMetrics {
             ),
             &["subject"],
         )?;
+        let job_runs = IntCounterVec::new(
+            Opts::new(
+                "attendance_job_runs_total",
+                "Job runs finished by this replica, by job and outcome.",
+            ),
+            &["job", "outcome"],
+        )?;
+        let job_last_success = IntGaugeVec::new(
+            Opts::new(
+                "attendance_job_last_success_timestamp_seconds",
+                "When each job last succeeded on this replica (Unix time).",
+            ),
+            &["job"],
+        )?;
         registry.register(Box::new(detections.clone()))?;
+        registry.register(Box::new(job_runs.clone()))?;
+        registry.register(Box::new(job_last_success.clone()))?;
         registry.register(Box::new(persons.clone()))?;
         registry.register(Box::new(events.clone()))?;
         Ok(Self {
             detections,
             persons,
             events,
+            job_runs,
+            job_last_success,
         })
     }
 }

@@ -16,8 +16,8 @@ use uuid::Uuid;
 
 use crate::consumer::{Outcome, Settled, Settler, strip_namespace};
 use crate::error::WorkerError;
-use crate::events::from_timestamp;
 use crate::metrics::WorkerMetrics;
+use faceattend_attendance_store::events::from_timestamp;
 
 /// Keeps the person directory up to date.
 pub struct PersonDirectorySync {

@@ -3,9 +3,9 @@
 //! [`Application::build`] connects to and migrates the database, connects to NATS, ensures
 //! the streams and the durable consumers, and binds the health/metrics listener; it returns
 //! before serving so a test can read the bound port. [`Application::run_until_stopped`] runs
-//! the detections and persons consumers and the outbox relay until SIGTERM/Ctrl-C or until
-//! the shutdown token is cancelled, then stops pulling, lets the messages in hand finish,
-//! and stops the relay.
+//! the detections and persons consumers, the outbox relay and the job scheduler until
+//! SIGTERM/Ctrl-C or until the shutdown token is cancelled, then stops pulling, lets the
+//! messages in hand finish, stops the jobs at their next safe point, and stops the relay.
 
 use std::sync::Arc;
 
@@ -26,9 +26,10 @@ use tokio_util::sync::CancellationToken;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
-use crate::consumer::{self, Handler, Settler};
+use crate::consumer::{self, BatchHandler, Handler, Settler};
 use crate::detections::DetectionProcessor;
 use crate::error::WorkerError;
+use crate::jobs::{JobRunner, Scheduler};
 use crate::metrics::WorkerMetrics;
 use crate::persons::PersonDirectorySync;
 
@@ -39,7 +40,10 @@ pub struct Application {
     relay: OutboxRelay,
     detections: (PullConsumer, Arc<DetectionProcessor>),
     persons: (PullConsumer, Arc<PersonDirectorySync>),
+    /// `None` when `JOBS_ENABLED=false`.
+    scheduler: Option<Scheduler>,
     concurrency: usize,
+    batch_size: usize,
     shutdown: CancellationToken,
 }
 
@@ -65,6 +69,7 @@ impl Application {
         }
         let consumer_spec = |name: &str| ConsumerSpec {
             max_deliver: settings.max_deliver,
+            ack_wait: settings.ack_wait,
             ..ConsumerSpec::new(name)
         };
         let detections_consumer = bus
@@ -93,9 +98,21 @@ impl Application {
             max_deliver: settings.max_deliver,
             backoff: settings.retry_backoff,
         };
+        let scheduler = if settings.jobs.enabled {
+            let runner = JobRunner::new(
+                store.clone(),
+                settings.policy,
+                settings.jobs.clone(),
+                worker_metrics.clone(),
+            )?;
+            Some(Scheduler::new(Arc::new(runner)))
+        } else {
+            None
+        };
         let detections = Arc::new(DetectionProcessor {
             store: store.clone(),
-            policy: settings.policy.clone(),
+            policy: settings.policy,
+            camera_roles: settings.camera_roles.clone(),
             settler: settler.clone(),
             metrics: worker_metrics.clone(),
             relay_wake: relay.notifier(),
@@ -162,7 +179,9 @@ impl Application {
             relay,
             detections: (detections_consumer, detections),
             persons: (persons_consumer, persons),
+            scheduler,
             concurrency: settings.concurrency,
+            batch_size: settings.batch_size,
             shutdown: CancellationToken::new(),
         })
     }
@@ -185,13 +204,14 @@ impl Application {
         let mut consumers = JoinSet::new();
         {
             let (consumer_handle, processor) = self.detections;
-            let handler: Handler = Arc::new(move |message| {
+            let handler: BatchHandler = Arc::new(move |messages| {
                 let processor = processor.clone();
-                Box::pin(processor.handle(message))
+                Box::pin(processor.handle_batch(messages))
             });
-            consumers.spawn(consumer::run(
+            consumers.spawn(consumer::run_batches(
                 "detections",
                 consumer_handle,
+                self.batch_size,
                 self.concurrency,
                 handler,
                 token.clone(),
@@ -212,6 +232,9 @@ impl Application {
                 token.clone(),
             ));
         }
+        let scheduler = self
+            .scheduler
+            .map(|scheduler| tokio::spawn(scheduler.run(token.clone())));
         let handle = self.server.handle();
         let watcher = {
             let token = token.clone();
@@ -231,6 +254,11 @@ impl Application {
             if let Err(error) = result {
                 tracing::error!(%error, "attendance-worker consumer failed");
             }
+        }
+        if let Some(scheduler) = scheduler
+            && let Err(error) = scheduler.await
+        {
+            tracing::error!(%error, "job scheduler failed");
         }
         relay_token.cancel();
         if let Err(error) = relay.await {

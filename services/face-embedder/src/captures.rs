@@ -230,6 +230,7 @@ impl CaptureProcessor {
             face_index: index as u32,
             runner_up_person_id: runner_up.map(|c| c.person_id.to_string()),
             runner_up_distance: runner_up.map_or(2.0, |c| c.distance),
+            camera_role: capture.camera_role.clone(),
         }
     }
 

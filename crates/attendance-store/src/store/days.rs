@@ -83,6 +83,65 @@ pub async fn upsert<C: ConnectionTrait>(
     update(conn, existing, record, at).await.map(Some)
 }
 
+/// Writes many decided days in as few statements as the database allows: each `(id,
+/// record)` is inserted with that id when its person-day has no row, and otherwise
+/// overwrites the row's decided columns (the row keeps its id and its manual part). The
+/// caller holds the persons' locks and passes an existing row's own id.
+pub async fn write_many<C: ConnectionTrait>(
+    conn: &C,
+    days: &[(Uuid, &DayRecord)],
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::OnConflict;
+    // 25 values a row: a few hundred rows stay inside every backend's parameter limit.
+    const ROWS_PER_STATEMENT: usize = 300;
+    for chunk in days.chunks(ROWS_PER_STATEMENT) {
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (id, record) in chunk {
+            let mut row = decided_fields(record)?;
+            row.id = Set(*id);
+            row.person_id = Set(record.person_id);
+            row.attendance_date = Set(record.date);
+            row.is_manual = Set(false);
+            row.approved_by = Set(None);
+            row.approval_timestamp = Set(None);
+            row.remarks = Set(None);
+            row.created_at = Set(at);
+            row.updated_at = Set(at);
+            rows.push(row);
+        }
+        attendance::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([
+                    attendance::Column::PersonId,
+                    attendance::Column::AttendanceDate,
+                ])
+                .update_columns([
+                    attendance::Column::CheckInTime,
+                    attendance::Column::CheckInConfidence,
+                    attendance::Column::CheckInSource,
+                    attendance::Column::CheckInDetectionId,
+                    attendance::Column::CheckInCameraId,
+                    attendance::Column::CheckOutTime,
+                    attendance::Column::CheckOutConfidence,
+                    attendance::Column::CheckOutSource,
+                    attendance::Column::CheckOutDetectionId,
+                    attendance::Column::CheckOutCameraId,
+                    attendance::Column::DurationMinutes,
+                    attendance::Column::Status,
+                    attendance::Column::StatusEvidence,
+                    attendance::Column::LateMinutes,
+                    attendance::Column::EarlyLeaveMinutes,
+                    attendance::Column::UpdatedAt,
+                ])
+                .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 async fn find<C: ConnectionTrait>(
     conn: &C,
     person_id: Uuid,

@@ -1,8 +1,10 @@
 //! Stored detections: the evidence every attendance record points to, and the input from
 //! which a person's day is recomputed.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
-use faceattend_domain::attendance::{CameraRole, Confidence, Sighting};
+use faceattend_domain::attendance::{CameraRole, Confidence, Sighting, Verdict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     TryInsertResult,
@@ -32,15 +34,25 @@ pub struct NewDetection {
     pub received_at: DateTime<Utc>,
 }
 
-/// Stores `detection` unless its id is already stored; `true` when it was new.
-///
-/// `ON CONFLICT DO NOTHING` rather than read-then-insert: two replicas handling the same
-/// redelivered message race on the insert, and the loser must see "not new", not an error.
-pub async fn insert<C: ConnectionTrait>(
+/// Stores each detection whose id is not stored yet, in one statement; repeats (within the
+/// batch or of stored ones) change nothing.
+pub async fn insert_many<C: ConnectionTrait>(
     conn: &C,
-    detection: &NewDetection,
-) -> Result<bool, StoreError> {
-    let row = detection::ActiveModel {
+    batch: &[&NewDetection],
+) -> Result<(), StoreError> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let rows = batch.iter().map(|detection| row(detection));
+    detection::Entity::insert_many(rows)
+        .on_conflict_do_nothing_on([detection::Column::Id])
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+fn row(detection: &NewDetection) -> detection::ActiveModel {
+    detection::ActiveModel {
         id: Set(detection.id),
         camera_id: Set(detection.camera_id.clone()),
         camera_role: Set(detection.camera_role.as_str().to_owned()),
@@ -52,12 +64,48 @@ pub async fn insert<C: ConnectionTrait>(
         quality: Set(detection.quality),
         snapshot_ref: Set(detection.snapshot_ref.clone()),
         received_at: Set(micros(detection.received_at)),
-    };
+        verdict: Set(None),
+        verdict_by: Set(None),
+        verdict_at: Set(None),
+    }
+}
+
+/// Stores `detection` unless its id is already stored; `true` when it was new.
+///
+/// `ON CONFLICT DO NOTHING` rather than read-then-insert: two replicas handling the same
+/// redelivered message race on the insert, and the loser must see "not new", not an error.
+pub async fn insert<C: ConnectionTrait>(
+    conn: &C,
+    detection: &NewDetection,
+) -> Result<bool, StoreError> {
+    let row = row(detection);
     let result = detection::Entity::insert(row)
         .on_conflict_do_nothing()
         .exec_without_returning(conn)
         .await?;
     Ok(matches!(result, TryInsertResult::Inserted(rows) if rows > 0))
+}
+
+/// The detections of any of `persons` captured in `[from, to)`, as sightings in capture
+/// order.
+pub async fn sightings_of<C: ConnectionTrait>(
+    conn: &C,
+    persons: &BTreeSet<Uuid>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Sighting>, StoreError> {
+    if persons.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = detection::Entity::find()
+        .filter(detection::Column::PersonId.is_in(persons.iter().copied()))
+        .filter(detection::Column::CapturedAt.gte(from))
+        .filter(detection::Column::CapturedAt.lt(to))
+        .order_by_asc(detection::Column::CapturedAt)
+        .order_by_asc(detection::Column::Id)
+        .all(conn)
+        .await?;
+    rows.into_iter().map(to_sighting).collect()
 }
 
 /// The person's detections captured in `[from, to)`, as sightings in capture order.
@@ -75,17 +123,26 @@ pub async fn sightings<C: ConnectionTrait>(
         .order_by_asc(detection::Column::Id)
         .all(conn)
         .await?;
-    rows.into_iter()
-        .map(|row| {
-            let corrupt = |reason: String| StoreError::corrupt("detections", row.id, reason);
-            Ok(Sighting {
-                detection_id: row.id,
-                person_id,
-                role: CameraRole::parse(&row.camera_role).map_err(|e| corrupt(e.to_string()))?,
-                confidence: Confidence::new(row.confidence).map_err(|e| corrupt(e.to_string()))?,
-                camera_id: row.camera_id,
-                at: row.captured_at,
+    rows.into_iter().map(to_sighting).collect()
+}
+
+fn to_sighting(row: detection::Model) -> Result<Sighting, StoreError> {
+    let corrupt = |reason: String| StoreError::corrupt("detections", row.id, reason);
+    Ok(Sighting {
+        detection_id: row.id,
+        person_id: row
+            .person_id
+            .ok_or_else(|| corrupt("an unknown face is no sighting".to_owned()))?,
+        role: CameraRole::parse(&row.camera_role).map_err(|e| corrupt(e.to_string()))?,
+        confidence: Confidence::new(row.confidence).map_err(|e| corrupt(e.to_string()))?,
+        verdict: row
+            .verdict
+            .as_deref()
+            .map(|raw| {
+                Verdict::parse(raw).ok_or_else(|| corrupt(format!("unknown verdict {raw:?}")))
             })
-        })
-        .collect()
+            .transpose()?,
+        camera_id: row.camera_id,
+        at: row.captured_at,
+    })
 }

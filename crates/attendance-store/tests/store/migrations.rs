@@ -49,6 +49,9 @@ async fn every_table_exists(backend: Backend) {
         "review_items",
         "audit_log",
         "outbox_events",
+        "job_runs",
+        "notifications_sent",
+        "attendance_reports",
     ] {
         conn.query_one_raw(Statement::from_string(
             conn.get_database_backend(),

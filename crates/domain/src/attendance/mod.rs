@@ -28,9 +28,9 @@ mod tests;
 
 pub use calendar::{SiteZone, day_bounds, work_day};
 pub use rules::{
-    AttendanceChange, AttendancePolicy, AttendanceStatus, DayDecision, DayKey, DayRecord, Mark,
-    ReviewItem, ReviewReason, Sighting, SightingCounts, changes, decide_day, decide_days,
-    expected_at_work,
+    Assessment, AttendanceChange, AttendancePolicy, AttendanceStatus, DayDecision, DayKey,
+    DayRecord, Mark, PolicyDefaults, ReviewItem, ReviewReason, Sighting, SightingCounts, Verdict,
+    assess, changes, decide_day, decide_days, expected_at_work,
 };
 pub use values::{
     Band, CameraRole, Confidence, DaysOff, DuplicateWindow, Shift, Thresholds, WorkingDays,

@@ -44,6 +44,8 @@ pub struct Sighting {
     pub role: CameraRole,
     pub at: DateTime<Utc>,
     pub confidence: Confidence,
+    /// A person's decision on this sighting, if one was made (review, correction).
+    pub verdict: Option<Verdict>,
 }
 
 impl Sighting {
@@ -56,6 +58,7 @@ impl Sighting {
             .then_with(|| self.person_id.cmp(&other.person_id))
             .then_with(|| self.camera_id.cmp(&other.camera_id))
             .then_with(|| self.role.cmp(&other.role))
+            .then_with(|| self.verdict.cmp(&other.verdict))
     }
 }
 
@@ -93,6 +96,16 @@ impl AttendancePolicy {
     pub fn day_bounds(&self, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
         day_bounds(date, self.zone, self.shift.as_ref())
     }
+}
+
+/// What a site is configured with (`SITE_TIMEZONE`, `AUTO_CHECK_IN_THRESHOLD`,
+/// `MANUAL_REVIEW_THRESHOLD`, `DUPLICATE_CHECK_WINDOW`), for what the stored rules do not say.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PolicyDefaults {
+    pub zone: SiteZone,
+    /// Used while no rule is active.
+    pub thresholds: Thresholds,
+    pub duplicate_window: DuplicateWindow,
 }
 
 /// Whether a person is expected at work on a day: a working day of their shift (Monday to
@@ -191,6 +204,22 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// A person's decision on a sighting: a review item approved or rejected, or a
+    /// correction ("this was not me"). It outranks confidence, camera and clock.
+    Verdict {
+        /// "Yes, this was them": it acts whatever its confidence; camera and shift (or the
+        /// time of day) still decide which way.
+        Confirmed => "confirmed",
+        /// Confirmed as an arrival.
+        CheckIn => "check_in",
+        /// Confirmed as a departure.
+        CheckOut => "check_out",
+        /// "This was not them": left out, as if never seen.
+        Rejected => "rejected",
+    }
+);
+
 /// A sighting in the review queue.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReviewItem {
@@ -270,8 +299,10 @@ pub struct SightingCounts {
     pub below_review: usize,
     /// Between the review and the auto threshold: in the review queue.
     pub low_confidence: usize,
-    /// At or above the auto threshold.
+    /// At or above the auto threshold, or confirmed by a person.
     pub confident: usize,
+    /// Rejected by a person: left out.
+    pub rejected: usize,
 }
 
 /// Everything decided about one person's work day.
@@ -357,13 +388,17 @@ fn decide_distinct(
             policy.zone.instant(key.date, EVENING_STARTS),
         )
     });
-    let may_check_in = |s: &Sighting| match (s.role, heuristic) {
-        (CameraRole::Both, Some((noon, _))) => s.at < noon,
-        (role, _) => role.may_check_in(),
+    let may_check_in = |s: &Sighting| match (s.verdict, s.role, heuristic) {
+        (Some(Verdict::CheckIn), _, _) => true,
+        (Some(Verdict::CheckOut), _, _) => false,
+        (_, CameraRole::Both, Some((noon, _))) => s.at < noon,
+        (_, role, _) => role.may_check_in(),
     };
-    let may_check_out = |s: &Sighting| match (s.role, heuristic) {
-        (CameraRole::Both, Some((_, evening))) => s.at >= evening,
-        (role, _) => role.may_check_out(),
+    let may_check_out = |s: &Sighting| match (s.verdict, s.role, heuristic) {
+        (Some(Verdict::CheckOut), _, _) => true,
+        (Some(Verdict::CheckIn), _, _) => false,
+        (_, CameraRole::Both, Some((_, evening))) => s.at >= evening,
+        (_, role, _) => role.may_check_out(),
     };
 
     let mut counts = SightingCounts {
@@ -373,7 +408,15 @@ fn decide_distinct(
     let mut review = Vec::new();
     let mut confident = Vec::new();
     for &s in day {
-        match policy.thresholds.band(s.confidence) {
+        let band = match s.verdict {
+            Some(Verdict::Rejected) => {
+                counts.rejected += 1;
+                continue;
+            }
+            Some(_) => Band::Act,
+            None => policy.thresholds.band(s.confidence),
+        };
+        match band {
             Band::Ignore => counts.below_review += 1,
             Band::Review => {
                 counts.low_confidence += 1;
@@ -383,7 +426,7 @@ fn decide_distinct(
                 counts.confident += 1;
                 let afternoon =
                     heuristic.is_some_and(|(noon, evening)| s.at >= noon && s.at < evening);
-                if s.role == CameraRole::Both && afternoon {
+                if s.verdict.is_none() && s.role == CameraRole::Both && afternoon {
                     review.push(ReviewItem::new(s, ReviewReason::AmbiguousTime));
                 }
                 confident.push(s);
@@ -397,33 +440,32 @@ fn decide_distinct(
         may_check_out(s)
             && check_in.is_none_or(|ci| s.detection_id != ci.detection_id && s.at >= ci.at + window)
     });
-    if let (None, Some(co)) = (check_in, check_out) {
+    if let (None, Some(co)) = (check_in, check_out)
+        && co.verdict.is_none()
+    {
         review.push(ReviewItem::new(co, ReviewReason::NoCheckIn));
     }
     review.sort_by_key(|r| (r.at, r.detection_id, r.reason));
 
-    let schedule = shift.filter(|sh| expected_at_work(key.date, Some(sh), days_off));
-    let late_minutes = match (schedule, check_in) {
-        (Some(sh), Some(ci)) => {
-            let start = policy.zone.instant(key.date, sh.start());
-            beyond_grace(ci.at - start, sh.late_grace_minutes())
-        }
-        _ => 0,
-    };
-    let early_leave_minutes = match (schedule, check_out) {
-        (Some(sh), Some(co)) => {
-            let end = shift_end(sh, key.date, policy.zone);
-            beyond_grace(end - co.at, sh.early_leave_grace_minutes())
-        }
-        _ => 0,
-    };
-
+    let Assessment {
+        late_minutes,
+        early_leave_minutes,
+        worked_minutes,
+    } = assess(
+        key.date,
+        check_in.map(|s| s.at),
+        check_out.map(|s| s.at),
+        policy,
+        days_off,
+    );
     let (status, status_evidence) = match (check_in, check_out, review.first()) {
         (Some(ci), _, _) if late_minutes > 0 => (AttendanceStatus::Late, ci.detection_id),
         (Some(_), Some(co), _) if early_leave_minutes > 0 => {
             (AttendanceStatus::EarlyLeave, co.detection_id)
         }
         (Some(ci), _, _) => (AttendanceStatus::Present, ci.detection_id),
+        // A person confirmed the departure: there is nothing left to wait for.
+        (None, Some(co), _) if co.verdict.is_some() => (AttendanceStatus::Present, co.detection_id),
         (None, Some(co), _) => (AttendanceStatus::Pending, co.detection_id),
         (None, None, Some(first)) => (AttendanceStatus::Pending, first.detection_id),
         (None, None, None) => {
@@ -434,10 +476,6 @@ fn decide_distinct(
                 counts,
             };
         }
-    };
-    let worked_minutes = match (check_in, check_out) {
-        (Some(ci), Some(co)) => Some(whole_minutes(co.at - ci.at)),
-        _ => None,
     };
     DayDecision {
         key,
@@ -454,6 +492,68 @@ fn decide_distinct(
         }),
         review,
         counts,
+    }
+}
+
+/// What a day's check-in and check-out times come to under a policy, whoever set them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Assessment {
+    /// Whole minutes after the shift's start, when beyond the grace; else 0.
+    pub late_minutes: u32,
+    /// Whole minutes before the shift's end, when beyond the grace; else 0.
+    pub early_leave_minutes: u32,
+    /// Whole minutes from check-in to check-out, real time.
+    pub worked_minutes: Option<u32>,
+}
+
+impl Assessment {
+    /// The status of a day with a check-in: late, else early leave, else present.
+    pub fn status(&self) -> AttendanceStatus {
+        if self.late_minutes > 0 {
+            AttendanceStatus::Late
+        } else if self.early_leave_minutes > 0 {
+            AttendanceStatus::EarlyLeave
+        } else {
+            AttendanceStatus::Present
+        }
+    }
+}
+
+/// Lateness, early leave and worked time of work day `date` with these marks: the rules the
+/// detections follow, applied also to marks entered by hand once they are approved.
+/// Lateness and early leave only count on a day the person is expected at work.
+pub fn assess(
+    date: NaiveDate,
+    check_in: Option<DateTime<Utc>>,
+    check_out: Option<DateTime<Utc>>,
+    policy: &AttendancePolicy,
+    days_off: &DaysOff,
+) -> Assessment {
+    let schedule = policy
+        .shift
+        .as_ref()
+        .filter(|sh| expected_at_work(date, Some(sh), days_off));
+    let late_minutes = match (schedule, check_in) {
+        (Some(sh), Some(at)) => {
+            let start = policy.zone.instant(date, sh.start());
+            beyond_grace(at - start, sh.late_grace_minutes())
+        }
+        _ => 0,
+    };
+    let early_leave_minutes = match (schedule, check_out) {
+        (Some(sh), Some(at)) => {
+            let end = shift_end(sh, date, policy.zone);
+            beyond_grace(end - at, sh.early_leave_grace_minutes())
+        }
+        _ => 0,
+    };
+    Assessment {
+        late_minutes,
+        early_leave_minutes,
+        worked_minutes: match (check_in, check_out) {
+            (Some(ci), Some(co)) => Some(whole_minutes(co - ci)),
+            _ => None,
+        },
     }
 }
 

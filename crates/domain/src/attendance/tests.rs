@@ -49,6 +49,7 @@ fn sighting(n: u128, role: CameraRole, at: DateTime<Utc>, c: f32) -> Sighting {
         role,
         at,
         confidence: conf(c),
+        verdict: None,
     }
 }
 
@@ -252,7 +253,8 @@ fn thresholds_are_inclusive_at_their_exact_values() {
             distinct: 4,
             below_review: 1,
             low_confidence: 2,
-            confident: 1
+            confident: 1,
+            rejected: 0,
         }
     );
 
@@ -902,19 +904,24 @@ fn arb_sightings() -> impl Strategy<Value = Vec<Sighting>> {
         prop_oneof![Just(0i64), Just(0), 0..60i64],
         arb_confidence(),
         0..2u8,
+        // Half without a person's decision, the rest one of each verdict.
+        0..8usize,
     );
     (base, prop::collection::vec(one, 0..24)).prop_map(|(base, items)| {
         items
             .into_iter()
             .enumerate()
-            .map(|(i, (person, role, minute, second, c, cam))| Sighting {
-                detection_id: id(i as u128),
-                person_id: Uuid::from_u128(1 + person),
-                camera_id: format!("cam-{cam}"),
-                role: CameraRole::ALL[role],
-                at: base + Duration::minutes(minute) + Duration::seconds(second),
-                confidence: conf(c),
-            })
+            .map(
+                |(i, (person, role, minute, second, c, cam, verdict))| Sighting {
+                    detection_id: id(i as u128),
+                    person_id: Uuid::from_u128(1 + person),
+                    camera_id: format!("cam-{cam}"),
+                    role: CameraRole::ALL[role],
+                    at: base + Duration::minutes(minute) + Duration::seconds(second),
+                    confidence: conf(c),
+                    verdict: verdict.checked_sub(4).map(|v| Verdict::ALL[v]),
+                },
+            )
             .collect()
     })
 }
@@ -989,7 +996,13 @@ proptest! {
             prop_assert!(record.status_evidence.is_some_and(owns));
             for mark in record.check_in.iter().chain(&record.check_out) {
                 prop_assert!(owns(mark.detection_id));
-                prop_assert!(mark.confidence >= policy.thresholds.auto());
+                // Confident, or confirmed by a person; never rejected.
+                let verdict = own
+                    .iter()
+                    .find(|s| s.detection_id == mark.detection_id)
+                    .and_then(|s| s.verdict);
+                prop_assert!(verdict != Some(Verdict::Rejected));
+                prop_assert!(mark.confidence >= policy.thresholds.auto() || verdict.is_some());
             }
             if let (Some(ci), Some(co)) = (&record.check_in, &record.check_out) {
                 prop_assert!(ci.detection_id != co.detection_id);
@@ -999,11 +1012,17 @@ proptest! {
                     Some((co.at - ci.at).num_minutes() as u32)
                 );
                 // The check-in is the earliest confident sighting that may check in.
+                // (Both cameras without a shift depend on the time of day: not checked here.)
                 let earliest = own.iter().all(|s| {
-                    s.at >= ci.at
-                        || s.confidence < policy.thresholds.auto()
-                        || s.role == CameraRole::Exit
-                        || (policy.shift.is_none() && s.role == CameraRole::Both)
+                    let certainly_may_check_in = match (s.verdict, s.role) {
+                        (Some(Verdict::Rejected | Verdict::CheckOut), _) => false,
+                        (Some(Verdict::CheckIn), _) => true,
+                        (_, CameraRole::Exit) => false,
+                        (_, CameraRole::Both) if policy.shift.is_none() => false,
+                        (Some(Verdict::Confirmed), _) => true,
+                        (None, _) => s.confidence >= policy.thresholds.auto(),
+                    };
+                    !certainly_may_check_in || s.at >= ci.at
                 });
                 prop_assert!(earliest);
             } else {
@@ -1075,4 +1094,138 @@ proptest! {
         prop_assert!(later >= day);
         prop_assert!(later <= day + Duration::days(3));
     }
+}
+
+fn with_verdict(mut s: Sighting, verdict: Verdict) -> Sighting {
+    s.verdict = Some(verdict);
+    s
+}
+
+#[test]
+fn a_confirmed_low_confidence_sighting_acts_and_leaves_the_queue() {
+    let policy = AttendancePolicy::new(zone("UTC"));
+    let key = DayKey {
+        person_id: PERSON,
+        date: date("2026-03-02"),
+    };
+    let low = sighting(1, CameraRole::Entry, utc("2026-03-02T08:55:00Z"), 0.65);
+    let pending = decide_day(
+        key,
+        std::slice::from_ref(&low),
+        &policy,
+        &DaysOff::default(),
+    );
+    assert_eq!(pending.review.len(), 1);
+    assert_eq!(
+        pending.record.as_ref().map(|r| r.status),
+        Some(AttendanceStatus::Pending)
+    );
+
+    let confirmed = with_verdict(low, Verdict::Confirmed);
+    let decided = decide_day(key, &[confirmed], &policy, &DaysOff::default());
+    assert!(decided.review.is_empty());
+    let record = decided.record.unwrap();
+    assert_eq!(record.status, AttendanceStatus::Present);
+    assert_eq!(record.check_in.map(|m| m.detection_id), Some(id(1)));
+}
+
+#[test]
+fn a_verdict_settles_an_ambiguous_afternoon_sighting_either_way() {
+    let policy = AttendancePolicy::new(zone("UTC"));
+    let key = DayKey {
+        person_id: PERSON,
+        date: date("2026-03-02"),
+    };
+    let morning = sighting(1, CameraRole::Both, utc("2026-03-02T08:00:00Z"), 0.9);
+    let afternoon = sighting(2, CameraRole::Both, utc("2026-03-02T14:00:00Z"), 0.9);
+    let undecided = decide_day(
+        key,
+        &[morning.clone(), afternoon.clone()],
+        &policy,
+        &DaysOff::default(),
+    );
+    assert_eq!(undecided.review.len(), 1);
+    assert_eq!(undecided.review[0].reason, ReviewReason::AmbiguousTime);
+    assert!(undecided.record.as_ref().unwrap().check_out.is_none());
+
+    let out = with_verdict(afternoon.clone(), Verdict::CheckOut);
+    let left = decide_day(key, &[morning.clone(), out], &policy, &DaysOff::default());
+    assert!(left.review.is_empty());
+    let record = left.record.unwrap();
+    assert_eq!(record.check_out.map(|m| m.detection_id), Some(id(2)));
+    assert_eq!(record.worked_minutes, Some(360));
+
+    // Confirmed as an arrival, it is not a check-out, and the earlier check-in stands.
+    let arrival = with_verdict(afternoon, Verdict::CheckIn);
+    let arrived = decide_day(key, &[morning, arrival], &policy, &DaysOff::default());
+    let record = arrived.record.unwrap();
+    assert_eq!(record.check_in.map(|m| m.detection_id), Some(id(1)));
+    assert!(record.check_out.is_none());
+}
+
+#[test]
+fn a_rejected_sighting_is_as_if_never_seen() {
+    let policy = AttendancePolicy::new(zone("UTC"));
+    let key = DayKey {
+        person_id: PERSON,
+        date: date("2026-03-02"),
+    };
+    let wrong = sighting(1, CameraRole::Entry, utc("2026-03-02T07:00:00Z"), 0.95);
+    let right = sighting(2, CameraRole::Entry, utc("2026-03-02T09:00:00Z"), 0.9);
+    let before = decide_day(
+        key,
+        &[wrong.clone(), right.clone()],
+        &policy,
+        &DaysOff::default(),
+    );
+    assert_eq!(
+        before.record.unwrap().check_in.map(|m| m.detection_id),
+        Some(id(1))
+    );
+
+    let corrected = decide_day(
+        key,
+        &[with_verdict(wrong.clone(), Verdict::Rejected), right],
+        &policy,
+        &DaysOff::default(),
+    );
+    assert_eq!(corrected.counts.rejected, 1);
+    assert_eq!(
+        corrected.record.unwrap().check_in.map(|m| m.detection_id),
+        Some(id(2))
+    );
+
+    // The only sighting rejected: nothing to record.
+    let nothing = decide_day(
+        key,
+        &[with_verdict(wrong, Verdict::Rejected)],
+        &policy,
+        &DaysOff::default(),
+    );
+    assert!(nothing.record.is_none());
+}
+
+#[test]
+fn a_confirmed_check_out_without_check_in_is_present() {
+    let policy = AttendancePolicy::new(zone("UTC"));
+    let key = DayKey {
+        person_id: PERSON,
+        date: date("2026-03-02"),
+    };
+    let exit = sighting(1, CameraRole::Exit, utc("2026-03-02T17:00:00Z"), 0.9);
+    let unconfirmed = decide_day(
+        key,
+        std::slice::from_ref(&exit),
+        &policy,
+        &DaysOff::default(),
+    );
+    assert_eq!(unconfirmed.review[0].reason, ReviewReason::NoCheckIn);
+    let confirmed = decide_day(
+        key,
+        &[with_verdict(exit, Verdict::Confirmed)],
+        &policy,
+        &DaysOff::default(),
+    );
+    assert!(confirmed.review.is_empty());
+    assert_eq!(confirmed.record.unwrap().status, AttendanceStatus::Present);
 }

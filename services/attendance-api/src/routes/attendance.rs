@@ -1,5 +1,6 @@
 //! The spec's attendance reads: the record lists and a person's current status.
 
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use faceattend_domain::attendance::SiteZone;
@@ -8,27 +9,49 @@ use faceattend_service::auth::{AttendanceRead, Require};
 use faceattend_service::envelope;
 use uuid::Uuid;
 
-use crate::dto::{AttendanceResponse, CurrentStatusResponse, ListAttendanceQuery};
+use crate::dto::{AttendanceResponse, CurrentStatusResponse, ListAttendanceQuery, Listing};
 use crate::error::AttendanceApiError;
-use crate::queries::AttendanceQueries;
+use crate::export::{self, MAX_EXPORT_ROWS};
+use crate::openapi::{AttendanceListEnvelope, CurrentStatusEnvelope, ErrorEnvelope};
+use crate::queries::{AttendanceFilter, AttendanceQueries};
 
 type Result<T> = std::result::Result<T, AttendanceApiError>;
 
 /// `GET /api/v1/attendance`: records filtered by person, date range, status and department,
-/// newest day first, paginated.
+/// newest day first, paginated; with `format=csv`, every matching record as CSV.
+#[utoipa::path(
+    get, path = "/api/v1/attendance", tag = "attendance",
+    params(ListAttendanceQuery),
+    responses(
+        (status = 200, description = "A page of records; as `text/csv` with `format=csv`. Over 10,000 matches (PostgreSQL) `meta.total` is an estimate and `X-Total-Estimated: true` says so", body = AttendanceListEnvelope),
+        (status = 400, description = "Invalid parameter; `export_too_large`", body = ErrorEnvelope),
+        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn list(
     _auth: Require<AttendanceRead>,
     queries: web::Data<AttendanceQueries>,
     query: web::Query<ListAttendanceQuery>,
 ) -> Result<HttpResponse> {
-    let (filter, page) = query
+    let (filter, listing) = query
         .into_inner()
         .validate()
         .map_err(AttendanceApiError::InvalidParameters)?;
-    respond_with_page(&queries, filter, page).await
+    respond(&queries, filter, listing).await
 }
 
 /// `GET /api/v1/attendance/{person_id}`: one person's records, with the same filters.
+#[utoipa::path(
+    get, path = "/api/v1/attendance/{person_id}", tag = "attendance",
+    params(("person_id" = Uuid, Path, description = "The person's id"), ListAttendanceQuery),
+    responses(
+        (status = 200, description = "A page of the person's records; as `text/csv` with `format=csv`", body = AttendanceListEnvelope),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn person_list(
     _auth: Require<AttendanceRead>,
     queries: web::Data<AttendanceQueries>,
@@ -43,29 +66,83 @@ pub async fn person_list(
             ),
         ));
     }
-    let (mut filter, page) = query
+    let (mut filter, listing) = query
         .validate()
         .map_err(AttendanceApiError::InvalidParameters)?;
     filter.person_id = Some(person_id.into_inner());
-    respond_with_page(&queries, filter, page).await
+    respond(&queries, filter, listing).await
 }
 
-async fn respond_with_page(
+/// The header that flags an estimated `meta.total` (more than
+/// [`EXACT_TOTAL_UP_TO`](crate::queries::EXACT_TOTAL_UP_TO) matches).
+pub const TOTAL_ESTIMATED: &str = "x-total-estimated";
+
+/// The CSV export's columns: every field of a record, as the JSON names them.
+pub const RECORD_COLUMNS: [&str; 13] = [
+    "id",
+    "person_id",
+    "attendance_date",
+    "check_in_time",
+    "check_in_confidence",
+    "check_in_source",
+    "check_out_time",
+    "check_out_confidence",
+    "check_out_source",
+    "duration_minutes",
+    "status",
+    "is_manual",
+    "createdAt",
+];
+
+async fn respond(
     queries: &AttendanceQueries,
-    filter: crate::queries::AttendanceFilter,
-    page: faceattend_domain::PageRequest,
+    filter: AttendanceFilter,
+    listing: Listing,
 ) -> Result<HttpResponse> {
-    let (rows, meta) = queries.list(&filter, page).await?;
-    Ok(envelope::ok_with_meta(
-        rows.into_iter()
-            .map(AttendanceResponse::from)
-            .collect::<Vec<_>>(),
-        meta,
-    ))
+    match listing {
+        Listing::Page(page) => {
+            let (rows, (meta, estimated)) = queries.list(&filter, page).await?;
+            let mut response = envelope::ok_with_meta(
+                rows.into_iter()
+                    .map(AttendanceResponse::from)
+                    .collect::<Vec<_>>(),
+                meta,
+            );
+            if estimated {
+                // `meta.total` (and `totalPages`) are the database's estimate.
+                response.headers_mut().insert(
+                    HeaderName::from_static(TOTAL_ESTIMATED),
+                    HeaderValue::from_static("true"),
+                );
+            }
+            Ok(response)
+        }
+        Listing::Csv => {
+            let rows = queries.export(&filter, MAX_EXPORT_ROWS).await?;
+            let rows: Vec<AttendanceResponse> =
+                rows.into_iter().map(AttendanceResponse::from).collect();
+            let name = match filter.person_id {
+                Some(person_id) => format!("attendance_{person_id}.csv"),
+                None => "attendance.csv".to_owned(),
+            };
+            export::csv_response(&name, &RECORD_COLUMNS, &rows)
+        }
+    }
 }
 
 /// `GET /api/v1/attendance/status/{person_id}`: whether the person is checked in today (the
 /// site's local day), and for how long.
+#[utoipa::path(
+    get, path = "/api/v1/attendance/status/{person_id}", tag = "attendance",
+    params(("person_id" = Uuid, Path, description = "The person's id")),
+    responses(
+        (status = 200, body = CurrentStatusEnvelope),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope),
+        (status = 404, description = "`person_not_found`", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn status(
     _auth: Require<AttendanceRead>,
     queries: web::Data<AttendanceQueries>,

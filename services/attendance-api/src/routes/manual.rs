@@ -8,11 +8,25 @@ use faceattend_service::json::JsonBody;
 use crate::dto::{CheckInRequest, CheckInResponse, CheckOutRequest, CheckOutResponse};
 use crate::error::AttendanceApiError;
 use crate::manual::ManualEntries;
+use crate::openapi::{CheckInEnvelope, CheckOutEnvelope, ErrorEnvelope};
 
 type Result<T> = std::result::Result<T, AttendanceApiError>;
 
 /// `POST /api/v1/attendance/check-in`: checks the person in now; the day stays `pending`
 /// until approved.
+#[utoipa::path(
+    post, path = "/api/v1/attendance/check-in", tag = "attendance",
+    request_body = CheckInRequest,
+    responses(
+        (status = 200, body = CheckInEnvelope),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
+        (status = 403, description = "Token lacks attendance:write", body = ErrorEnvelope),
+        (status = 404, description = "`person_not_found`", body = ErrorEnvelope),
+        (status = 409, description = "`already_checked_in`, `already_checked_out`", body = ErrorEnvelope),
+        (status = 422, body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn check_in(
     auth: Require<AttendanceWrite>,
     entries: web::Data<ManualEntries>,
@@ -36,6 +50,19 @@ pub async fn check_in(
 
 /// `POST /api/v1/attendance/check-out`: checks the person out now, after today's check-in;
 /// the day stays `pending` until approved.
+#[utoipa::path(
+    post, path = "/api/v1/attendance/check-out", tag = "attendance",
+    request_body = CheckOutRequest,
+    responses(
+        (status = 200, body = CheckOutEnvelope),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
+        (status = 403, description = "Token lacks attendance:write", body = ErrorEnvelope),
+        (status = 404, description = "`person_not_found`", body = ErrorEnvelope),
+        (status = 409, description = "`not_checked_in`, `already_checked_out`, `check_out_before_check_in`", body = ErrorEnvelope),
+        (status = 422, body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn check_out(
     auth: Require<AttendanceWrite>,
     entries: web::Data<ManualEntries>,

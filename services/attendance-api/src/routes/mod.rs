@@ -1,14 +1,20 @@
 //! HTTP routes of attendance-api, mounted under `/api/v1/attendance`.
 
 pub mod attendance;
+pub mod decisions;
+pub mod exceptions;
+pub mod jobs;
 pub mod manual;
 pub mod reports;
+pub mod rules;
+pub mod sessions;
 
 use actix_web::web;
 use faceattend_service::json::method_not_allowed;
 
 /// Every attendance route. Static paths (`/check-in`, `/check-out`, `/status/…`,
-/// `/reports/daily`) are registered before `/{person_id}` so they are never taken for an id.
+/// `/reports/…`, `/sessions…`, `/rules…`, `/exceptions…`, `/jobs/…`) are registered before
+/// `/{person_id}` so they are never taken for an id.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1/attendance")
@@ -28,8 +34,107 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .default_service(web::to(method_not_allowed)),
             )
             .service(
+                web::resource("/review")
+                    .route(web::get().to(decisions::review_queue))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/review/{item_id}/approve")
+                    .route(web::post().to(decisions::approve_review))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/review/{item_id}/reject")
+                    .route(web::post().to(decisions::reject_review))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/corrections")
+                    .route(web::post().to(decisions::correct))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/manual/{attendance_id}/approve")
+                    .route(web::post().to(decisions::approve_manual))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/manual/{attendance_id}/reject")
+                    .route(web::post().to(decisions::reject_manual))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
                 web::resource("/reports/daily")
                     .route(web::get().to(reports::daily))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/reports/monthly")
+                    .route(web::get().to(reports::monthly))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/sessions")
+                    .route(web::post().to(sessions::create))
+                    .route(web::get().to(sessions::list))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/sessions/{id}")
+                    .route(web::get().to(sessions::get))
+                    .route(web::patch().to(sessions::update))
+                    .route(web::delete().to(sessions::delete))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/rules")
+                    .route(web::post().to(rules::create))
+                    .route(web::get().to(rules::list))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/rules/{id}")
+                    .route(web::get().to(rules::get))
+                    .route(web::patch().to(rules::update))
+                    .route(web::delete().to(rules::delete))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/exceptions")
+                    .route(web::post().to(exceptions::create))
+                    .route(web::get().to(exceptions::list))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/exceptions/{id}")
+                    .route(web::get().to(exceptions::get))
+                    .route(web::patch().to(exceptions::update))
+                    .route(web::delete().to(exceptions::delete))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/exceptions/{id}/approve")
+                    .route(web::post().to(exceptions::approve))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/exceptions/{id}/reject")
+                    .route(web::post().to(exceptions::reject))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/jobs/runs")
+                    .route(web::get().to(jobs::list_runs))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/jobs/runs/{id}")
+                    .route(web::get().to(jobs::get_run))
+                    .default_service(web::to(method_not_allowed)),
+            )
+            .service(
+                web::resource("/jobs/{job}/runs")
+                    .route(web::post().to(jobs::request_run))
                     .default_service(web::to(method_not_allowed)),
             )
             .service(

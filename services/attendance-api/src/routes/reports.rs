@@ -1,52 +1,177 @@
-//! The spec's reports: the daily report (with the same counts per department) and a
-//! person's statistics over a date range.
+//! The spec's reports: the daily report (with the same counts per department and every
+//! person's line), the monthly report, and a person's statistics over a date range; each
+//! also as CSV for payroll (`format=csv`).
 
 use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use faceattend_attendance_store::reports::{self, MonthlyFilter};
+use faceattend_domain::attendance::SiteZone;
 use faceattend_service::auth::{AttendanceRead, Require};
 use faceattend_service::envelope;
-
 use uuid::Uuid;
 
-use crate::dto::{DailyReportQuery, DailyReportResponse, DayCounts, StatisticsQuery};
+use crate::dto::{DailyReportQuery, Format, Listing, MonthlyReportQuery, StatisticsQuery};
 use crate::error::AttendanceApiError;
+use crate::export;
+use crate::openapi::{
+    DailyReportEnvelope, ErrorEnvelope, MonthlyReportEnvelope, StatisticsEnvelope,
+};
 use crate::queries::AttendanceQueries;
 
-/// `GET /api/v1/attendance/reports/daily?date=YYYY-MM-DD`.
+type Result<T> = std::result::Result<T, AttendanceApiError>;
+
+/// The daily CSV's columns: one row per person.
+pub const DAILY_COLUMNS: [&str; 10] = [
+    "person_id",
+    "name",
+    "department",
+    "status",
+    "check_in_time",
+    "check_out_time",
+    "worked_minutes",
+    "late_minutes",
+    "early_leave_minutes",
+    "date",
+];
+
+/// The monthly CSV's columns: one row per person.
+pub const MONTHLY_COLUMNS: [&str; 12] = [
+    "person_id",
+    "name",
+    "department",
+    "year",
+    "month",
+    "working_days",
+    "days_present",
+    "days_late",
+    "days_early_leave",
+    "days_absent",
+    "total_worked_minutes",
+    "average_check_in_time",
+];
+
+/// The statistics CSV's columns: one row.
+pub const STATISTICS_COLUMNS: [&str; 9] = [
+    "person_id",
+    "from_date",
+    "to_date",
+    "total_working_days",
+    "days_present",
+    "days_absent",
+    "days_late",
+    "days_early_leave",
+    "presence_percentage",
+];
+
+/// Daily report: counts, per department, and every active person's line.
+#[utoipa::path(
+    get, path = "/api/v1/attendance/reports/daily", tag = "reports",
+    params(
+        ("date" = String, Query, description = "YYYY-MM-DD"),
+        ("format" = Option<String>, Query, description = "`json` (default) or `csv`: one row per person"),
+    ),
+    responses(
+        (status = 200, description = "The report; as `text/csv` with `format=csv`", body = DailyReportEnvelope),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn daily(
     _auth: Require<AttendanceRead>,
     queries: web::Data<AttendanceQueries>,
     query: web::Query<DailyReportQuery>,
-) -> Result<HttpResponse, AttendanceApiError> {
-    let date = query
+) -> Result<HttpResponse> {
+    let (date, format) = query
         .into_inner()
         .validate()
         .map_err(AttendanceApiError::InvalidParameters)?;
-    let by_department = queries.daily_counts(date).await?;
-    let (total, present, late) = by_department.iter().fold((0, 0, 0), |(t, p, l), d| {
-        (
-            t + d.counts.total_persons,
-            p + d.counts.present,
-            l + d.counts.late,
-        )
-    });
-    Ok(envelope::ok(DailyReportResponse {
-        date,
-        counts: DayCounts::new(total, present, late),
-        by_department,
-    }))
+    let report = reports::daily(queries.connection(), date).await?;
+    match format {
+        Format::Json => Ok(envelope::ok(report)),
+        Format::Csv => {
+            let rows = report
+                .persons
+                .iter()
+                .map(|person| with(person, [("date", date.to_string().into())]))
+                .collect::<Result<Vec<_>>>()?;
+            export::csv_response(&format!("daily_report_{date}.csv"), &DAILY_COLUMNS, &rows)
+        }
+    }
+}
+
+/// Monthly report: per active person, working days (the active rule's weekdays, less
+/// holidays and approved leave), days present, late, early leave and absent (never future
+/// days), minutes worked and the average check-in time.
+#[utoipa::path(
+    get, path = "/api/v1/attendance/reports/monthly", tag = "reports",
+    params(MonthlyReportQuery),
+    responses(
+        (status = 200, description = "The report, persons paged (`meta`); as `text/csv` with `format=csv`", body = MonthlyReportEnvelope),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn monthly(
+    _auth: Require<AttendanceRead>,
+    queries: web::Data<AttendanceQueries>,
+    zone: web::Data<SiteZone>,
+    query: web::Query<MonthlyReportQuery>,
+) -> Result<HttpResponse> {
+    let request = query
+        .into_inner()
+        .validate()
+        .map_err(AttendanceApiError::InvalidParameters)?;
+    let filter = MonthlyFilter {
+        department: request.department,
+        today: zone.local(Utc::now()).date(),
+        zone: **zone,
+        page: request.listing.page(),
+    };
+    let (year, month) = (request.year, request.month);
+    let report = reports::monthly(queries.connection(), year, month, &filter).await?;
+    match (request.listing, report.page) {
+        (Listing::Page(_), Some(meta)) => Ok(envelope::ok_with_meta(report, meta)),
+        _ => {
+            let rows = report
+                .persons
+                .iter()
+                .map(|person| with(person, [("year", year.into()), ("month", month.into())]))
+                .collect::<Result<Vec<_>>>()?;
+            let name = format!("monthly_report_{year}-{month:02}.csv");
+            export::csv_response(&name, &MONTHLY_COLUMNS, &rows)
+        }
+    }
 }
 
 /// `GET /api/v1/attendance/{person_id}/statistics?from_date=&to_date=`. Persons deleted since
 /// still have statistics (their past stays reportable); persons the directory never heard
 /// of are not found.
+#[utoipa::path(
+    get, path = "/api/v1/attendance/{person_id}/statistics", tag = "reports",
+    params(
+        ("person_id" = Uuid, Path, description = "The person's id"),
+        ("from_date" = String, Query, description = "YYYY-MM-DD"),
+        ("to_date" = String, Query, description = "YYYY-MM-DD, at most 366 days after from_date"),
+        ("format" = Option<String>, Query, description = "`json` (default) or `csv`"),
+    ),
+    responses(
+        (status = 200, description = "The person's statistics; as `text/csv` with `format=csv`", body = StatisticsEnvelope),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope),
+        (status = 404, description = "`person_not_found`", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
 pub async fn statistics(
     _auth: Require<AttendanceRead>,
     queries: web::Data<AttendanceQueries>,
     person_id: web::Path<Uuid>,
     query: web::Query<StatisticsQuery>,
-) -> Result<HttpResponse, AttendanceApiError> {
+) -> Result<HttpResponse> {
     let person_id = person_id.into_inner();
-    let (from, to) = query
+    let (from, to, format) = query
         .into_inner()
         .validate()
         .map_err(AttendanceApiError::InvalidParameters)?;
@@ -54,5 +179,33 @@ pub async fn statistics(
         return Err(AttendanceApiError::PersonNotFound(person_id));
     }
     let statistics = queries.person_statistics(person_id, from, to).await?;
-    Ok(envelope::ok(statistics))
+    match format {
+        Format::Json => Ok(envelope::ok(statistics)),
+        Format::Csv => {
+            let row = with(
+                &statistics,
+                [
+                    ("person_id", person_id.to_string().into()),
+                    ("from_date", from.to_string().into()),
+                    ("to_date", to.to_string().into()),
+                ],
+            )?;
+            let name = format!("statistics_{person_id}_{from}_{to}.csv");
+            export::csv_response(&name, &STATISTICS_COLUMNS, &[row])
+        }
+    }
+}
+
+/// `item` as a JSON object, with the report-wide fields a CSV row repeats.
+fn with<const N: usize>(
+    item: &impl serde::Serialize,
+    fields: [(&str, serde_json::Value); N],
+) -> Result<serde_json::Value> {
+    let mut value = export::json_value(item)?;
+    if let Some(object) = value.as_object_mut() {
+        for (name, field) in fields {
+            object.insert(name.to_owned(), field);
+        }
+    }
+    Ok(value)
 }

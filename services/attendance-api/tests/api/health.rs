@@ -1,9 +1,14 @@
-//! Liveness, readiness (the database), metrics and graceful shutdown.
+//! Liveness, readiness (the database), metrics, graceful shutdown, and the OpenAPI document
+//! with Swagger UI.
 
 use crate::helpers::{Backend, spawn_app};
 use crate::on_both_backends;
 
-on_both_backends!(health_readiness_and_metrics, stops_when_asked);
+on_both_backends!(
+    health_readiness_and_metrics,
+    stops_when_asked,
+    openapi_documents_every_route,
+);
 
 async fn health_readiness_and_metrics(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -47,5 +52,132 @@ async fn stops_when_asked(backend: Backend) {
     assert!(
         app.client.get(app.url("/healthz")).send().await.is_err(),
         "no longer serving"
+    );
+}
+
+/// Every route `routes::configure` mounts, with its methods: the document must list each
+/// (the health routes are not part of the API).
+const ROUTES: [(&str, &[&str]); 25] = [
+    ("/api/v1/attendance", &["get"]),
+    ("/api/v1/attendance/check-in", &["post"]),
+    ("/api/v1/attendance/check-out", &["post"]),
+    ("/api/v1/attendance/reports/daily", &["get"]),
+    ("/api/v1/attendance/reports/monthly", &["get"]),
+    ("/api/v1/attendance/sessions", &["get", "post"]),
+    (
+        "/api/v1/attendance/sessions/{id}",
+        &["get", "patch", "delete"],
+    ),
+    ("/api/v1/attendance/rules", &["get", "post"]),
+    ("/api/v1/attendance/rules/{id}", &["get", "patch", "delete"]),
+    ("/api/v1/attendance/exceptions", &["get", "post"]),
+    (
+        "/api/v1/attendance/exceptions/{id}",
+        &["get", "patch", "delete"],
+    ),
+    ("/api/v1/attendance/exceptions/{id}/approve", &["post"]),
+    ("/api/v1/attendance/exceptions/{id}/reject", &["post"]),
+    ("/api/v1/attendance/review", &["get"]),
+    ("/api/v1/attendance/review/{item_id}/approve", &["post"]),
+    ("/api/v1/attendance/review/{item_id}/reject", &["post"]),
+    ("/api/v1/attendance/corrections", &["post"]),
+    (
+        "/api/v1/attendance/manual/{attendance_id}/approve",
+        &["post"],
+    ),
+    (
+        "/api/v1/attendance/manual/{attendance_id}/reject",
+        &["post"],
+    ),
+    ("/api/v1/attendance/jobs/runs", &["get"]),
+    ("/api/v1/attendance/jobs/runs/{id}", &["get"]),
+    ("/api/v1/attendance/jobs/{job}/runs", &["post"]),
+    ("/api/v1/attendance/status/{person_id}", &["get"]),
+    ("/api/v1/attendance/{person_id}/statistics", &["get"]),
+    ("/api/v1/attendance/{person_id}", &["get"]),
+];
+
+async fn openapi_documents_every_route(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let response = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200);
+    let doc: serde_json::Value = response.json().await.expect("json");
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut documented = 0;
+    for (path, methods) in ROUTES {
+        for method in methods {
+            let operation = &paths
+                .get(path)
+                .unwrap_or_else(|| panic!("{path} missing from OpenAPI"))[method];
+            assert!(
+                operation.is_object(),
+                "{method} {path} missing from OpenAPI"
+            );
+            assert_eq!(
+                operation["security"][0]["bearer"],
+                serde_json::json!([]),
+                "{method} {path} needs a token"
+            );
+            assert!(
+                operation["responses"]["401"].is_object(),
+                "{method} {path} documents 401"
+            );
+        }
+        documented += 1;
+    }
+    assert_eq!(documented, ROUTES.len());
+    // And every listed route is served: without a token each answers 401, not 404 or 405.
+    let id = uuid::Uuid::now_v7().to_string();
+    for (path, methods) in ROUTES {
+        let path = path
+            .replace("{id}", &id)
+            .replace("{person_id}", &id)
+            .replace("{item_id}", &id)
+            .replace("{attendance_id}", &id)
+            .replace("{job}", "cleanup");
+        for method in methods {
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let response = app
+                .client
+                .request(method.clone(), app.url(&path))
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(response.status(), 401, "{method} {path}");
+        }
+    }
+    // Nothing documented that is not served.
+    let served: std::collections::BTreeSet<&str> = ROUTES.iter().map(|(p, _)| *p).collect();
+    let listed: std::collections::BTreeSet<&str> = paths.keys().map(String::as_str).collect();
+    assert_eq!(listed, served);
+    for schema in [
+        "SessionResponse",
+        "RuleResponse",
+        "ExceptionResponse",
+        "MonthlyReport",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "{schema} schema"
+        );
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+
+    let docs = app
+        .client
+        .get(app.url("/docs/"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(docs.status(), 200);
+    assert!(
+        docs.text().await.expect("text").contains("swagger"),
+        "the docs page is Swagger UI"
     );
 }

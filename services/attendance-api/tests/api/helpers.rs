@@ -6,14 +6,23 @@
 //! `CREATE DATABASE test_attendance_api_<uuid>`; SQLite: a file in a temp dir), removed when
 //! the `TestApp` drops.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use attendance_api::config::Settings;
 use attendance_api::startup::Application;
+use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
-use faceattend_attendance_store::entities::{attendance, attendance_exception, person_directory};
+use faceattend_attendance_store::entities::{
+    attendance, attendance_exception, audit_log, person_directory,
+};
+use faceattend_attendance_store::events::Cause;
+use faceattend_attendance_store::policy::{PolicyBook, PolicyDefaults};
+use faceattend_attendance_store::{NewDetection, detections, recompute};
 use faceattend_database::testing::TestDatabase;
-use faceattend_domain::attendance::SiteZone;
+use faceattend_domain::attendance::{
+    CameraRole, Confidence, DayKey, DuplicateWindow, SiteZone, Thresholds,
+};
 use faceattend_service::auth::{AuthConfig, JwtKeys};
 use faceattend_service::config::LogFormat;
 use reqwest::Response;
@@ -50,13 +59,22 @@ macro_rules! on_both_backends {
     };
 }
 
+pub fn test_nats_url() -> String {
+    std::env::var("TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned())
+}
+
 pub struct TestApp {
     pub address: String,
+    /// Prefix of the app's subjects and streams on the test NATS server.
+    pub namespace: String,
+    pub nats: async_nats::Client,
     stopped: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     pub client: reqwest::Client,
     pub keys: JwtKeys,
     /// A connection of the test's own to the app's database, for seeding.
     pub db: DatabaseConnection,
+    /// The app's database, for a second service on it (attendance-worker).
+    pub database_url: String,
     shutdown: CancellationToken,
     /// Held for its drop, which removes the database.
     _database: TestDatabase,
@@ -71,6 +89,7 @@ pub async fn spawn_app_in(backend: Backend, site_zone: SiteZone) -> TestApp {
     faceattend_service::telemetry::init_for_tests();
     let database = TestDatabase::create(backend, "test_attendance_api").await;
     let database_url = database.url().to_owned();
+    let namespace = format!("t{}", &Uuid::new_v4().simple().to_string()[..16]);
     let settings = Settings {
         database_url: SecretString::from(database_url.clone()),
         database_max_connections: 5,
@@ -78,6 +97,10 @@ pub async fn spawn_app_in(backend: Backend, site_zone: SiteZone) -> TestApp {
         bind_address: "127.0.0.1:0".to_owned(),
         auth: auth_config(),
         site_zone,
+        thresholds: Thresholds::default(),
+        duplicate_window: DuplicateWindow::default(),
+        nats_url: test_nats_url(),
+        bus_namespace: namespace.clone(),
         max_body_bytes: 64 * 1024,
         http_workers: 1,
         shutdown_timeout: Duration::from_secs(5),
@@ -94,10 +117,15 @@ pub async fn spawn_app_in(backend: Backend, site_zone: SiteZone) -> TestApp {
         .expect("test connects to the app's database");
     TestApp {
         address,
+        namespace,
+        nats: async_nats::connect(test_nats_url())
+            .await
+            .expect("test NATS reachable"),
         stopped,
         client: reqwest::Client::new(),
         keys: JwtKeys::new(&auth_config()),
         db: store.connection().clone(),
+        database_url,
         shutdown,
         _database: database,
     }
@@ -115,6 +143,23 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         // The database is dropped after this, with FORCE closing the app's connections.
         self.shutdown.cancel();
+        let stream = format!("{}_ATTENDANCE", self.namespace.to_uppercase());
+        let nats = self.nats.clone();
+        // Drop cannot await, and the test's runtime may be shutting down: clean up on a
+        // runtime of our own.
+        std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                let _ = async_nats::jetstream::new(nats).delete_stream(stream).await;
+            });
+        })
+        .join()
+        .ok();
     }
 }
 
@@ -242,6 +287,71 @@ impl TestApp {
             .expect("request sent")
     }
 
+    /// `method path` with an optional JSON body and a token holding `permissions`.
+    pub async fn send_as(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+        permissions: &[&str],
+    ) -> Response {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(self.token(permissions));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    /// PATCH a JSON body with a token holding `attendance:write`.
+    pub async fn patch(&self, path: &str, body: &Value) -> Response {
+        self.send_as(
+            reqwest::Method::PATCH,
+            path,
+            Some(body),
+            &["attendance:write"],
+        )
+        .await
+    }
+
+    /// DELETE with a token holding `attendance:write`.
+    pub async fn delete(&self, path: &str) -> Response {
+        self.send_as(reqwest::Method::DELETE, path, None, &["attendance:write"])
+            .await
+    }
+
+    /// POST `body` expecting `status` (200 or 201); returns `data`.
+    pub async fn post_data(&self, path: &str, body: &Value, status: u16) -> Value {
+        let response = self.post(path, body).await;
+        let actual = response.status().as_u16();
+        let envelope: Value = response.json().await.expect("json body");
+        assert_eq!(actual, status, "POST {path}: {envelope}");
+        envelope["data"].clone()
+    }
+
+    /// The audit log of one entity, oldest first: (action, actor, before, after).
+    pub async fn audit_of(&self, entity: &str, id: &str) -> Vec<(String, String, Value, Value)> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+        audit_log::Entity::find()
+            .filter(audit_log::Column::Entity.eq(entity))
+            .filter(audit_log::Column::EntityId.eq(id))
+            .order_by_asc(audit_log::Column::At)
+            .order_by_asc(audit_log::Column::Id)
+            .all(&self.db)
+            .await
+            .expect("audit log read")
+            .into_iter()
+            .map(|row| {
+                let parse = |text: Option<String>| {
+                    text.map_or(Value::Null, |t| serde_json::from_str(&t).expect("JSON"))
+                };
+                (row.action, row.actor, parse(row.before), parse(row.after))
+            })
+            .collect()
+    }
+
     /// POST a JSON body with a token holding `attendance:write`.
     pub async fn post(&self, path: &str, body: &Value) -> Response {
         self.post_as(path, body, &["attendance:write"]).await
@@ -299,6 +409,81 @@ impl TestApp {
         .await
         .expect("directory entry inserted");
         person_id
+    }
+}
+
+impl TestApp {
+    /// Stores a detection of `person_id` and decides its day through the attendance store's
+    /// recompute path (what the worker does for each detection); returns the detection id.
+    pub async fn seed_detection(
+        &self,
+        person_id: Uuid,
+        camera_role: CameraRole,
+        at: DateTime<Utc>,
+        confidence: f32,
+    ) -> Uuid {
+        let detection = NewDetection {
+            id: Uuid::now_v7(),
+            camera_id: format!("cam-{}", camera_role.as_str()),
+            camera_role,
+            captured_at: at,
+            person_id: Some(person_id),
+            distance: 0.5,
+            confidence: Confidence::new(confidence).expect("a confidence in [0, 1]"),
+            model_id: "mobilefacenet-test".to_owned(),
+            quality: 0.9,
+            snapshot_ref: None,
+            received_at: Utc::now(),
+        };
+        let txn = faceattend_outbox::begin_write(&self.db)
+            .await
+            .expect("begin");
+        detections::insert_many(&txn, &[&detection])
+            .await
+            .expect("insert");
+        let persons = BTreeSet::from([person_id]);
+        recompute::lock_persons(&txn, &persons).await.expect("lock");
+        let people = recompute::people(&txn, &persons).await.expect("people");
+        let date = at.date_naive();
+        let book = PolicyBook::load(&txn, &PolicyDefaults::default(), date..=date)
+            .await
+            .expect("policy");
+        let key = DayKey { person_id, date };
+        let days = BTreeMap::from([(key, Cause::detection(detection.id))]);
+        recompute::recompute_days(&txn, &book, &people, &days, Utc::now())
+            .await
+            .expect("recompute");
+        txn.commit().await.expect("commit");
+        detection.id
+    }
+
+    /// The `attendance.v1.<kind>` events on the app's stream so far, waiting up to 10 s for
+    /// at least `count` of them (the relay publishes after the commit).
+    pub async fn wait_events(&self, kind: &str, count: usize) -> Vec<Bytes> {
+        let stream_name = format!("{}_ATTENDANCE", self.namespace.to_uppercase());
+        let subject = format!("{}.attendance.v1.{kind}", self.namespace);
+        let js = async_nats::jetstream::new(self.nats.clone());
+        let mut found = Vec::new();
+        for _ in 0..200 {
+            found.clear();
+            if let Ok(mut stream) = js.get_stream(&stream_name).await
+                && let Ok(info) = stream.info().await
+                && info.state.messages > 0
+            {
+                for sequence in info.state.first_sequence..=info.state.last_sequence {
+                    if let Ok(message) = stream.get_raw_message(sequence).await
+                        && message.subject.as_str() == subject
+                    {
+                        found.push(message.payload.clone());
+                    }
+                }
+            }
+            if found.len() >= count {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("expected {count} {kind} events, found {}", found.len());
     }
 }
 

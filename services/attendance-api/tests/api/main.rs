@@ -5,9 +5,16 @@ mod helpers;
 
 mod auth;
 mod bad_input;
+mod decisions;
+mod exceptions;
+mod exports;
 mod health;
+mod jobs;
 mod manual;
+mod monthly;
 mod records;
 mod reports;
+mod rules;
+mod sessions;
 mod statistics;
 mod status;

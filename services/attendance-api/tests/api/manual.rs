@@ -17,6 +17,7 @@ on_both_backends!(
     write_routes_require_attendance_write,
     bad_bodies_are_named,
     check_in_fills_a_markless_record,
+    a_night_worker_checks_out_after_midnight_on_the_night_s_record,
 );
 
 const CHECK_IN: &str = "/api/v1/attendance/check-in";
@@ -278,4 +279,78 @@ async fn check_in_fills_a_markless_record(backend: Backend) {
     assert!(row.is_manual);
     let audit = audit_rows(&app).await;
     assert_eq!(json_of(&audit[0].before)["status"], "absent");
+}
+
+/// A night worker (22:00–06:00) whose site clock shows about 02:00 now: the check-in and
+/// check-out made now belong to the night that started yesterday, not to today.
+async fn a_night_worker_checks_out_after_midnight_on_the_night_s_record(backend: Backend) {
+    use chrono::{Datelike, NaiveTime, Timelike};
+    use faceattend_attendance_store::entities::{attendance_session, person_directory};
+    use faceattend_domain::attendance::SiteZone;
+    use sea_orm::{ActiveModelTrait, IntoActiveModel};
+
+    // A whole-hour zone in which it is now between 02:00 and 03:00 (Etc/GMT-N is UTC+N).
+    let utc_hour = i64::from(Utc::now().hour());
+    let offset = (2 - utc_hour).rem_euclid(24);
+    let offset = if offset > 14 { offset - 24 } else { offset };
+    let name = match offset {
+        0 => "Etc/GMT".to_owned(),
+        o if o > 0 => format!("Etc/GMT-{o}"),
+        o => format!("Etc/GMT+{}", -o),
+    };
+    let zone = SiteZone::parse(&name).expect("an Etc zone");
+    let app = crate::helpers::spawn_app_in(backend, zone).await;
+    attendance_session::Model {
+        id: Uuid::now_v7(),
+        name: "Night".to_owned(),
+        start_time: NaiveTime::from_hms_opt(22, 0, 0).expect("time"),
+        end_time: NaiveTime::from_hms_opt(6, 0, 0).expect("time"),
+        expected_duration_minutes: 480,
+        grace_period_minutes: 10,
+        early_leave_grace_minutes: 5,
+        is_active: true,
+        organization: Some("Night crew".to_owned()),
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+    }
+    .into_active_model()
+    .insert(&app.db)
+    .await
+    .expect("shift inserted");
+    let person = Uuid::now_v7();
+    person_directory::Model {
+        person_id: person,
+        name: "Owl".to_owned(),
+        person_type: "employee".to_owned(),
+        status: "active".to_owned(),
+        department: None,
+        organization: Some("Night crew".to_owned()),
+        deleted: false,
+        updated_at: Utc::now(),
+        version: 1,
+    }
+    .into_active_model()
+    .insert(&app.db)
+    .await
+    .expect("person inserted");
+
+    let local_today = zone.local(Utc::now()).date();
+    // Within the minute of a local 03:00 the hour could roll over; the night's day is still
+    // yesterday until 14:00.
+    let night = local_today.pred_opt().expect("a day before");
+    ok(app.post(CHECK_IN, &json!({ "person_id": person })).await).await;
+    ok(app.post(CHECK_OUT, &json!({ "person_id": person })).await).await;
+    let rows = attendance::Entity::find()
+        .filter(attendance::Column::PersonId.eq(person))
+        .all(&app.db)
+        .await
+        .expect("rows");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        rows[0].attendance_date,
+        night,
+        "weekday {}",
+        night.weekday()
+    );
+    assert!(rows[0].check_out_time.is_some());
 }

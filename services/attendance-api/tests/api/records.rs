@@ -12,6 +12,7 @@ on_both_backends!(
     filters_by_person_dates_and_status,
     filters_by_department,
     person_route_lists_only_that_person,
+    large_totals_are_estimated_and_flagged,
 );
 
 fn ids(body: &Value) -> Vec<String> {
@@ -163,4 +164,90 @@ async fn person_route_lists_only_that_person(backend: Backend) {
     let nobody = uuid::Uuid::now_v7();
     let body = app.get_ok(&format!("/api/v1/attendance/{nobody}")).await;
     assert_eq!(body["meta"]["total"], 0);
+}
+
+/// Over `EXACT_TOTAL_UP_TO` matches, PostgreSQL's total is the planner's estimate, flagged
+/// by `X-Total-Estimated`; SQLite counts exactly; a narrower filter is exact again.
+async fn large_totals_are_estimated_and_flagged(backend: Backend) {
+    use sea_orm::{EntityTrait, IntoActiveModel};
+    let app = spawn_app(backend).await;
+    let people: Vec<uuid::Uuid> = (0..101).map(|_| uuid::Uuid::now_v7()).collect();
+    let start: chrono::NaiveDate = "2024-01-01".parse().unwrap();
+    let now = chrono::Utc::now();
+    // 101 persons × 100 days: 10,100 records, in batches of 1,000 rows.
+    let rows: Vec<_> = people
+        .iter()
+        .flat_map(|person| {
+            (0..100).map(
+                move |day| faceattend_attendance_store::entities::attendance::Model {
+                    id: uuid::Uuid::now_v7(),
+                    person_id: *person,
+                    attendance_date: start + chrono::Duration::days(day),
+                    check_in_time: None,
+                    check_in_confidence: None,
+                    check_in_source: None,
+                    check_in_detection_id: None,
+                    check_in_camera_id: None,
+                    check_out_time: None,
+                    check_out_confidence: None,
+                    check_out_source: None,
+                    check_out_detection_id: None,
+                    check_out_camera_id: None,
+                    duration_minutes: None,
+                    status: "absent".to_owned(),
+                    status_evidence: None,
+                    late_minutes: 0,
+                    early_leave_minutes: 0,
+                    is_manual: false,
+                    approved_by: None,
+                    approval_timestamp: None,
+                    remarks: None,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+        })
+        .collect();
+    for batch in rows.chunks(1_000) {
+        faceattend_attendance_store::entities::attendance::Entity::insert_many(
+            batch
+                .iter()
+                .cloned()
+                .map(IntoActiveModel::into_active_model),
+        )
+        .exec_without_returning(&app.db)
+        .await
+        .expect("records inserted");
+    }
+    if backend == Backend::Postgres {
+        sea_orm::ConnectionTrait::execute_unprepared(&app.db, "ANALYZE attendance")
+            .await
+            .expect("analyze");
+    }
+
+    let response = app.get("/api/v1/attendance").await;
+    let estimated = response.headers().get("x-total-estimated").cloned();
+    let body: Value = response.json().await.expect("json");
+    let total = body["meta"]["total"].as_u64().expect("total");
+    assert_eq!(body["data"].as_array().unwrap().len(), 20);
+    match backend {
+        Backend::Postgres => {
+            assert_eq!(
+                estimated.as_ref().map(|v| v.to_str().unwrap()),
+                Some("true")
+            );
+            // Fresh statistics: close to the 10,100 rows, and never below the cap.
+            assert!((10_001..=11_000).contains(&total), "{total}");
+            assert_eq!(body["meta"]["totalPages"], total.div_ceil(20));
+        }
+        Backend::Sqlite => {
+            assert!(estimated.is_none());
+            assert_eq!(total, 10_100);
+        }
+    }
+    // 5,050 matches: counted exactly on both backends.
+    let response = app.get("/api/v1/attendance?to_date=2024-02-19").await;
+    assert!(response.headers().get("x-total-estimated").is_none());
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["meta"]["total"], 101 * 50);
 }

@@ -1,6 +1,7 @@
-//! `GET /api/v1/attendance/reports/daily`: the spec's counts and the same per department.
+//! `GET /api/v1/attendance/reports/daily`: the spec's counts, the same per department, and
+//! every person's line.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::{Backend, Seed, spawn_app};
 use crate::on_both_backends;
@@ -45,8 +46,40 @@ async fn daily_report_counts_active_persons(backend: Backend) {
     let body = app
         .get_ok(&format!("/api/v1/attendance/reports/daily?date={day}"))
         .await;
+    let mut data = body["data"].clone();
+    let persons = data
+        .as_object_mut()
+        .and_then(|d| d.remove("persons"))
+        .expect("persons");
+    // One line per counted person, in department then name order, with the day's record.
+    let lines: Vec<(String, Value)> = persons
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|p| {
+            (
+                p["person_id"].as_str().unwrap().to_owned(),
+                p["status"].clone(),
+            )
+        })
+        .collect();
+    let id = |u: uuid::Uuid| u.to_string();
     assert_eq!(
-        body["data"],
+        lines,
+        [
+            (id(e1), json!("present")),
+            (id(e2), json!("late")),
+            (id(e3), json!("absent")),
+            (id(o1), json!("early_leave")),
+            (id(n1), json!("pending")),
+            (id(n2), Value::Null),
+        ]
+    );
+    assert_eq!(persons[0]["worked_minutes"], 480);
+    assert_eq!(persons[0]["name"], "E1");
+    assert!(persons[5]["check_in_time"].is_null());
+    assert_eq!(
+        data,
         json!({
             "date": day,
             "total_persons": 6,
@@ -81,6 +114,7 @@ async fn empty_day_reports_zeroes(backend: Backend) {
             "late": 0,
             "presence_percentage": 0.0,
             "by_department": [],
+            "persons": [],
         })
     );
 }

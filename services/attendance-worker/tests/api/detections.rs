@@ -292,3 +292,69 @@ async fn a_database_failure_is_retried_with_backoff() {
     assert!(record.check_in.is_some());
     assert!(app.stream_messages("DEAD_LETTERS").await.is_empty());
 }
+
+/// The worker's real binary, killed (SIGKILL: no shutdown, no last acks) in the middle of a
+/// stream and started again: every detection is stored once, every person checked in once,
+/// every event published once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_worker_loses_and_doubles_nothing() {
+    use faceattend_attendance_store::entities::{attendance, detection as stored};
+    use sea_orm::{EntityTrait, PaginatorTrait};
+
+    let mut app = crate::helpers::spawn_app(Backend::Postgres).await;
+    // The TestApp's in-process worker gives the database and streams; it then stops.
+    app.stop_in_process().await;
+    let (database_url, namespace) = (app.database_url(), app.namespace.clone());
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_attendance-worker"))
+            .env("DATABASE_URL", &database_url)
+            .env("NATS_URL", crate::helpers::test_nats_url())
+            .env("BUS_NAMESPACE", &namespace)
+            .env("DETECTIONS_CONSUMER", "killed-worker")
+            .env("PERSONS_CONSUMER", "killed-worker")
+            .env("BIND_ADDRESS", "127.0.0.1:0")
+            .env("ACK_WAIT_SECS", "2")
+            .env("DETECTIONS_BATCH", "16")
+            .env("LOG_FORMAT", "pretty")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("the worker binary starts")
+    };
+    let mut first = spawn();
+    let people: Vec<Uuid> = (0..1000).map(|_| Uuid::new_v4()).collect();
+    for person in &people {
+        app.publish_detection(&detection(*person, at(workday(), 8, 45), 0.9))
+            .await;
+    }
+    let db = app.store.connection();
+    eventually("the first worker under way", || async {
+        let stored = stored::Entity::find().count(db).await.ok()?;
+        (stored >= 20).then_some(())
+    })
+    .await;
+    first.kill().expect("SIGKILL");
+    first.wait().expect("reaped");
+    let mut second = spawn();
+    eventually("every person checked in", || async {
+        let days = attendance::Entity::find().count(db).await.ok()?;
+        (days == people.len() as u64).then_some(())
+    })
+    .await;
+    eventually("one checked_in event per person", || async {
+        (app.attendance_events("checked_in").await.len() >= people.len()).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    second.kill().expect("stop the second worker");
+    second.wait().expect("reaped");
+    assert_eq!(
+        stored::Entity::find().count(db).await.expect("count"),
+        people.len() as u64
+    );
+    assert_eq!(
+        app.attendance_events("checked_in").await.len(),
+        people.len(),
+        "no event lost or doubled"
+    );
+}

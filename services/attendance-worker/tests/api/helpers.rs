@@ -5,17 +5,20 @@
 //! worker wrote and published.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_nats::HeaderMap;
 use async_nats::jetstream;
-use attendance_worker::config::Settings;
+use attendance_worker::config::{JobSettings, NotifySettings, Settings};
 use attendance_worker::startup::Application;
 use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
 use faceattend_attendance_store::AttendanceStore;
+use faceattend_attendance_store::policy::PolicyDefaults;
 use faceattend_database::testing::TestDatabase;
-use faceattend_domain::attendance::{AttendancePolicy, DayRecord, SiteZone};
+use faceattend_domain::attendance::{CameraRole, DayRecord};
 use faceattend_proto::faces::v1 as wire;
 use faceattend_service::config::LogFormat;
 use prost::Message;
@@ -66,6 +69,21 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_via(backend, &test_nats_url()).await
+}
+
+/// A worker that reaches NATS at `nats_url` (e.g. through a [`TcpCut`]); the test itself
+/// talks to the test server directly.
+pub async fn spawn_app_via(backend: Backend, nats_url: &str) -> TestApp {
+    spawn(backend, nats_url, |_| {}).await
+}
+
+/// A worker whose settings `configure` adjusts first (schedules, sinks).
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn(backend, &test_nats_url(), configure).await
+}
+
+async fn spawn(backend: Backend, nats_url: &str, configure: impl FnOnce(&mut Settings)) -> TestApp {
     faceattend_service::telemetry::init_for_tests();
     let suffix = Uuid::new_v4().simple().to_string();
     let database = TestDatabase::create(backend, "test_attendance_worker").await;
@@ -74,18 +92,30 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let settings = Settings {
         database_url: SecretString::from(database_url.clone()),
         database_max_connections: 5,
-        nats_url: test_nats_url(),
+        nats_url: nats_url.to_owned(),
         bus_namespace: namespace.clone(),
-        policy: AttendancePolicy::new(SiteZone::default()),
+        policy: PolicyDefaults::default(),
+        camera_roles: [
+            ("gate-in".to_owned(), CameraRole::Entry),
+            ("gate-out".to_owned(), CameraRole::Exit),
+        ]
+        .into_iter()
+        .collect(),
         detections_consumer: "attendance-worker".to_owned(),
         persons_consumer: "attendance-worker".to_owned(),
         max_deliver: 3,
         retry_backoff: Duration::from_secs(1),
-        concurrency: 4,
+        // A message in the hands of a worker that lost NATS comes back after this.
+        ack_wait: Duration::from_secs(3),
+        concurrency: 2,
+        batch_size: 64,
         bind_address: "127.0.0.1:0".to_owned(),
         shutdown_timeout: Duration::from_secs(5),
         log_format: LogFormat::Pretty,
+        jobs: test_job_settings(),
     };
+    let mut settings = settings;
+    configure(&mut settings);
     let (port, shutdown, stopped) = start(settings.clone()).await;
     let nats = async_nats::connect(test_nats_url())
         .await
@@ -105,6 +135,26 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     };
     app.wait_ready().await;
     app
+}
+
+/// Job settings for tests: nothing scheduled (a test schedules what it needs), on-demand
+/// runs picked up within 100 ms, no sink.
+pub fn test_job_settings() -> JobSettings {
+    JobSettings {
+        enabled: true,
+        schedules: Vec::new(),
+        retention_days: 90,
+        lease: Duration::from_secs(30),
+        poll_interval: Duration::from_millis(100),
+        notify: NotifySettings {
+            webhook_url: None,
+            smtp_url: None,
+            email_from: None,
+            email_to: Vec::new(),
+            timeout: Duration::from_secs(5),
+            attempts: 2,
+        },
+    }
 }
 
 type Started = (
@@ -305,6 +355,17 @@ impl TestApp {
         clean
     }
 
+    /// The database URL the worker uses.
+    pub fn database_url(&self) -> String {
+        self.settings.database_url().to_owned()
+    }
+
+    /// Stops the in-process worker, leaving the database and streams to a test that runs
+    /// workers of its own (the real binary).
+    pub async fn stop_in_process(&mut self) {
+        assert!(self.stop().await, "the in-process worker stops cleanly");
+    }
+
     /// Stops the worker as SIGTERM would; true when it stopped cleanly.
     pub async fn stop(&mut self) -> bool {
         self.shutdown.cancel();
@@ -345,5 +406,97 @@ impl Drop for TestApp {
         })
         .join()
         .ok();
+    }
+}
+
+/// A stored detection of `person_id` at `at`, as the detections consumer would store it.
+pub fn stored_detection(
+    person_id: Uuid,
+    at: DateTime<Utc>,
+) -> faceattend_attendance_store::NewDetection {
+    faceattend_attendance_store::NewDetection {
+        id: Uuid::now_v7(),
+        camera_id: "gate".to_owned(),
+        camera_role: faceattend_domain::attendance::CameraRole::Both,
+        captured_at: at,
+        person_id: Some(person_id),
+        distance: 0.4,
+        confidence: faceattend_domain::attendance::Confidence::new(0.9).expect("confidence"),
+        model_id: "mobilefacenet-test".to_owned(),
+        quality: 0.9,
+        snapshot_ref: None,
+        received_at: at,
+    }
+}
+
+/// A TCP forwarder in front of a server that a test can cut (every connection dropped, new
+/// ones refused) and restore: to the client, the server went away and came back.
+pub struct TcpCut {
+    pub port: u16,
+    open: Arc<AtomicBool>,
+    connections: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
+    listener: tokio::task::JoinHandle<()>,
+}
+
+impl TcpCut {
+    pub async fn start(upstream: &str) -> Self {
+        let upstream = upstream.trim_start_matches("nats://").to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind the forwarder");
+        let port = listener.local_addr().expect("local address").port();
+        let open = Arc::new(AtomicBool::new(true));
+        let connections: Arc<Mutex<Vec<tokio::task::AbortHandle>>> = Arc::default();
+        let accepting = {
+            let open = open.clone();
+            let connections = connections.clone();
+            tokio::spawn(async move {
+                while let Ok((mut inbound, _)) = listener.accept().await {
+                    if !open.load(Ordering::SeqCst) {
+                        continue; // dropped: refused
+                    }
+                    let upstream = upstream.clone();
+                    let task = tokio::spawn(async move {
+                        if let Ok(mut outbound) = tokio::net::TcpStream::connect(&upstream).await {
+                            let _ =
+                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        }
+                    });
+                    connections
+                        .lock()
+                        .expect("connections lock")
+                        .push(task.abort_handle());
+                }
+            })
+        };
+        Self {
+            port,
+            open,
+            connections,
+            listener: accepting,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// Drops every connection and refuses new ones.
+    pub fn cut(&self) {
+        self.open.store(false, Ordering::SeqCst);
+        for connection in self.connections.lock().expect("connections lock").drain(..) {
+            connection.abort();
+        }
+    }
+
+    pub fn restore(&self) {
+        self.open.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Drop for TcpCut {
+    fn drop(&mut self) {
+        self.listener.abort();
+        self.cut();
     }
 }

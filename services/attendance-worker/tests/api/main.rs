@@ -4,4 +4,7 @@
 
 mod detections;
 mod helpers;
+mod jobs;
 mod persons;
+mod policy;
+mod sinks;

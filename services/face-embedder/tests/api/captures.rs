@@ -101,6 +101,7 @@ async fn each_face_of_a_capture_becomes_one_detection_even_when_redelivered() {
         track_id: "track-7".to_owned(),
         snapshot_ref: String::new(),
         frame_box: None,
+        camera_role: Some("entry".to_owned()),
     };
     publish_capture(&embedder, "lobby", &capture, &capture.capture_id).await;
     // The same capture again under another message id: what a camera retrying after a lost
@@ -118,6 +119,7 @@ async fn each_face_of_a_capture_becomes_one_detection_even_when_redelivered() {
     assert_eq!(detection.capture_id, capture.capture_id);
     assert_eq!(detection.camera_id, "lobby");
     assert_eq!(detection.track_id, "track-7");
+    assert_eq!(detection.camera_role.as_deref(), Some("entry"));
     assert_eq!(detection.captured_at, capture.captured_at);
     assert_eq!(detection.decision, wire::Decision::Match as i32);
     assert_eq!(

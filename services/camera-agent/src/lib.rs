@@ -1,0 +1,21 @@
+//! camera-agent: faceattend's eyes.
+//!
+//! One process runs any number of cameras ([`config`]): each is read with OpenCV
+//! ([`source`]) on its own threads ([`camera`]), sampled at its configured rate, searched for
+//! faces with the local detector ([`analysis`]), and followed across frames ([`tracker`]), so
+//! that each appearance publishes its best crop or few to `faces.v1.<camera>` for
+//! face-embedder. A camera that fails is reopened with backoff without disturbing the others;
+//! `/healthz`, `/readyz` and `/metrics` ([`metrics`]) show each camera's state and throughput.
+//! [`sample_video`] makes a video of people from photos, for the demo, tests and benchmark.
+
+pub mod analysis;
+pub mod camera;
+pub mod config;
+pub mod error;
+pub mod metrics;
+pub mod sample_video;
+pub mod source;
+pub mod startup;
+pub mod tracker;
+
+pub use error::CameraAgentError;

@@ -1,0 +1,9 @@
+//! realtime-gateway against a real NATS server, through real WebSocket clients. One test
+//! binary (faster to build than one per file); each test has its own bus namespace.
+
+mod helpers;
+mod limits;
+mod messages;
+mod refusals;
+mod resume;
+mod subscriptions;

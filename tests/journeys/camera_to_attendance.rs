@@ -1,0 +1,568 @@
+//! The whole chain as a site meets it: HR enrols people's photos through person-api, a camera
+//! films people walking past the entrance, and attendance records appear with their evidence.
+//!
+//! Every service runs as its real binary (person-api, face-embedder, camera-agent,
+//! attendance-worker, attendance-api), talking over the real NATS JetStream and PostgreSQL
+//! named by `TEST_NATS_URL` and `TEST_DATABASE_URL`. The camera plays a video made at test
+//! time from the development photos (`shared/data/faces`, or `FACEATTEND_FACES_DIR`):
+//! two enrolled people and a stranger appear one after another, each from a photo other than
+//! the one enrolled. realtime-gateway is not on main yet, so no WebSocket client listens here.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer::pull};
+use base64::Engine;
+use camera_agent::sample_video::{SampleVideo, load_photo};
+use faceattend_proto::attendance::v1 as attendance_wire;
+use faceattend_proto::faces::v1 as wire;
+use faceattend_service::auth::{AuthConfig, JwtKeys};
+use futures::StreamExt;
+use prost::Message;
+use sea_orm::ConnectionTrait;
+use secrecy::SecretString;
+use serde_json::{Value, json};
+
+const SECRET: &str = "journey-secret-journey-secret-journey!";
+
+/// The development photos, or `None` (with a note) where this checkout has none.
+fn faces_dir() -> Option<PathBuf> {
+    let dir = std::env::var("FACEATTEND_FACES_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/faces")
+        });
+    if dir.join("person01").is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "skipped: no labelled photos at {} (set FACEATTEND_FACES_DIR)",
+            dir.display()
+        );
+        None
+    }
+}
+
+fn models_dir() -> PathBuf {
+    std::env::var("FACEATTEND_MODELS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models"))
+}
+
+/// Where cargo put the binaries of this build (the test binary lives in `<dir>/deps`).
+fn binaries_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps")
+        .to_owned()
+}
+
+/// Builds the services' binaries (a no-op when `cargo test --workspace` already did): the
+/// journey runs the real programs, not their libraries.
+fn build_binaries() -> PathBuf {
+    let dir = binaries_dir();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
+    let mut command = Command::new(cargo);
+    command.args(["build", "--quiet", "--bins"]);
+    for package in [
+        "person-api",
+        "face-embedder",
+        "camera-agent",
+        "attendance-worker",
+        "attendance-api",
+    ] {
+        command.args(["-p", package]);
+    }
+    if dir.file_name().is_some_and(|n| n == "release") {
+        command.arg("--release");
+    }
+    let status = command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "the services build");
+    dir
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A service binary running with its own environment; stopped with SIGTERM when dropped.
+struct Service {
+    name: &'static str,
+    port: u16,
+    child: Child,
+    log: PathBuf,
+}
+
+impl Service {
+    fn start(bin: &Path, name: &'static str, logs: &Path, env: &[(&'static str, String)]) -> Self {
+        let port = free_port();
+        let log = logs.join(format!("{name}.log"));
+        let file = std::fs::File::create(&log).expect("log file");
+        let child = Command::new(bin.join(name))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("BIND_ADDRESS", format!("127.0.0.1:{port}"))
+            .env("LOG_FORMAT", "json")
+            .env("RUST_LOG", "info")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdout(Stdio::from(file.try_clone().expect("log file")))
+            .stderr(Stdio::from(file))
+            .spawn()
+            .unwrap_or_else(|e| panic!("{name} starts: {e}"));
+        Self {
+            name,
+            port,
+            child,
+            log,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    async fn wait_ready(&mut self) {
+        for _ in 0..600 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("{} exited ({status}): {}", self.name, self.log_tail());
+            }
+            if let Ok(response) = reqwest::get(self.url("/readyz")).await
+                && response.status() == 200
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{} never became ready: {}", self.name, self.log_tail());
+    }
+
+    fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        for _ in 0..100 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn create_database(
+    admin: &sea_orm::DatabaseConnection,
+    admin_url: &str,
+    name: &str,
+) -> String {
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("database created");
+    format!(
+        "{}/{name}",
+        admin_url.rsplit_once('/').expect("admin URL").0
+    )
+}
+
+async fn drop_database(admin: &sea_orm::DatabaseConnection, name: &str) {
+    let _ = admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_filmed_at_the_entrance_are_checked_in_with_evidence() {
+    let Some(faces) = faces_dir() else { return };
+    let bin = build_binaries();
+    let admin_url = std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let nats_url =
+        std::env::var("TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into());
+    let suffix = uuid::Uuid::new_v4().simple().to_string();
+    let namespace = format!("j{}", &suffix[..16]);
+    let (persons_db, attendance_db) = (
+        format!("test_journey_persons_{suffix}"),
+        format!("test_journey_attendance_{suffix}"),
+    );
+    let admin = sea_orm::Database::connect(&admin_url)
+        .await
+        .expect("PostgreSQL");
+    let persons_url = create_database(&admin, &admin_url, &persons_db).await;
+    let attendance_url = create_database(&admin, &admin_url, &attendance_db).await;
+    let work = tempfile::tempdir().expect("temp dir");
+
+    // The video: an empty entrance, then two employees and a stranger, one after another.
+    let video_path = work.path().join("entrance.avi");
+    let in_video = [
+        "person02/img3.jpg",
+        "person06/img19.jpg",
+        "person05/img16.jpg",
+    ];
+    SampleVideo::sequence(
+        in_video
+            .iter()
+            .map(|p| load_photo(&faces.join(p)).expect("photo"))
+            .collect(),
+        Duration::from_secs(2),
+        Duration::from_millis(1500),
+        1280,
+        720,
+        10.0,
+    )
+    .write(&video_path)
+    .expect("video written");
+
+    let common: [(&'static str, String); 2] = [
+        ("NATS_URL", nats_url.clone()),
+        ("BUS_NAMESPACE", namespace.clone()),
+    ];
+    let with = |extra: &[(&'static str, String)]| -> Vec<(&'static str, String)> {
+        common
+            .iter()
+            .cloned()
+            .chain(extra.iter().cloned())
+            .collect()
+    };
+    let logs = work.path();
+    let models = models_dir().display().to_string();
+    let mut embedder = Service::start(
+        &bin,
+        "face-embedder",
+        logs,
+        &with(&[
+            ("FACEATTEND_MODELS_DIR", models.clone()),
+            ("INFERENCE_THREADS", "1".into()),
+            ("INFERENCE_SPIN", "false".into()),
+        ]),
+    );
+    let mut persons = Service::start(
+        &bin,
+        "person-api",
+        logs,
+        &with(&[
+            ("DATABASE_URL", persons_url.clone()),
+            ("JWT_SECRET", SECRET.into()),
+            ("HTTP_WORKERS", "1".into()),
+            ("MAX_BODY_BYTES", "8388608".into()),
+            (
+                "OBJECT_STORE_URL",
+                format!("file://{}", work.path().join("images").display()),
+            ),
+        ]),
+    );
+    let mut worker = Service::start(
+        &bin,
+        "attendance-worker",
+        logs,
+        &with(&[("DATABASE_URL", attendance_url.clone())]),
+    );
+    let mut attendance = Service::start(
+        &bin,
+        "attendance-api",
+        logs,
+        &with(&[
+            ("DATABASE_URL", attendance_url.clone()),
+            ("JWT_SECRET", SECRET.into()),
+            ("HTTP_WORKERS", "1".into()),
+        ]),
+    );
+    embedder.wait_ready().await;
+    persons.wait_ready().await;
+    worker.wait_ready().await;
+    attendance.wait_ready().await;
+
+    let auth = AuthConfig {
+        secret: SecretString::from(SECRET),
+        issuer: "faceattend".into(),
+        audience: "faceattend".into(),
+    };
+    let token = JwtKeys::new(&auth)
+        .mint(
+            "hr",
+            &[
+                "persons:read".into(),
+                "persons:write".into(),
+                "attendance:read".into(),
+                "attendance:write".into(),
+            ],
+            Duration::from_secs(600),
+        )
+        .expect("token");
+    let http = reqwest::Client::new();
+
+    // HR creates three people and enrols the faces of two, from photos not in the video.
+    let mut ids = BTreeMap::new();
+    for (name, enrol) in [
+        ("Ada", &["person02/img12.jpg", "person02/img53.jpg"][..]),
+        ("Grace", &["person06/img18.jpg", "person06/img67.jpg"][..]),
+        ("Linus", &[][..]),
+    ] {
+        let created: Value = http
+            .post(persons.url("/api/v1/persons"))
+            .bearer_auth(&token)
+            .json(&json!({
+                "first_name": name, "last_name": "Journey",
+                "email": format!("{}@journey.example.com", name.to_lowercase()),
+                "department": "Engineering",
+            }))
+            .send()
+            .await
+            .expect("create")
+            .json()
+            .await
+            .expect("created body");
+        let id = created["data"]["id"].as_str().expect("id").to_owned();
+        for (index, photo) in enrol.iter().enumerate() {
+            let bytes = std::fs::read(faces.join(photo)).expect("photo");
+            let response = http
+                .post(persons.url(&format!("/api/v1/persons/{id}/enroll")))
+                .bearer_auth(&token)
+                .json(&json!({
+                    "frame_data": base64::engine::general_purpose::STANDARD.encode(bytes),
+                    "is_primary": index == 0,
+                }))
+                .send()
+                .await
+                .expect("enrol");
+            let status = response.status().as_u16();
+            assert_eq!(
+                status,
+                200,
+                "{name}: {}",
+                response.text().await.unwrap_or_default()
+            );
+        }
+        ids.insert(name, id);
+    }
+
+    // Watch what attendance announces.
+    let nats = async_nats::connect(&nats_url).await.expect("NATS");
+    let js = jetstream::new(nats);
+
+    // The camera plays the video (as fast as it decodes: the clock is the video's).
+    let cameras = json!([{
+        "id": "entrance", "source": video_path, "role": "entry",
+        "sample_fps": 5, "realtime": false,
+    }])
+    .to_string();
+    let mut camera = Service::start(
+        &bin,
+        "camera-agent",
+        logs,
+        &with(&[
+            ("FACEATTEND_MODELS_DIR", models.clone()),
+            ("INFERENCE_THREADS", "1".into()),
+            ("CAMERAS", cameras),
+        ]),
+    );
+    camera.wait_ready().await;
+
+    // Both employees get a check-in record for today, from the entrance camera.
+    let mut records: Vec<Value> = Vec::new();
+    for _ in 0..600 {
+        let body: Value = http
+            .get(attendance.url("/api/v1/attendance?page_size=100"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("list body");
+        records = body["data"].as_array().cloned().unwrap_or_default();
+        // Seen, decided and checked in (a face in doubt would wait in the review queue).
+        if records.len() >= 2 && records.iter().all(|r| r["check_in_time"].is_string()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let attended: BTreeSet<&str> = records
+        .iter()
+        .filter_map(|r| r["person_id"].as_str())
+        .collect();
+    let enrolled: BTreeSet<&str> = [ids["Ada"].as_str(), ids["Grace"].as_str()].into();
+    assert_eq!(
+        attended,
+        enrolled,
+        "the enrolled people are attended, nobody else: {records:?}\ncamera-agent: {}\nface-embedder: {}\nworker: {}",
+        camera.log_tail(),
+        embedder.log_tail(),
+        worker.log_tail()
+    );
+    let today = chrono::Utc::now().date_naive().to_string();
+    // The stranger walks past last: wait until their face was analysed too.
+    let mut detections = published_detections(&js, &namespace).await;
+    for _ in 0..150 {
+        if detections
+            .values()
+            .any(|d| d.decision == wire::Decision::Unknown as i32)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        detections = published_detections(&js, &namespace).await;
+    }
+    let seen: Vec<(String, Option<String>, f32)> = detections
+        .values()
+        .map(|d| (d.track_id.clone(), d.person_id.clone(), d.confidence))
+        .collect();
+    for record in &records {
+        assert!(
+            record["check_in_time"].is_string(),
+            "{record}\ndetections (track, person, confidence): {seen:?}"
+        );
+        assert_eq!(record["attendance_date"], today.as_str(), "{record}");
+        assert!(record["check_in_time"].is_string(), "{record}");
+        assert!(
+            record["check_in_confidence"].as_f64() >= Some(0.7),
+            "{record}"
+        );
+        assert_eq!(record["is_manual"], false);
+    }
+
+    // The evidence: each check-in names the detection that made it, from this camera.
+    let stream = js
+        .get_stream(format!("{}_ATTENDANCE", namespace.to_uppercase()))
+        .await
+        .expect("ATTENDANCE stream");
+    let consumer = stream
+        .create_consumer(pull::Config {
+            filter_subject: format!("{namespace}.attendance.v1.checked_in"),
+            ..Default::default()
+        })
+        .await
+        .expect("consumer");
+    let mut checked_in = BTreeMap::new();
+    let mut messages = consumer
+        .fetch()
+        .max_messages(100)
+        .expires(Duration::from_secs(2))
+        .messages()
+        .await
+        .expect("fetch");
+    while let Some(Ok(message)) = messages.next().await {
+        let event =
+            attendance_wire::CheckedIn::decode(message.payload.as_ref()).expect("CheckedIn");
+        let person = event
+            .subject
+            .as_ref()
+            .map(|s| s.person_id.clone())
+            .unwrap_or_default();
+        checked_in.insert(person, event.check_in.expect("a mark"));
+    }
+    assert_eq!(checked_in.len(), 2, "{checked_in:?}");
+    for person in &enrolled {
+        let mark = &checked_in[*person];
+        assert_eq!(mark.camera_id.as_deref(), Some("entrance"));
+        let evidence = mark.detection_id.as_deref().expect("evidence");
+        // The detection face-embedder published from the camera's capture, matching them.
+        let detection = detections
+            .get(evidence)
+            .unwrap_or_else(|| panic!("{evidence} published"));
+        assert_eq!(detection.camera_id, "entrance");
+        assert_eq!(detection.camera_role.as_deref(), Some("entry"));
+        assert_eq!(detection.person_id.as_deref(), Some(*person));
+        assert_eq!(detection.decision, wire::Decision::Match as i32);
+    }
+    // The stranger was seen but matched nobody: an unknown face, and no record.
+    assert!(
+        detections
+            .values()
+            .any(|d| d.decision == wire::Decision::Unknown as i32),
+        "the stranger's face was detected: {detections:?}"
+    );
+    // …and got no record: the list still holds the two employees only.
+    let after: Value = http
+        .get(attendance.url("/api/v1/attendance?page_size=100"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("list body");
+    assert_eq!(after["data"].as_array().map(Vec::len), Some(2), "{after}");
+
+    // The daily report counts them.
+    let report: Value = http
+        .get(attendance.url(&format!("/api/v1/attendance/reports/daily?date={today}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("report")
+        .json()
+        .await
+        .expect("report body");
+    let data = &report["data"];
+    let present = data["present"].as_u64().unwrap_or(0) + data["late"].as_u64().unwrap_or(0);
+    assert_eq!(present, 2, "{report}");
+
+    drop(camera);
+    drop(attendance);
+    drop(worker);
+    drop(persons);
+    drop(embedder);
+    let js_cleanup = js;
+    for base in [
+        "PERSONS",
+        "FACES",
+        "DETECTIONS",
+        "ATTENDANCE",
+        "DEAD_LETTERS",
+        "FACE_GALLERY",
+    ] {
+        let name = format!("{}_{base}", namespace.to_uppercase());
+        let _ = js_cleanup.delete_stream(&name).await;
+        let _ = js_cleanup.delete_key_value(&name).await;
+    }
+    drop_database(&admin, &persons_db).await;
+    drop_database(&admin, &attendance_db).await;
+}
+
+/// Every detection face-embedder published, by id.
+async fn published_detections(
+    js: &jetstream::Context,
+    namespace: &str,
+) -> BTreeMap<String, wire::Detection> {
+    let stream = js
+        .get_stream(format!("{}_DETECTIONS", namespace.to_uppercase()))
+        .await
+        .expect("DETECTIONS stream");
+    let consumer = stream
+        .create_consumer(pull::Config::default())
+        .await
+        .expect("consumer");
+    let mut detections = BTreeMap::new();
+    let mut messages = consumer
+        .fetch()
+        .max_messages(1000)
+        .expires(Duration::from_secs(2))
+        .messages()
+        .await
+        .expect("fetch");
+    while let Some(Ok(message)) = messages.next().await {
+        let detection = wire::Detection::decode(message.payload.as_ref()).expect("Detection");
+        detections.insert(detection.detection_id.clone(), detection);
+    }
+    detections
+}
