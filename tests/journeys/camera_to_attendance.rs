@@ -2,11 +2,13 @@
 //! films people walking past the entrance, and attendance records appear with their evidence.
 //!
 //! Every service runs as its real binary (person-api, face-embedder, camera-agent,
-//! attendance-worker, attendance-api), talking over the real NATS JetStream and PostgreSQL
-//! named by `TEST_NATS_URL` and `TEST_DATABASE_URL`. The camera plays a video made at test
-//! time from the development photos (`shared/data/faces`, or `FACEATTEND_FACES_DIR`):
-//! two enrolled people and a stranger appear one after another, each from a photo other than
-//! the one enrolled. realtime-gateway is not on main yet, so no WebSocket client listens here.
+//! attendance-worker, attendance-api, realtime-gateway), talking over the real NATS JetStream
+//! and PostgreSQL named by `TEST_NATS_URL` and `TEST_DATABASE_URL`. The camera plays a video
+//! made at test time from the development photos (`shared/data/faces`, or
+//! `FACEATTEND_FACES_DIR`): two enrolled people and a stranger appear one after another, each
+//! from a photo other than the one enrolled. A WebSocket client of realtime-gateway watches
+//! the check-ins arrive, and every service exports its spans to a collector here, so the test
+//! sees one trace run from the camera to the WebSocket.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::TcpListener;
@@ -25,6 +27,9 @@ use prost::Message;
 use sea_orm::ConnectionTrait;
 use secrecy::SecretString;
 use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message as Frame;
+
+use crate::span_collector::SpanCollector;
 
 const SECRET: &str = "journey-secret-journey-secret-journey!";
 
@@ -74,6 +79,7 @@ fn build_binaries() -> PathBuf {
         "camera-agent",
         "attendance-worker",
         "attendance-api",
+        "realtime-gateway",
     ] {
         command.args(["-p", package]);
     }
@@ -232,9 +238,13 @@ async fn people_filmed_at_the_entrance_are_checked_in_with_evidence() {
     .write(&video_path)
     .expect("video written");
 
-    let common: [(&'static str, String); 2] = [
+    let collector = SpanCollector::start();
+    let common: [(&'static str, String); 4] = [
         ("NATS_URL", nats_url.clone()),
         ("BUS_NAMESPACE", namespace.clone()),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint()),
+        // Export every 200 ms, not every 5 s: the test waits for the spans.
+        ("OTEL_BSP_SCHEDULE_DELAY", "200".into()),
     ];
     let with = |extra: &[(&'static str, String)]| -> Vec<(&'static str, String)> {
         common
@@ -286,10 +296,17 @@ async fn people_filmed_at_the_entrance_are_checked_in_with_evidence() {
             ("HTTP_WORKERS", "1".into()),
         ]),
     );
+    let mut gateway = Service::start(
+        &bin,
+        "realtime-gateway",
+        logs,
+        &with(&[("JWT_SECRET", SECRET.into())]),
+    );
     embedder.wait_ready().await;
     persons.wait_ready().await;
     worker.wait_ready().await;
     attendance.wait_ready().await;
+    gateway.wait_ready().await;
 
     let auth = AuthConfig {
         secret: SecretString::from(SECRET),
@@ -355,9 +372,10 @@ async fn people_filmed_at_the_entrance_are_checked_in_with_evidence() {
         ids.insert(name, id);
     }
 
-    // Watch what attendance announces.
+    // Watch what attendance announces: on NATS, and as a dashboard does, on the WebSocket.
     let nats = async_nats::connect(&nats_url).await.expect("NATS");
     let js = jetstream::new(nats);
+    let mut live = LiveFeed::connect(gateway.port, &token).await;
 
     // The camera plays the video (as fast as it decodes: the clock is the video's).
     let cameras = json!([{
@@ -453,6 +471,7 @@ async fn people_filmed_at_the_entrance_are_checked_in_with_evidence() {
         .await
         .expect("consumer");
     let mut checked_in = BTreeMap::new();
+    let mut traces = BTreeMap::new();
     let mut messages = consumer
         .fetch()
         .max_messages(100)
@@ -468,6 +487,13 @@ async fn people_filmed_at_the_entrance_are_checked_in_with_evidence() {
             .as_ref()
             .map(|s| s.person_id.clone())
             .unwrap_or_default();
+        // traceparent: 00-<trace id>-<span id>-<flags>
+        let trace_id = message
+            .headers
+            .as_ref()
+            .and_then(|headers| headers.get("traceparent"))
+            .and_then(|value| value.as_str().split('-').nth(1).map(str::to_owned));
+        traces.insert(person.clone(), trace_id);
         checked_in.insert(person, event.check_in.expect("a mark"));
     }
     assert_eq!(checked_in.len(), 2, "{checked_in:?}");
@@ -517,7 +543,86 @@ async fn people_filmed_at_the_entrance_are_checked_in_with_evidence() {
     let present = data["present"].as_u64().unwrap_or(0) + data["late"].as_u64().unwrap_or(0);
     assert_eq!(present, 2, "{report}");
 
+    // The dashboard on the WebSocket heard both check-ins, live, and nobody else's.
+    let heard = live.check_ins_of(&enrolled, Duration::from_secs(30)).await;
+    for person in &enrolled {
+        let event = &heard[*person];
+        assert_eq!(event["camera_id"], "entrance", "{event}");
+        assert_eq!(event["attendance_date"], today.as_str(), "{event}");
+        assert_eq!(event["source"], "auto", "{event}");
+        assert!(event["confidence"].as_f64() >= Some(0.7), "{event}");
+        // …about the very record the API lists.
+        let record = records
+            .iter()
+            .find(|r| r["person_id"] == *person)
+            .expect("a record");
+        assert_eq!(event["attendance_id"], record["id"], "{event}\n{record}");
+    }
+    let everyone_heard: BTreeSet<String> = live
+        .drain()
+        .iter()
+        .filter_map(|event| event["person_id"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        everyone_heard.iter().all(|p| enrolled.contains(p.as_str())),
+        "only the enrolled people are announced: {everyone_heard:?}"
+    );
+
+    // One trace per check-in runs from the camera to the WebSocket: the capture's span in
+    // camera-agent, its matching in face-embedder, the decision in attendance-worker and the
+    // relay to the dashboard in realtime-gateway.
+    let hops: BTreeSet<String> = [
+        "camera-agent",
+        "face-embedder",
+        "attendance-worker",
+        "realtime-gateway",
+    ]
+    .map(str::to_owned)
+    .into();
+    for person in &enrolled {
+        let trace = traces[*person]
+            .as_deref()
+            .unwrap_or_else(|| panic!("{person}'s check-in carries no traceparent"));
+        let mut services = BTreeSet::new();
+        for _ in 0..150 {
+            services = collector.services_in(trace);
+            if hops.is_subset(&services) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert!(
+            hops.is_subset(&services),
+            "the trace {trace} of {person}'s check-in reaches only {services:?}; spans: {:?}",
+            collector
+                .spans()
+                .iter()
+                .map(|s| (&s.service, &s.name, &s.trace_id))
+                .collect::<Vec<_>>()
+        );
+        // …as one chain: the gateway's relay descends from the camera's capture.
+        let mut chain = Vec::new();
+        for _ in 0..50 {
+            chain = collector.ancestry(trace, "realtime-gateway", "attendance_event");
+            if chain
+                .last()
+                .is_some_and(|(service, _)| service == "camera-agent")
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let root = chain.last().cloned().unwrap_or_default();
+        assert_eq!(
+            root,
+            ("camera-agent".to_owned(), "face_capture".to_owned()),
+            "the relay of {person}'s check-in descends from {chain:?}"
+        );
+    }
+
+    drop(live);
     drop(camera);
+    drop(gateway);
     drop(attendance);
     drop(worker);
     drop(persons);
@@ -565,4 +670,96 @@ async fn published_detections(
         detections.insert(detection.detection_id.clone(), detection);
     }
     detections
+}
+
+/// A WebSocket client of realtime-gateway, as a dashboard is: it answers the gateway's pings
+/// and keeps every `attendance_event` it hears.
+struct LiveFeed {
+    events: tokio::sync::mpsc::UnboundedReceiver<Value>,
+    heard: Vec<Value>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl LiveFeed {
+    async fn connect(port: u16, token: &str) -> Self {
+        use futures::SinkExt;
+        let url =
+            format!("ws://127.0.0.1:{port}/api/v1/attendance/ws/journey-dashboard?token={token}");
+        let (mut ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("the WebSocket upgrade");
+        let first = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a first message within 10 s");
+        let Some(Ok(Frame::Text(text))) = first else {
+            panic!("the gateway greets with a text message: {first:?}");
+        };
+        let greeting: Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(greeting["type"], "connection_established", "{greeting}");
+        let (sender, events) = tokio::sync::mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            while let Some(Ok(frame)) = ws.next().await {
+                let Frame::Text(text) = frame else { continue };
+                let Ok(message) = serde_json::from_str::<Value>(&text) else {
+                    continue;
+                };
+                if message["type"] == "ping" {
+                    let pong = json!({"type": "pong"}).to_string();
+                    if ws.send(Frame::Text(pong.into())).await.is_err() {
+                        break;
+                    }
+                } else if message["type"] == "attendance_event" && sender.send(message).is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            events,
+            heard: Vec::new(),
+            task,
+        }
+    }
+
+    /// Waits, up to `within`, until it has heard a check-in of each of `people`; returns
+    /// those check-ins by person.
+    async fn check_ins_of(
+        &mut self,
+        people: &BTreeSet<&str>,
+        within: Duration,
+    ) -> BTreeMap<String, Value> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let found: BTreeMap<String, Value> = self
+                .heard
+                .iter()
+                .filter(|event| event["action"] == "check_in")
+                .filter_map(|event| Some((event["person_id"].as_str()?.to_owned(), event.clone())))
+                .filter(|(person, _)| people.contains(person.as_str()))
+                .collect();
+            if found.len() == people.len() {
+                return found;
+            }
+            match tokio::time::timeout_at(deadline, self.events.recv()).await {
+                Ok(Some(event)) => self.heard.push(event),
+                _ => panic!(
+                    "the WebSocket heard {:?}, not a check-in of each of {people:?}",
+                    self.heard
+                ),
+            }
+        }
+    }
+
+    /// Everything heard so far.
+    fn drain(&mut self) -> &[Value] {
+        while let Ok(event) = self.events.try_recv() {
+            self.heard.push(event);
+        }
+        &self.heard
+    }
+}
+
+impl Drop for LiveFeed {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }

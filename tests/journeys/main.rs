@@ -3,3 +3,4 @@
 
 mod camera_to_attendance;
 mod person_directory;
+mod span_collector;

@@ -21,7 +21,7 @@ use bytes::Bytes;
 pub use async_nats;
 pub use consumers::{ConsumerSpec, KvSpec};
 pub use streams::StreamSpec;
-pub use trace::{current_trace_headers, extract_trace_context};
+pub use trace::{current_trace_headers, extract_span_context, extract_trace_context};
 
 /// Header names the bus relies on.
 pub mod headers {

@@ -41,3 +41,13 @@ pub fn extract_trace_context(headers: &async_nats::HeaderMap) -> opentelemetry::
         propagator.extract(&NatsHeaders(headers))
     })
 }
+
+/// The span context a message's headers carry, if any: for a link from a span that handles
+/// several messages to each of their traces.
+pub fn extract_span_context(
+    headers: &async_nats::HeaderMap,
+) -> Option<opentelemetry::trace::SpanContext> {
+    let context = extract_trace_context(headers);
+    let span_context = context.span().span_context().clone();
+    span_context.is_valid().then_some(span_context)
+}

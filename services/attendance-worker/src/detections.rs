@@ -48,10 +48,15 @@ impl DetectionProcessor {
     /// Decides a batch of delivered messages and settles every one of them.
     pub async fn handle_batch(self: Arc<Self>, messages: Vec<Message>) {
         let span = tracing::info_span!("detections", batch = messages.len());
-        // One trace per batch: the first message's context is the parent; the others are
-        // linked by their detection ids in the log.
+        // One trace per batch: the first message's context is the parent, the others' are
+        // linked, so each detection's trace leads to the batch that decided it.
         if let Some(headers) = messages.first().and_then(|m| m.headers.as_ref()) {
             let _ = span.set_parent(faceattend_bus::extract_trace_context(headers));
+        }
+        for headers in messages.iter().skip(1).filter_map(|m| m.headers.as_ref()) {
+            if let Some(linked) = faceattend_bus::extract_span_context(headers) {
+                span.add_link(linked);
+            }
         }
         async {
             let mut parsed = Vec::with_capacity(messages.len());

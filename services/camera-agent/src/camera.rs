@@ -23,6 +23,7 @@ use prost::{Message as _, Name};
 use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::analysis::FrameAnalyser;
@@ -131,6 +132,10 @@ struct Outgoing {
     message: OutgoingMessage,
     /// When the frame that made the tracker publish was decoded (or the stream ended).
     decided_at: Instant,
+    /// The capture's span: the root of the trace that follows this face through
+    /// face-embedder, attendance-worker and realtime-gateway (its `traceparent` is in the
+    /// message's headers).
+    span: tracing::Span,
 }
 
 /// A running camera: its status, and the threads and task to wait for at shutdown.
@@ -407,7 +412,16 @@ fn analyse_loop(
     let send = |captures: Vec<crate::tracker::Capture<CropPayload>>, decided_at: Instant| {
         for capture in captures {
             let started = Instant::now();
-            match capture_message(config, context.jpeg_quality, capture, decided_at) {
+            let span = tracing::info_span!(
+                "face_capture",
+                camera,
+                track_id = %capture.track_id,
+                quality = capture.sighting.quality,
+            );
+            let message = span.in_scope(|| {
+                capture_message(config, context.jpeg_quality, capture, decided_at, &span)
+            });
+            match message {
                 Ok(outgoing_capture) => {
                     encode_seconds.observe(started.elapsed().as_secs_f64());
                     if outgoing.try_send(outgoing_capture).is_err() {
@@ -468,6 +482,7 @@ fn capture_message(
     jpeg_quality: u8,
     capture: crate::tracker::Capture<CropPayload>,
     decided_at: Instant,
+    span: &tracing::Span,
 ) -> Result<Outgoing, CameraAgentError> {
     let payload = capture.sighting.payload;
     let mut jpeg = Vec::with_capacity(64 * 1024);
@@ -504,6 +519,7 @@ fn capture_message(
             payload: Bytes::from(message.encode_to_vec()),
         },
         decided_at,
+        span: span.clone(),
     })
 }
 
@@ -527,32 +543,37 @@ async fn publish_loop(
         .with_label_values(&["publish"]);
     while let Some(capture) = outgoing.recv().await {
         let started = Instant::now();
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match context.bus.publish(capture.message.clone()).await {
-                Ok(_) => {
-                    published.inc();
-                    publish_seconds.observe(started.elapsed().as_secs_f64());
-                    context
-                        .metrics
-                        .capture_latency
-                        .observe(capture.decided_at.elapsed().as_secs_f64());
-                    status.update(|s| s.captures_published += 1);
-                    break;
-                }
-                // Redelivery is harmless: the capture id is its Nats-Msg-Id.
-                Err(error) if attempt < PUBLISH_ATTEMPTS => {
-                    tracing::warn!(camera, %error, attempt, "cannot publish a capture; retrying");
-                    tokio::time::sleep(Duration::from_millis(250 * 2u64.pow(attempt))).await;
-                }
-                Err(error) => {
-                    dropped.inc();
-                    tracing::error!(camera, %error, "capture given up");
-                    break;
+        let span = capture.span.clone();
+        async {
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                match context.bus.publish(capture.message.clone()).await {
+                    Ok(_) => {
+                        published.inc();
+                        publish_seconds.observe(started.elapsed().as_secs_f64());
+                        context
+                            .metrics
+                            .capture_latency
+                            .observe(capture.decided_at.elapsed().as_secs_f64());
+                        status.update(|s| s.captures_published += 1);
+                        break;
+                    }
+                    // Redelivery is harmless: the capture id is its Nats-Msg-Id.
+                    Err(error) if attempt < PUBLISH_ATTEMPTS => {
+                        tracing::warn!(camera, %error, attempt, "cannot publish a capture; retrying");
+                        tokio::time::sleep(Duration::from_millis(250 * 2u64.pow(attempt))).await;
+                    }
+                    Err(error) => {
+                        dropped.inc();
+                        tracing::error!(camera, %error, "capture given up");
+                        break;
+                    }
                 }
             }
         }
+        .instrument(span)
+        .await;
     }
 }
 
