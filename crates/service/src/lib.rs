@@ -17,6 +17,7 @@ pub mod health;
 pub mod json;
 pub mod listener;
 pub mod metrics;
+pub mod object_storage;
 pub mod shutdown;
 pub mod telemetry;
 

@@ -18,6 +18,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use faceattend_bus::{Bus, OutgoingMessage};
 use faceattend_proto::faces::v1 as wire;
+use faceattend_service::object_storage::ObjectStorage;
 use image::RgbImage;
 use prost::{Message as _, Name};
 use serde::Serialize;
@@ -125,11 +126,23 @@ struct CropPayload {
     crop: RgbImage,
     crop_box: faceattend_face::BoundingBox,
     captured_at: DateTime<Utc>,
+    /// The whole frame, kept only when snapshots are stored (shared by its faces).
+    frame: Option<Arc<RgbImage>>,
+}
+
+/// A capture's frame on its way to the snapshot store.
+struct Snapshot {
+    key: String,
+    jpeg: Bytes,
 }
 
 /// A capture ready for NATS.
 struct Outgoing {
-    message: OutgoingMessage,
+    /// Encoded once the snapshot (if any) is stored, so `snapshot_ref` names only a stored
+    /// frame.
+    capture: wire::FaceCapture,
+    headers: Vec<(String, String)>,
+    snapshot: Option<Snapshot>,
     /// When the frame that made the tracker publish was decoded (or the stream ended).
     decided_at: Instant,
     /// The capture's span: the root of the trace that follows this face through
@@ -170,6 +183,8 @@ pub struct CameraContext {
     pub reconnect_max: Duration,
     pub stall_timeout: Duration,
     pub jpeg_quality: u8,
+    /// Where captures' frames are kept as evidence, if anywhere.
+    pub snapshots: Option<ObjectStorage>,
 }
 
 /// Starts a camera; it runs until `shutdown` fires (or its file ends).
@@ -418,9 +433,8 @@ fn analyse_loop(
                 track_id = %capture.track_id,
                 quality = capture.sighting.quality,
             );
-            let message = span.in_scope(|| {
-                capture_message(config, context.jpeg_quality, capture, decided_at, &span)
-            });
+            let message = span
+                .in_scope(|| capture_message(config, context.jpeg_quality, capture, decided_at));
             match message {
                 Ok(outgoing_capture) => {
                     encode_seconds.observe(started.elapsed().as_secs_f64());
@@ -432,6 +446,7 @@ fn analyse_loop(
                 Err(error) => {
                     dropped.inc();
                     tracing::warn!(camera, %error, "cannot encode a capture");
+                    continue;
                 }
             }
         }
@@ -454,6 +469,9 @@ fn analyse_loop(
                 detect_seconds.observe(times.detect.as_secs_f64());
                 quality_seconds.observe(times.quality.as_secs_f64());
                 status.update(|s| s.frames_analysed += 1);
+                // Faces are rare: the frame is kept (moved, not copied) only when one is seen.
+                let whole_frame = (context.snapshots.is_some() && !faces.is_empty())
+                    .then(|| Arc::new(frame.image));
                 let sightings = faces
                     .into_iter()
                     .map(|face| Sighting {
@@ -463,6 +481,7 @@ fn analyse_loop(
                             crop: face.crop,
                             crop_box: face.crop_box,
                             captured_at: frame.captured_at,
+                            frame: whole_frame.clone(),
                         },
                     })
                     .collect();
@@ -476,21 +495,31 @@ fn analyse_loop(
     );
 }
 
-/// The FaceCapture of a track's best crop, as face-embedder consumes it.
+/// The FaceCapture of a track's best crop, as face-embedder consumes it, and its frame's
+/// snapshot when snapshots are kept. Runs in the capture's span, whose trace context the
+/// message carries.
 fn capture_message(
     config: &CameraConfig,
     jpeg_quality: u8,
     capture: crate::tracker::Capture<CropPayload>,
     decided_at: Instant,
-    span: &tracing::Span,
 ) -> Result<Outgoing, CameraAgentError> {
     let payload = capture.sighting.payload;
-    let mut jpeg = Vec::with_capacity(64 * 1024);
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, jpeg_quality)
-        .encode_image(&payload.crop)?;
+    let jpeg = encode_jpeg(&payload.crop, jpeg_quality)?;
     let capture_id = Uuid::now_v7().to_string();
-    let message = wire::FaceCapture {
-        capture_id: capture_id.clone(),
+    let snapshot = match &payload.frame {
+        Some(frame) => Some(Snapshot {
+            key: format!(
+                "snapshots/{}/{}/{capture_id}.jpg",
+                config.id,
+                payload.captured_at.format("%Y-%m-%d")
+            ),
+            jpeg: Bytes::from(encode_jpeg(frame, jpeg_quality)?),
+        }),
+        None => None,
+    };
+    let capture = wire::FaceCapture {
+        capture_id,
         camera_id: config.id.clone(),
         captured_at: Some(prost_types::Timestamp {
             seconds: payload.captured_at.timestamp(),
@@ -508,19 +537,61 @@ fn capture_message(
         camera_role: Some(config.role.as_str().to_owned()),
     };
     Ok(Outgoing {
-        message: OutgoingMessage {
-            subject: format!("faces.v1.{}", config.id),
-            msg_id: capture_id,
+        capture,
+        headers: faceattend_bus::current_trace_headers(),
+        snapshot,
+        decided_at,
+        span: tracing::Span::current(),
+    })
+}
+
+fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>, CameraAgentError> {
+    let mut jpeg = Vec::with_capacity(64 * 1024);
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, quality).encode_image(image)?;
+    Ok(jpeg)
+}
+
+impl Outgoing {
+    /// The capture as it goes on `faces.v1.<camera>`; its id is the message id.
+    fn message(&self, camera: &str) -> OutgoingMessage {
+        OutgoingMessage {
+            subject: format!("faces.v1.{camera}"),
+            msg_id: self.capture.capture_id.clone(),
             content_type: format!(
                 "application/protobuf; proto={}",
                 wire::FaceCapture::full_name()
             ),
-            headers: faceattend_bus::current_trace_headers(),
-            payload: Bytes::from(message.encode_to_vec()),
-        },
-        decided_at,
-        span: span.clone(),
-    })
+            headers: self.headers.clone(),
+            payload: Bytes::from(self.capture.encode_to_vec()),
+        }
+    }
+}
+
+/// Keeps a capture's frame; true when stored. A store that keeps refusing costs the capture
+/// its evidence, never the capture itself.
+async fn store_snapshot(
+    camera: &str,
+    store: &ObjectStorage,
+    snapshot: &Snapshot,
+    metrics: &AgentMetrics,
+) -> bool {
+    for attempt in 1..=PUBLISH_ATTEMPTS {
+        match store.put(&snapshot.key, snapshot.jpeg.clone()).await {
+            Ok(()) => {
+                metrics.snapshots_stored.with_label_values(&[camera]).inc();
+                return true;
+            }
+            Err(error) if attempt < PUBLISH_ATTEMPTS => {
+                tracing::warn!(camera, %error, attempt, "cannot store a snapshot; retrying");
+                tokio::time::sleep(Duration::from_millis(250 * 2u64.pow(attempt))).await;
+            }
+            Err(error) => {
+                tracing::error!(camera, %error, key = %snapshot.key, "snapshot given up; the capture goes without");
+            }
+        }
+    }
+    metrics.snapshots_failed.with_label_values(&[camera]).inc();
+    false
 }
 
 async fn publish_loop(
@@ -541,14 +612,20 @@ async fn publish_loop(
         .metrics
         .stage_seconds
         .with_label_values(&["publish"]);
-    while let Some(capture) = outgoing.recv().await {
+    while let Some(mut capture) = outgoing.recv().await {
         let started = Instant::now();
         let span = capture.span.clone();
         async {
+            if let (Some(store), Some(snapshot)) = (&context.snapshots, &capture.snapshot)
+                && store_snapshot(&camera, store, snapshot, &context.metrics).await
+            {
+                capture.capture.snapshot_ref = snapshot.key.clone();
+            }
+            let message = capture.message(&camera);
             let mut attempt = 0;
             loop {
                 attempt += 1;
-                match context.bus.publish(capture.message.clone()).await {
+                match context.bus.publish(message.clone()).await {
                     Ok(_) => {
                         published.inc();
                         publish_seconds.observe(started.elapsed().as_secs_f64());

@@ -27,8 +27,11 @@ pub struct Settings {
     pub reconnect_max: Duration,
     /// A live source that delivers no frame for this long is reopened.
     pub stall_timeout: Duration,
-    /// JPEG quality of the published crops.
+    /// JPEG quality of the published crops (and snapshots).
     pub jpeg_quality: u8,
+    /// Where each capture's whole frame is kept as evidence (an object store URL:
+    /// `file:///dir` or `s3://bucket/prefix`); none when unset.
+    pub snapshots_url: Option<String>,
     /// `host:port` of the health and metrics endpoints; port 0 picks a free one (tests).
     pub bind_address: String,
     pub shutdown_timeout: Duration,
@@ -329,6 +332,9 @@ impl Settings {
             reconnect_max: env.duration_or("RECONNECT_MAX", Duration::from_secs(30)),
             stall_timeout: env.duration_or("STALL_TIMEOUT", Duration::from_secs(10)),
             jpeg_quality: env.or("JPEG_QUALITY", 90u8),
+            snapshots_url: Some(env.or("SNAPSHOTS_URL", String::new()))
+                .map(|url| url.trim().to_owned())
+                .filter(|url| !url.is_empty()),
             bind_address: env.or("BIND_ADDRESS", "0.0.0.0:8085".to_owned()),
             shutdown_timeout: Duration::from_secs(env.or("SHUTDOWN_TIMEOUT_SECS", 30u64)),
             log_format: env.or("LOG_FORMAT", LogFormat::Json),

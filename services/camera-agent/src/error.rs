@@ -32,4 +32,6 @@ pub enum CameraAgentError {
     Encode(#[from] image::ImageError),
     #[error("cannot write {path}: {reason}")]
     Video { path: String, reason: String },
+    #[error("snapshots: {0}")]
+    Snapshots(#[from] faceattend_service::object_storage::ObjectStorageError),
 }

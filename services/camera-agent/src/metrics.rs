@@ -28,6 +28,9 @@ pub struct AgentMetrics {
     /// one that made a lingering track old enough) to JetStream's acknowledgement: the
     /// agent's own latency, without the tracking policy's deliberate wait.
     pub capture_latency: Histogram,
+    /// Frames kept as evidence in the snapshot store, and those that could not be.
+    pub snapshots_stored: IntCounterVec,
+    pub snapshots_failed: IntCounterVec,
 }
 
 impl AgentMetrics {
@@ -73,6 +76,14 @@ impl AgentMetrics {
                 )
                 .buckets(prometheus::exponential_buckets(0.001, 2.0, 14)?),
             )?,
+            snapshots_stored: counter(
+                "camera_snapshots_stored_total",
+                "Frames of captures kept in the snapshot store, per camera.",
+            )?,
+            snapshots_failed: counter(
+                "camera_snapshots_failed_total",
+                "Frames of captures the snapshot store refused (the capture went without), per camera.",
+            )?,
         };
         registry.register(Box::new(metrics.frames_decoded.clone()))?;
         registry.register(Box::new(metrics.frames_analysed.clone()))?;
@@ -84,6 +95,8 @@ impl AgentMetrics {
         registry.register(Box::new(metrics.up.clone()))?;
         registry.register(Box::new(metrics.stage_seconds.clone()))?;
         registry.register(Box::new(metrics.capture_latency.clone()))?;
+        registry.register(Box::new(metrics.snapshots_stored.clone()))?;
+        registry.register(Box::new(metrics.snapshots_failed.clone()))?;
         Ok(metrics)
     }
 }

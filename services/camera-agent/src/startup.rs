@@ -17,6 +17,7 @@ use faceattend_bus::{Bus, BusConfig, StreamSpec};
 use faceattend_face::RuntimeOptions;
 use faceattend_service::health::Readiness;
 use faceattend_service::metrics::{self, HttpMetrics};
+use faceattend_service::object_storage::ObjectStorage;
 use faceattend_service::telemetry::TracedRootSpan;
 use faceattend_service::{health, json, listener, shutdown};
 use serde_json::json;
@@ -124,6 +125,11 @@ impl Application {
             reconnect_max: settings.reconnect_max,
             stall_timeout: settings.stall_timeout,
             jpeg_quality: settings.jpeg_quality,
+            snapshots: settings
+                .snapshots_url
+                .as_deref()
+                .map(ObjectStorage::from_url)
+                .transpose()?,
         };
         Ok(Self {
             port,

@@ -4,3 +4,4 @@
 mod captures;
 mod helpers;
 mod resilience;
+mod snapshots;

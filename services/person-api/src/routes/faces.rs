@@ -308,7 +308,7 @@ pub async fn enroll(
     };
     let location = face_box(face);
     let image_id = Uuid::now_v7();
-    let image_path = ImageStore::key_for(person_id, image_id, photo.extension);
+    let image_path = crate::images::key_for(person_id, image_id, photo.extension);
     images.put(&image_path, photo.bytes.clone()).await?;
     let enrolment = NewEnrolment {
         person_id,
