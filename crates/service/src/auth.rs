@@ -57,6 +57,9 @@ pub struct Claims {
 pub struct Principal {
     pub subject: String,
     pub permissions: Vec<String>,
+    /// The token's `exp` (seconds since the epoch): a long-lived connection, which is
+    /// authorised once, ends here.
+    pub expires_at: i64,
 }
 
 impl Principal {
@@ -157,6 +160,7 @@ impl JwtKeys {
         Ok(Principal {
             subject: data.claims.sub,
             permissions: data.claims.perms,
+            expires_at: data.claims.exp,
         })
     }
 

@@ -345,6 +345,7 @@ fn check_upgrade(
             },
             last_seq,
             subject: principal.subject,
+            expires_at: principal.expires_at,
         },
         derive_accept_key(key.trim().as_bytes()),
     ))

@@ -13,7 +13,7 @@ pub struct GatewayMetrics {
     /// Messages written to clients, by type.
     pub messages_sent: IntCounterVec,
     /// Sessions the gateway ended, by reason: `slow_client` (queue full), `send_timeout`,
-    /// `idle`, `too_big`, `shutdown`.
+    /// `idle`, `too_big`, `token_expired`, `shutdown`.
     pub drops: IntCounterVec,
     /// ATTENDANCE messages read by the feed, by outcome: `relayed`, `undecodable`.
     pub events: IntCounterVec,

@@ -35,6 +35,9 @@ pub struct SessionRequest {
     pub last_seq: Option<u64>,
     /// The token's subject, for the logs.
     pub subject: String,
+    /// The token's `exp` (seconds since the epoch): the session ends then, so a revoked
+    /// user's dashboard does not listen forever on an old token.
+    pub expires_at: i64,
 }
 
 /// Why a session ends.
@@ -54,6 +57,21 @@ fn going_away() -> End {
     )
 }
 
+/// How long until `expires_at` (seconds since the epoch); zero once past.
+fn until(expires_at: i64) -> std::time::Duration {
+    chrono::DateTime::from_timestamp(expires_at, 0)
+        .and_then(|at| (at - Utc::now()).to_std().ok())
+        .unwrap_or_default()
+}
+
+fn token_expired() -> End {
+    End::Close(
+        close::POLICY,
+        "token expired: reconnect with a fresh token and last_seq".to_owned(),
+        Some("token_expired"),
+    )
+}
+
 fn slow_consumer(queue: usize) -> End {
     End::Close(
         close::POLICY,
@@ -69,6 +87,8 @@ struct Session {
     /// Highest stream sequence delivered: replayed and live events overlap, this dedups.
     last_seq: u64,
     last_heard: Instant,
+    /// When the client's token expires (seconds since the epoch).
+    expires_at: i64,
     gateway: Arc<Gateway>,
 }
 
@@ -93,6 +113,7 @@ pub async fn run(
             filter: request.filter.clone(),
             last_seq: 0,
             last_heard: Instant::now(),
+            expires_at: request.expires_at,
             gateway,
         };
         let end = match Box::pin(session.start(&request)).await {
@@ -126,10 +147,13 @@ impl Session {
         );
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let shutdown = self.gateway.shutdown.clone();
+        let expiry = tokio::time::sleep(until(self.expires_at));
+        tokio::pin!(expiry);
         loop {
             let outcome = tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => Err(going_away()),
+                _ = &mut expiry => Err(token_expired()),
                 _ = self.client.evicted.cancelled() => Err(self.evicted()),
                 queued = self.client.queue.recv() => match queued {
                     Some(queued) => self.deliver(queued).await,

@@ -55,6 +55,11 @@ pub fn token(permissions: &[&str]) -> String {
 }
 
 pub fn expired_token() -> String {
+    token_expiring_in(-3600)
+}
+
+/// An `attendance:read` token whose `exp` is `seconds` from now (negative: in the past).
+pub fn token_expiring_in(seconds: i64) -> String {
     let now = Utc::now().timestamp();
     keys()
         .sign(&Claims {
@@ -62,7 +67,7 @@ pub fn expired_token() -> String {
             iss: "faceattend".into(),
             aud: "faceattend".into(),
             iat: now - 7200,
-            exp: now - 3600,
+            exp: now + seconds,
             perms: vec!["attendance:read".into()],
         })
         .expect("sign")

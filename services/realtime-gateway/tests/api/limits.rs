@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use uuid::Uuid;
 
-use crate::helpers::{Event, WsClient, spawn_app, spawn_app_with, token};
+use crate::helpers::{Event, WsClient, spawn_app, spawn_app_with, token, token_expiring_in};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_client_is_closed_and_never_delays_the_others() {
@@ -105,6 +105,40 @@ async fn a_slow_client_is_closed_and_never_delays_the_others() {
         1.0,
         "only the slow client was dropped"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_ends_when_its_token_expires() {
+    let app = spawn_app().await;
+    let mut lasting = app.connect("").await;
+    lasting.expect("connection_established").await;
+    let mut expiring = app
+        .connect_with(
+            "",
+            &[("Authorization", format!("Bearer {}", token_expiring_in(2)))],
+        )
+        .await
+        .expect("a token valid for 2 more seconds is accepted");
+    expiring.expect("connection_established").await;
+
+    let frame = expiring.expect_close().await;
+    assert_eq!(u16::from(frame.code), 1008);
+    assert!(
+        frame.reason.as_str().starts_with("token expired"),
+        "{frame}"
+    );
+    assert_eq!(
+        app.metric("gateway_drops_total{reason=\"token_expired\"")
+            .await,
+        1.0
+    );
+    // The other session, on a lasting token, still hears events.
+    let person = uuid::Uuid::new_v4();
+    let seq = app
+        .checked_in(&Event::of(person), Utc::now(), Some(0.9), "gate")
+        .await;
+    let event = lasting.expect("attendance_event").await;
+    assert_eq!(event["seq"].as_u64(), Some(seq));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
