@@ -4,7 +4,9 @@ and list the attendance records as camera-agent and the pipeline produce them.
 
   demo.py plan FACES_DIR                 -> prints: enrol lines "Name<TAB>photo" and the video's photos
   demo.py enrol API_URL TOKEN PLAN_FILE  -> creates and enrols the people of the plan
-  demo.py watch ATTENDANCE_URL TOKEN N   -> prints attendance records until N people are checked in
+  demo.py watch ATTENDANCE_URL TOKEN N [PERSONS_URL]
+                                         -> prints attendance records until N people are checked in
+                                            (with their names when PERSONS_URL is given)
 
 Standard library only (python3 is already needed by the project's scripts).
 """
@@ -78,7 +80,17 @@ def enrol(api, token, plan_file):
             print(f"demo: enrolled {name} ({ids[name]}) from {os.path.basename(photo)}", file=sys.stderr)
 
 
-def watch(attendance, token, expected):
+def name_of(persons, token, person_id):
+    if not persons:
+        return person_id
+    try:
+        person = call("GET", f"{persons}/api/v1/persons/{person_id}", token)["data"]
+        return f"{person['first_name']} {person['last_name']} ({person_id})"
+    except (OSError, KeyError, ValueError):
+        return person_id
+
+
+def watch(attendance, token, expected, persons=None):
     seen = set()
     deadline = time.time() + 120
     while time.time() < deadline and len(seen) < expected:
@@ -87,7 +99,7 @@ def watch(attendance, token, expected):
             key = record["person_id"]
             if record.get("check_in_time") and key not in seen:
                 seen.add(key)
-                print(f"demo: checked in {key} at {record['check_in_time']} "
+                print(f"demo: checked in {name_of(persons, token, key)} at {record['check_in_time']} "
                       f"(confidence {record['check_in_confidence']:.2f}, status {record['status']})",
                       file=sys.stderr)
         time.sleep(1)
@@ -103,6 +115,6 @@ if __name__ == "__main__":
     elif command == "enrol":
         enrol(*args)
     elif command == "watch":
-        watch(args[0], args[1], int(args[2]))
+        watch(args[0], args[1], int(args[2]), *args[3:4])
     else:
         sys.exit(__doc__)

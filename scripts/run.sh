@@ -209,7 +209,7 @@ INFO
 
 if [[ "${DEMO:-}" == 1 ]]; then
     echo "demo: the entrance camera plays .local/run/demo/entrance.avi: two enrolled people and a stranger walk past" >&2
-    python3 scripts/demo.py watch "http://127.0.0.1:$attendance_port" "$token" 2 &
+    python3 scripts/demo.py watch "http://127.0.0.1:$attendance_port" "$token" 2 "http://127.0.0.1:$api_port" &
 fi
 
 wait -n "${pids[@]}" || true
