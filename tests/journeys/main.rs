@@ -3,4 +3,6 @@
 
 mod camera_to_attendance;
 mod person_directory;
+#[path = "../support/service.rs"]
+mod service;
 mod span_collector;
