@@ -23,7 +23,6 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
@@ -33,15 +32,16 @@ use chrono::{DateTime, Utc};
 use faceattend_proto::attendance::v1 as attendance_wire;
 use faceattend_proto::faces::v1 as wire;
 use faceattend_service::auth::{AuthConfig, JwtKeys};
-use futures::{SinkExt, StreamExt};
 use prost::Message;
 use sea_orm::ConnectionTrait;
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message as Frame;
 
+#[path = "../support/live_feed.rs"]
+mod live_feed;
 #[path = "../support/service.rs"]
 mod service;
+use live_feed::{HeardEvent, LiveFeed};
 use service::Service;
 
 const SECRET: &str = "bench-secret-bench-secret-bench-secret!!";
@@ -125,42 +125,19 @@ struct Heard {
     received: DateTime<Utc>,
 }
 
-/// A dashboard on the gateway's WebSocket: answers pings, keeps every `attendance_event`.
-async fn listen(port: u16, token: &str) -> (tokio::task::JoinHandle<()>, Arc<Mutex<Vec<Heard>>>) {
-    let url = format!("ws://127.0.0.1:{port}/api/v1/attendance/ws/bench-dashboard?token={token}");
-    let (mut ws, _) = tokio_tungstenite::connect_async(url)
-        .await
-        .expect("the WebSocket upgrade");
-    let heard: Arc<Mutex<Vec<Heard>>> = Arc::default();
-    let sink = heard.clone();
-    let task = tokio::spawn(async move {
-        while let Some(Ok(frame)) = ws.next().await {
-            let received = Utc::now();
-            let Frame::Text(text) = frame else { continue };
-            let Ok(message) = serde_json::from_str::<Value>(&text) else {
-                continue;
-            };
-            if message["type"] == "ping" {
-                let pong = json!({"type": "pong"}).to_string();
-                if ws.send(Frame::Text(pong.into())).await.is_err() {
-                    break;
-                }
-            } else if message["type"] == "attendance_event" {
-                let text = |field: &str| message[field].as_str().unwrap_or_default().to_owned();
-                let Ok(at) = DateTime::parse_from_rfc3339(&text("timestamp")) else {
-                    continue;
-                };
-                sink.lock().expect("heard").push(Heard {
-                    event_id: text("event_id"),
-                    person_id: text("person_id"),
-                    action: text("action"),
-                    at: at.with_timezone(&Utc),
-                    received,
-                });
-            }
-        }
-    });
-    (task, heard)
+impl Heard {
+    /// The fields the bench follows, from an `attendance_event`; `None` without a timestamp.
+    fn from_event(event: &HeardEvent) -> Option<Self> {
+        let text = |field: &str| event.message[field].as_str().unwrap_or_default().to_owned();
+        let at = DateTime::parse_from_rfc3339(&text("timestamp")).ok()?;
+        Some(Heard {
+            event_id: text("event_id"),
+            person_id: text("person_id"),
+            action: text("action"),
+            at: at.with_timezone(&Utc),
+            received: event.received,
+        })
+    }
 }
 
 /// Every message of a stream, with JetStream's publish time (Unix nanoseconds).
@@ -512,7 +489,7 @@ async fn main() {
         println!("journey_latency: left out: {}", left_out.join(", "));
     }
 
-    let (listener, heard) = listen(gateway.port, &token).await;
+    let mut feed = LiveFeed::connect(gateway.port, "bench-dashboard", &token).await;
     let cameras = json!([{
         "id": "entrance", "source": video_path, "role": "both",
         "sample_fps": 5, "realtime": true,
@@ -560,7 +537,7 @@ async fn main() {
     let mut reported = Instant::now();
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let count = heard.lock().expect("heard").len();
+        let count = feed.drain().len();
         if count != last_count {
             last_count = count;
             last_change = Instant::now();
@@ -585,8 +562,8 @@ async fn main() {
         }
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
-    listener.abort();
-    let heard: Vec<Heard> = heard.lock().expect("heard").clone();
+    let heard: Vec<Heard> = feed.drain().iter().filter_map(Heard::from_event).collect();
+    drop(feed);
     let camera_metrics = match reqwest::get(camera.url("/metrics")).await {
         Ok(response) => response.text().await.unwrap_or_default(),
         Err(_) => String::new(),

@@ -26,8 +26,8 @@ use prost::Message;
 use sea_orm::ConnectionTrait;
 use secrecy::SecretString;
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message as Frame;
 
+use crate::live_feed::LiveFeed;
 use crate::service::Service;
 use crate::span_collector::SpanCollector;
 
@@ -294,7 +294,7 @@ async fn people_filmed_at_the_entrance_are_checked_in_with_evidence() {
     // Watch what attendance announces: on NATS, and as a dashboard does, on the WebSocket.
     let nats = async_nats::connect(&nats_url).await.expect("NATS");
     let js = jetstream::new(nats);
-    let mut live = LiveFeed::connect(gateway.port, &token).await;
+    let mut live = LiveFeed::connect(gateway.port, "journey-dashboard", &token).await;
 
     // The camera plays the video (as fast as it decodes: the clock is the video's).
     let cameras = json!([{
@@ -480,7 +480,7 @@ async fn people_filmed_at_the_entrance_are_checked_in_with_evidence() {
     let everyone_heard: BTreeSet<String> = live
         .drain()
         .iter()
-        .filter_map(|event| event["person_id"].as_str().map(str::to_owned))
+        .filter_map(|event| event.message["person_id"].as_str().map(str::to_owned))
         .collect();
     assert!(
         everyone_heard.iter().all(|p| enrolled.contains(p.as_str())),
@@ -589,96 +589,4 @@ async fn published_detections(
         detections.insert(detection.detection_id.clone(), detection);
     }
     detections
-}
-
-/// A WebSocket client of realtime-gateway, as a dashboard is: it answers the gateway's pings
-/// and keeps every `attendance_event` it hears.
-struct LiveFeed {
-    events: tokio::sync::mpsc::UnboundedReceiver<Value>,
-    heard: Vec<Value>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl LiveFeed {
-    async fn connect(port: u16, token: &str) -> Self {
-        use futures::SinkExt;
-        let url =
-            format!("ws://127.0.0.1:{port}/api/v1/attendance/ws/journey-dashboard?token={token}");
-        let (mut ws, _) = tokio_tungstenite::connect_async(url)
-            .await
-            .expect("the WebSocket upgrade");
-        let first = tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("a first message within 10 s");
-        let Some(Ok(Frame::Text(text))) = first else {
-            panic!("the gateway greets with a text message: {first:?}");
-        };
-        let greeting: Value = serde_json::from_str(&text).expect("JSON");
-        assert_eq!(greeting["type"], "connection_established", "{greeting}");
-        let (sender, events) = tokio::sync::mpsc::unbounded_channel();
-        let task = tokio::spawn(async move {
-            while let Some(Ok(frame)) = ws.next().await {
-                let Frame::Text(text) = frame else { continue };
-                let Ok(message) = serde_json::from_str::<Value>(&text) else {
-                    continue;
-                };
-                if message["type"] == "ping" {
-                    let pong = json!({"type": "pong"}).to_string();
-                    if ws.send(Frame::Text(pong.into())).await.is_err() {
-                        break;
-                    }
-                } else if message["type"] == "attendance_event" && sender.send(message).is_err() {
-                    break;
-                }
-            }
-        });
-        Self {
-            events,
-            heard: Vec::new(),
-            task,
-        }
-    }
-
-    /// Waits, up to `within`, until it has heard a check-in of each of `people`; returns
-    /// those check-ins by person.
-    async fn check_ins_of(
-        &mut self,
-        people: &BTreeSet<&str>,
-        within: Duration,
-    ) -> BTreeMap<String, Value> {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            let found: BTreeMap<String, Value> = self
-                .heard
-                .iter()
-                .filter(|event| event["action"] == "check_in")
-                .filter_map(|event| Some((event["person_id"].as_str()?.to_owned(), event.clone())))
-                .filter(|(person, _)| people.contains(person.as_str()))
-                .collect();
-            if found.len() == people.len() {
-                return found;
-            }
-            match tokio::time::timeout_at(deadline, self.events.recv()).await {
-                Ok(Some(event)) => self.heard.push(event),
-                _ => panic!(
-                    "the WebSocket heard {:?}, not a check-in of each of {people:?}",
-                    self.heard
-                ),
-            }
-        }
-    }
-
-    /// Everything heard so far.
-    fn drain(&mut self) -> &[Value] {
-        while let Ok(event) = self.events.try_recv() {
-            self.heard.push(event);
-        }
-        &self.heard
-    }
-}
-
-impl Drop for LiveFeed {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }

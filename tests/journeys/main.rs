@@ -2,6 +2,8 @@
 //! PostgreSQL and NATS JetStream named by `TEST_DATABASE_URL` and `TEST_NATS_URL`.
 
 mod camera_to_attendance;
+#[path = "../support/live_feed.rs"]
+mod live_feed;
 mod person_directory;
 #[path = "../support/service.rs"]
 mod service;
