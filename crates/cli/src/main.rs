@@ -56,6 +56,9 @@ enum Command {
         models: PathBuf,
         #[arg(long, default_value_t = 2)]
         threads: usize,
+        /// Writes each image's aligned 112×112 crop here as PNG: what the embedder saw.
+        #[arg(long)]
+        crops: Option<PathBuf>,
     },
     /// Recomputes every stored face encoding from its original photo with the model
     /// face-embedder runs now (after a model change). Reads person-api's configuration from
@@ -86,7 +89,8 @@ fn main() -> anyhow::Result<()> {
             pairs,
             models,
             threads,
-        } => eval(&pairs, &models, threads),
+            crops,
+        } => eval(&pairs, &models, threads, crops.as_deref()),
         Command::Calibrate {
             faces,
             models,
@@ -128,11 +132,17 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// The embedding of the most confident face of each image; `None` where no face was found.
+/// The most confident face's embedding of each image; with `crops`, its aligned crop is
+/// written there too, named after the image's path.
 fn embed_images(
     pipeline: &FacePipeline,
     root: &Path,
     images: &[String],
+    crops: Option<&Path>,
 ) -> anyhow::Result<HashMap<String, Option<Embedding>>> {
+    if let Some(dir) = crops {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
     let mut embeddings = HashMap::new();
     for name in images {
         let bytes =
@@ -140,12 +150,23 @@ fn embed_images(
         let image = decode_image(&bytes, &DecodeLimits::default())
             .with_context(|| format!("cannot decode {name}"))?;
         let face = pipeline.analyse(&image)?.into_iter().next();
+        if let (Some(dir), Some(face)) = (crops, &face) {
+            let file = dir.join(format!("{}.png", name.replace(['/', '\\'], "_")));
+            face.aligned
+                .save(&file)
+                .with_context(|| format!("cannot write {}", file.display()))?;
+        }
         embeddings.insert(name.clone(), face.map(|f| f.embedding));
     }
     Ok(embeddings)
 }
 
-fn eval(pairs_file: &Path, models: &Path, threads: usize) -> anyhow::Result<()> {
+fn eval(
+    pairs_file: &Path,
+    models: &Path,
+    threads: usize,
+    crops: Option<&Path>,
+) -> anyhow::Result<()> {
     let root = pairs_file.parent().unwrap_or(Path::new("."));
     let text = std::fs::read_to_string(pairs_file)
         .with_context(|| format!("cannot read {}", pairs_file.display()))?;
@@ -171,7 +192,7 @@ fn eval(pairs_file: &Path, models: &Path, threads: usize) -> anyhow::Result<()> 
 
     let pipeline = FacePipeline::load(models, RuntimeOptions::new(threads))?;
     let started = Instant::now();
-    let embeddings = embed_images(&pipeline, root, &images)?;
+    let embeddings = embed_images(&pipeline, root, &images, crops)?;
     let elapsed = started.elapsed();
     let missing: Vec<&String> = images.iter().filter(|i| embeddings[*i].is_none()).collect();
     let scored: Vec<ScoredPair> = labelled
@@ -241,6 +262,23 @@ fn eval(pairs_file: &Path, models: &Path, threads: usize) -> anyhow::Result<()> 
         "best single threshold on all pairs: distance <= {threshold:.3} ({:.2} %)",
         accuracy * 100.0
     );
+    // The pairs nearest the line are where a model or alignment change shows first.
+    let mut hardest: Vec<(f32, &str, &str, bool)> = labelled
+        .iter()
+        .filter_map(|(a, b, same)| {
+            let distance = embeddings[a].as_ref()?.distance(embeddings[b].as_ref()?);
+            Some((distance, a.as_str(), b.as_str(), *same))
+        })
+        .collect();
+    hardest.sort_by(|x, y| x.0.total_cmp(&y.0));
+    println!();
+    println!("hardest pairs (farthest same, nearest different):");
+    for (distance, a, b, _) in hardest.iter().rev().filter(|p| p.3).take(5) {
+        println!("  same       {distance:.3}  {a}  {b}");
+    }
+    for (distance, a, b, _) in hardest.iter().filter(|p| !p.3).take(5) {
+        println!("  different  {distance:.3}  {a}  {b}");
+    }
     println!();
     println!("threshold table (accept when distance <= threshold):");
     println!("{:>9} {:>9} {:>9}", "distance", "FAR", "TAR");
@@ -285,7 +323,7 @@ fn calibrate(faces: &Path, models: &Path, threads: usize) -> anyhow::Result<()> 
     let images = labelled_images(faces)?;
     let names: Vec<String> = images.iter().map(|(name, _)| name.clone()).collect();
     let pipeline = FacePipeline::load(models, RuntimeOptions::new(threads))?;
-    let embeddings = embed_images(&pipeline, faces, &names)?;
+    let embeddings = embed_images(&pipeline, faces, &names, None)?;
     let usable: Vec<(&Embedding, &str)> = images
         .iter()
         .filter_map(|(name, label)| Some((embeddings[name].as_ref()?, label.as_str())))

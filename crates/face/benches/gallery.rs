@@ -100,6 +100,16 @@ fn main() {
     }
 }
 
+/// `AnonHugePages` of this process (`/proc/self/smaps_rollup`), in KiB; 0 where unknown.
+fn anon_huge_pages_kib() -> usize {
+    std::fs::read_to_string("/proc/self/smaps_rollup")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("AnonHugePages:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     env::var(name)
         .ok()
@@ -167,9 +177,12 @@ fn run(
     let graph_build = started.elapsed();
     assert!(gallery.is_approximate());
     println!(
-        "gallery build (exact codes + HNSW graph, all cores): {:.1} s, {} B/vector",
+        "gallery build (exact codes + HNSW graph, all cores): {:.1} s, {} B/vector, {} MiB \
+         advised to use huge pages ({} MiB on huge pages in the process)",
         graph_build.as_secs_f64(),
-        gallery.memory_bytes() / n
+        gallery.memory_bytes() / n,
+        gallery.huge_page_bytes() >> 20,
+        anon_huge_pages_kib() >> 10
     );
 
     // Every search below runs on one thread pinned to one core.

@@ -21,6 +21,7 @@
 
 mod approximate;
 mod exact;
+mod huge_pages;
 mod quantized;
 mod tiered;
 

@@ -117,6 +117,12 @@ impl Gallery {
         self.exact.memory_bytes() + self.graph.as_ref().map_or(0, HnswIndex::memory_bytes)
     }
 
+    /// Bytes of the graph's memory advised to use transparent huge pages (0 without a graph,
+    /// or where the process's mappings cannot be read).
+    pub fn huge_page_bytes(&self) -> usize {
+        self.graph.as_ref().map_or(0, HnswIndex::huge_page_bytes)
+    }
+
     /// Changes [`GalleryConfig::expansion_search`], for the graph too, without a rebuild:
     /// recall against latency, tunable on a live gallery.
     pub fn set_expansion_search(&mut self, expansion: usize) {
