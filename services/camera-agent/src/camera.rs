@@ -119,6 +119,11 @@ enum ToAnalyser {
     Frame(SampledFrame),
     /// The source was reopened: the tracks in view have ended.
     Break,
+    /// A file played to its end and will not be reopened. It travels behind the last frame
+    /// and then behind the last capture, so the camera is reported `Ended` only once every
+    /// frame was analysed and every capture published (the reader finishes a channel's worth
+    /// of frames earlier, the analyser a queue's worth of captures).
+    Ended,
 }
 
 /// What the tracker keeps per sighting and publishes for the best.
@@ -137,6 +142,13 @@ struct Snapshot {
 }
 
 /// A capture ready for NATS.
+/// What the analyser hands the publisher.
+enum ToPublisher {
+    Capture(Outgoing),
+    /// The file ended (see [`ToAnalyser::Ended`]).
+    Ended,
+}
+
 struct Outgoing {
     /// Encoded once the snapshot (if any) is stored, so `snapshot_ref` names only a stored
     /// frame.
@@ -196,7 +208,7 @@ pub fn start(
 ) -> Result<RunningCamera, CameraAgentError> {
     let config = Arc::new(config);
     let (frames_tx, frames_rx) = sync_channel::<ToAnalyser>(2);
-    let (outgoing_tx, outgoing_rx) = mpsc::channel::<Outgoing>(PUBLISH_QUEUE);
+    let (outgoing_tx, outgoing_rx) = mpsc::channel::<ToPublisher>(PUBLISH_QUEUE);
     let thread = |name: &str| std::thread::Builder::new().name(format!("{name}-{}", config.id));
     let reader = {
         let (config, context, status, shutdown) = (
@@ -277,7 +289,7 @@ fn read_loop(
             }
             StreamEnd::Finished => {
                 tracing::info!(camera, "video ended");
-                status.update(|s| s.state = CameraState::Ended);
+                let _ = frames.send(ToAnalyser::Ended);
                 return;
             }
             StreamEnd::Failed(error) => {
@@ -410,7 +422,7 @@ fn analyse_loop(
     context: &CameraContext,
     status: &CameraStatus,
     frames: Receiver<ToAnalyser>,
-    outgoing: mpsc::Sender<Outgoing>,
+    outgoing: mpsc::Sender<ToPublisher>,
 ) {
     let camera = config.id.as_str();
     let analysed = context.metrics.frames_analysed.with_label_values(&[camera]);
@@ -438,7 +450,10 @@ fn analyse_loop(
             match message {
                 Ok(outgoing_capture) => {
                     encode_seconds.observe(started.elapsed().as_secs_f64());
-                    if outgoing.try_send(outgoing_capture).is_err() {
+                    if outgoing
+                        .try_send(ToPublisher::Capture(outgoing_capture))
+                        .is_err()
+                    {
                         dropped.inc();
                         tracing::warn!(camera, "publish queue full (NATS away?); capture dropped");
                     }
@@ -454,6 +469,10 @@ fn analyse_loop(
     for message in frames {
         match message {
             ToAnalyser::Break => send(tracker.finish(clock), Instant::now()),
+            // Waits for room: the queue holds captures ahead of it, and this is the last word.
+            ToAnalyser::Ended => {
+                let _ = outgoing.blocking_send(ToPublisher::Ended);
+            }
             ToAnalyser::Frame(frame) => {
                 clock = frame.clock;
                 let (faces, times) =
@@ -598,7 +617,7 @@ async fn publish_loop(
     camera: String,
     context: CameraContext,
     status: CameraStatus,
-    mut outgoing: mpsc::Receiver<Outgoing>,
+    mut outgoing: mpsc::Receiver<ToPublisher>,
 ) {
     let published = context
         .metrics
@@ -612,7 +631,14 @@ async fn publish_loop(
         .metrics
         .stage_seconds
         .with_label_values(&["publish"]);
-    while let Some(mut capture) = outgoing.recv().await {
+    while let Some(next) = outgoing.recv().await {
+        let mut capture = match next {
+            ToPublisher::Capture(capture) => capture,
+            ToPublisher::Ended => {
+                status.update(|s| s.state = CameraState::Ended);
+                continue;
+            }
+        };
         let started = Instant::now();
         let span = capture.span.clone();
         async {

@@ -49,21 +49,30 @@ async fn a_slow_client_is_closed_and_never_delays_the_others() {
 
     // Large names make large messages: the slow client's buffers fill quickly.
     let event = Event::of(person).named(&"n".repeat(30_000));
+    // How many events the fast client has read, for the publisher's pace.
+    let (read_tx, mut read_rx) = tokio::sync::watch::channel(0usize);
     let reader = tokio::spawn(async move {
         let mut seqs = Vec::new();
         while seqs.len() < 200 {
             let message: Value = fast.next_json().await;
             if message["type"] == "attendance_event" {
                 seqs.push(message["seq"].as_u64().expect("seq"));
+                read_tx.send_replace(seqs.len());
             }
         }
         seqs
     });
-    // A steady pace a reading client keeps up with; the slow one's kernel buffers (a few
-    // MB) fill after some 70 events, then its queue of 32.
+    // A steady pace that never runs more than 8 events ahead of the fast client, so a busy
+    // machine that starves the test's reader for a while cannot make *it* a slow consumer;
+    // the slow one's kernel buffers (a few MB) fill after some 70 events, then its queue of
+    // 32.
     let publish = async {
         let mut published = Vec::new();
-        for _ in 0..200 {
+        for i in 0..200 {
+            read_rx
+                .wait_for(|read| read + 8 >= i)
+                .await
+                .expect("the fast client reads on");
             published.push(app.checked_in(&event, Utc::now(), Some(0.9), "gate").await);
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
