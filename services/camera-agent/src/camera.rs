@@ -141,7 +141,6 @@ struct Snapshot {
     jpeg: Bytes,
 }
 
-/// A capture ready for NATS.
 /// What the analyser hands the publisher.
 enum ToPublisher {
     Capture(Outgoing),
@@ -149,6 +148,7 @@ enum ToPublisher {
     Ended,
 }
 
+/// A capture ready for NATS.
 struct Outgoing {
     /// Encoded once the snapshot (if any) is stored, so `snapshot_ref` names only a stored
     /// frame.

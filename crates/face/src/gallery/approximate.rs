@@ -301,18 +301,18 @@ fn encode(vector: &[f32], step: f32) -> Vec<i8> {
 mod tests {
     use super::*;
 
+    use crate::gallery::test_support::Rng;
+
     #[test]
     fn the_code_distance_is_the_negated_exact_inner_product() {
-        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
-        let mut code = || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((seed >> 33) % 255) as i32 - 127
+        let mut rng = Rng(11);
+        // Codes over the whole range, made the way the graph makes them.
+        let mut codes = |dimension: usize| {
+            let values: Vec<f32> = (0..dimension).map(|_| rng.uniform()).collect();
+            encode(&values, 1.0 / 127.0)
         };
         for dimension in [1, 7, 64, 192, 512] {
-            let a: Vec<i8> = (0..dimension).map(|_| code() as i8).collect();
-            let b: Vec<i8> = (0..dimension).map(|_| code() as i8).collect();
+            let (a, b) = (codes(dimension), codes(dimension));
             let naive: i64 = a
                 .iter()
                 .zip(&b)
