@@ -31,6 +31,10 @@ const SHORTLIST_MIN: usize = 64;
 /// 48 KiB, which stays in L2 while each probe takes its turn, so memory is read once per batch.
 const BATCH_BLOCK_ROWS: usize = 256;
 
+/// Rows scored per kernel call: enough that the call and its CPU-feature dispatch cost nothing
+/// per row, few enough for a buffer on the stack.
+const SCORE_BLOCK_ROWS: usize = 64;
+
 /// Exact nearest-person search over contiguous 8-bit codes with an f32 re-rank.
 #[derive(Debug, Clone)]
 pub struct ExactIndex {
@@ -212,14 +216,30 @@ impl ExactIndex {
 
     /// Offers rows `rows` to `top` by code score.
     fn score_rows(&self, codes: &ProbeCodes, rows: Range<usize>, top: &mut TopRows) {
+        self.for_each_score(codes, rows, |row, score| top.offer(score, row));
+    }
+
+    /// Calls `f(row, code score)` for every row of `rows`, in order. Rows are scored a block
+    /// at a time so the kernel's loop runs without a call per row.
+    fn for_each_score(
+        &self,
+        codes: &ProbeCodes,
+        rows: Range<usize>,
+        mut f: impl FnMut(usize, f32),
+    ) {
         let stride = self.stride;
-        let block = &self.codes[rows.start * stride..rows.end * stride];
-        for ((i, row), &scale) in rows
-            .clone()
-            .zip(block.chunks_exact(stride))
-            .zip(&self.scales[rows])
-        {
-            top.offer(codes.score(row, scale), i);
+        let mut scores = [0.0f32; SCORE_BLOCK_ROWS];
+        for start in rows.clone().step_by(SCORE_BLOCK_ROWS) {
+            let end = (start + SCORE_BLOCK_ROWS).min(rows.end);
+            let scores = &mut scores[..end - start];
+            codes.score_rows(
+                &self.codes[start * stride..end * stride],
+                &self.scales[start..end],
+                scores,
+            );
+            for (row, &score) in (start..end).zip(scores.iter()) {
+                f(row, score);
+            }
         }
     }
 
@@ -251,15 +271,12 @@ impl ExactIndex {
         // k-th person (the true k-th can only be closer). `min(1)`: at dot ≥ 1 distances clamp
         // to 0 and tie.
         let threshold = kth_dot.min(1.0) - bound;
-        let stride = self.stride;
-        let rows: Vec<usize> = self
-            .codes
-            .chunks_exact(stride)
-            .zip(&self.scales)
-            .enumerate()
-            .filter(|(_, (row, scale))| codes.score(row, **scale) >= threshold)
-            .map(|(i, _)| i)
-            .collect();
+        let mut rows = Vec::new();
+        self.for_each_score(codes, 0..self.len(), |row, score| {
+            if score >= threshold {
+                rows.push(row);
+            }
+        });
         let mut ranked = self.rank_rows(probe, rows);
         ranked.truncate(k);
         Some(ranked.into_iter().map(|(c, _)| c).collect())
