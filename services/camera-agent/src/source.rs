@@ -54,7 +54,11 @@ impl VideoReader {
                 if !path.is_file() {
                     return Err(open_failed("no such file".to_owned()));
                 }
-                videoio::VideoCapture::from_file_with_params(path, videoio::CAP_ANY, &params)
+                // FFmpeg, not whichever backend answers first: with `CAP_ANY` OpenCV tries
+                // GStreamer before FFmpeg, and GStreamer's first use scans its plugins (seen
+                // taking 8 s on a fresh, busy machine before it gave up on a garbage file), a
+                // wait every camera's first open would share; FFmpeg honours the timeouts.
+                videoio::VideoCapture::from_file_with_params(path, videoio::CAP_FFMPEG, &params)
             }
             VideoSource::Device(index) => {
                 videoio::VideoCapture::new_with_params(*index, videoio::CAP_ANY, &params)
