@@ -187,30 +187,31 @@ PY
   ln -sfn "libonnxruntime.so.$ORT_VERSION" "$dst/libonnxruntime.so"
 }
 
-# Converts the three models into $1 (only those missing there); verifies them with ORT.
+# Converts the three models into $1 (only those missing there, or whose as-converted
+# reference is missing from the cache); verifies them with ORT against those references.
 convert_models() {
-  local dst="$1" x="$CACHE/extracted" built=0
+  local dst="$1" x="$CACHE/extracted" ref="$CACHE/reference" built=0
   local py="$VENV/bin/python"
-  if [ ! -f "$dst/blazeface_full_range.onnx" ]; then
-    log "converting BlazeFace full range"
-    run_logged "convert $SRC_BLAZEFACE" "$py" "$HELPERS/convert.py" "$x/$SRC_BLAZEFACE" "$dst/blazeface_full_range.onnx"
-    built=1
-  fi
-  if [ ! -f "$dst/face_landmark.onnx" ]; then
-    log "converting FaceMesh landmarks"
-    run_logged "convert $SRC_LANDMARK" "$py" "$HELPERS/convert.py" "$x/$SRC_LANDMARK" "$dst/face_landmark.onnx"
-    built=1
-  fi
-  if [ ! -f "$dst/mobilefacenet.onnx" ] || [ ! -f "$CACHE/mobilefacenet_fixed_batch2.onnx" ]; then
-    log "converting MobileFaceNet (batch made dynamic)"
-    run_logged "convert $SRC_MFN" "$py" "$HELPERS/convert.py" "$x/$SRC_MFN" "$dst/mobilefacenet.onnx.new" \
-      --dynamic-batch --fixed-out "$CACHE/mobilefacenet_fixed_batch2.onnx"
-    if [ -f "$dst/mobilefacenet.onnx" ]; then rm -f "$dst/mobilefacenet.onnx.new"; else mv "$dst/mobilefacenet.onnx.new" "$dst/mobilefacenet.onnx"; fi
-    built=1
-  fi
+  mkdir -p "$ref"
+  # name, source, label, extra converter flags
+  local model
+  for model in "blazeface_full_range.onnx|$SRC_BLAZEFACE|BlazeFace full range|" \
+    "face_landmark.onnx|$SRC_LANDMARK|FaceMesh landmarks|" \
+    "mobilefacenet.onnx|$SRC_MFN|MobileFaceNet (batch made dynamic)|--dynamic-batch"; do
+    IFS='|' read -r name src label flags <<<"$model"
+    if [ ! -f "$dst/$name" ] || [ ! -f "$ref/$name" ]; then
+      log "converting $label"
+      # shellcheck disable=SC2086 # flags is empty or one word
+      run_logged "convert $src" "$py" "$HELPERS/convert.py" "$x/$src" "$dst/$name.new" \
+        --reference-out "$ref/$name" $flags
+      # A present model was verified against its checksum already: only its reference was missing.
+      if [ -f "$dst/$name" ]; then rm -f "$dst/$name.new"; else mv "$dst/$name.new" "$dst/$name"; fi
+      built=1
+    fi
+  done
   if [ "$built" = 1 ]; then
     log "checking converted models with onnxruntime"
-    if ! "$py" "$HELPERS/verify.py" "$dst" "$CACHE/mobilefacenet_fixed_batch2.onnx" 2>>"$LOG"; then
+    if ! "$py" "$HELPERS/verify.py" "$dst" "$ref" 2>>"$LOG"; then
       tail -n 5 "$LOG" >&2
       die "converted models failed the onnxruntime check (log: $LOG). Fix: $FIX_HINT"
     fi
@@ -222,10 +223,10 @@ if [ "$PIN" = 1 ]; then
   fetch_ort_wheel
   ensure_venv
   a="$CACHE/pin-a" b="$CACHE/pin-b"
-  rm -rf "$a" "$b" "$CACHE/mobilefacenet_fixed_batch2.onnx"
+  rm -rf "$a" "$b" "$CACHE/reference"
   mkdir -p "$a" "$b"
   convert_models "$a"
-  rm -f "$CACHE/mobilefacenet_fixed_batch2.onnx"
+  rm -rf "$CACHE/reference"
   convert_models "$b"
   install_ort_so "$a"
   for p in "${PRODUCTS[@]}"; do

@@ -45,9 +45,12 @@ impl Default for GalleryConfig {
     /// scan costs ~1.2 ms per 100k encodings, so 50k keeps exact search near 0.6 ms. At 1M
     /// encodings, recall@1 against exact search and p50/p99: M = 16, ef = 64 reached only
     /// 0.895 (1.0/1.6 ms); M = 32 gives 0.975 at ef = 48 (1.1/1.8 ms), 0.994 at ef = 64
-    /// (1.3/2.1 ms) and 1.0 at ef = 96 (1.8/2.5 ms). Synthetic centres are uniform on the
-    /// sphere, the hardest case for a graph; real embeddings have far fewer effective
-    /// dimensions. The graph takes ~28 min to build at 1M on two busy cores.
+    /// (1.3/2.1 ms) and 1.0 at ef = 96 (1.8/2.5 ms). Since the graph's distance runs on
+    /// AVX-512/AVX2 (`approximate::code_distance`), one run at 1M on an AMD EPYC (2026-12-02):
+    /// ef = 48 0.982 (0.53/0.81 ms), ef = 64 0.994 (0.95/1.70 ms, measured first, on the
+    /// coldest caches), ef = 80 0.995 (0.77/1.09 ms), ef = 96 0.998 (0.88/1.23 ms). Synthetic
+    /// centres are uniform on the sphere, the hardest case for a graph; real embeddings have
+    /// far fewer effective dimensions. The graph takes 12 min to build at 1M on two cores.
     fn default() -> Self {
         Self {
             approximate_above: 50_000,
