@@ -179,9 +179,15 @@ impl OnnxModel {
             .iter()
             .map(|(_, value)| {
                 let array = value.try_extract_array::<f32>().map_err(inference)?;
+                // Outputs are contiguous; copying the slice is a memcpy where the element
+                // iterator took a tenth of a millisecond for the detector's 36,864 values.
+                let values = match array.as_slice() {
+                    Some(contiguous) => contiguous.to_vec(),
+                    None => array.iter().copied().collect(),
+                };
                 Ok(Output {
                     shape: array.shape().to_vec(),
-                    values: array.iter().copied().collect(),
+                    values,
                 })
             })
             .collect()
