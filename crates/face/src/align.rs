@@ -13,6 +13,8 @@
 //! `faceattend calibrate`); the triangle filter measured best of six (box, triangle,
 //! Hamming, Catmull-Rom, Mitchell, Lanczos3; `docs/calibration.md`).
 
+use std::cell::RefCell;
+
 use image::RgbImage;
 
 /// A point in pixel coordinates.
@@ -225,7 +227,34 @@ fn warp_reduced(
 /// triangle filter as wide as the reduction (each output pixel averages the pixels it covers,
 /// weighted by distance); `None` if the region does not fit the image.
 fn reduce_region(image: &RgbImage, region: [f32; 4], width: u32, height: u32) -> Option<RgbImage> {
-    use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer, images};
+    let reduced = resize(
+        image,
+        Some(region.map(f64::from)),
+        width,
+        height,
+        fast_image_resize::FilterType::Bilinear,
+    )?;
+    RgbImage::from_raw(width, height, reduced)
+}
+
+thread_local! {
+    /// One resizer per thread: it keeps its scratch buffer (for a 1280×720 frame's detector
+    /// input, 400 KB) from one call to the next instead of allocating and zeroing it each time.
+    static RESIZER: RefCell<fast_image_resize::Resizer> =
+        RefCell::new(fast_image_resize::Resizer::new());
+}
+
+/// `image`, or its `[left, top, width, height]` `region`, resized to `width`×`height`
+/// (interleaved RGB bytes) by a SIMD convolution with `filter`, whose kernel widens with the
+/// reduction (area-aware). `None` if the region does not fit the image.
+pub(crate) fn resize(
+    image: &RgbImage,
+    region: Option<[f64; 4]>,
+    width: u32,
+    height: u32,
+    filter: fast_image_resize::FilterType,
+) -> Option<Vec<u8>> {
+    use fast_image_resize::{PixelType, ResizeAlg, ResizeOptions, images};
     let source = images::ImageRef::new(
         image.width(),
         image.height(),
@@ -233,18 +262,15 @@ fn reduce_region(image: &RgbImage, region: [f32; 4], width: u32, height: u32) ->
         PixelType::U8x3,
     )
     .ok()?;
-    let mut reduced = images::Image::new(width, height, PixelType::U8x3);
-    let [left, top, region_width, region_height] = region.map(f64::from);
-    Resizer::new()
-        .resize(
-            &source,
-            &mut reduced,
-            &ResizeOptions::new()
-                .crop(left, top, region_width, region_height)
-                .resize_alg(ResizeAlg::Convolution(FilterType::Bilinear)),
-        )
+    let mut resized = images::Image::new(width, height, PixelType::U8x3);
+    let mut options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(filter));
+    if let Some([left, top, region_width, region_height]) = region {
+        options = options.crop(left, top, region_width, region_height);
+    }
+    RESIZER
+        .with_borrow_mut(|resizer| resizer.resize(&source, &mut resized, &options))
         .ok()?;
-    RgbImage::from_raw(width, height, reduced.into_vec())
+    Some(resized.into_vec())
 }
 
 /// [`warp`] by bilinear sampling alone, one output row at a time (see [`SampleRow`]).
