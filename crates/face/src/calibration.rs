@@ -52,7 +52,10 @@ pub const REVIEW_CONFIDENCE: f32 = 0.6;
 /// MobileFaceNet (`mobilefacenet-expo-1.0.24`) with FaceMesh 5-point alignment, calibrated on
 /// every pair of the development photos (see `docs/calibration.md` for the run).
 pub const MOBILEFACENET_DISTANCE_AT_FAR_1E3: f32 = 0.97;
-pub const MOBILEFACENET_DISTANCE_AT_FAR_1E2: f32 = 1.09;
+/// Re-measured 2026-12-02: the 17th-closest impostor pair (the first that must stay rejected
+/// at 1 in 100 of 1,690) had moved from above 1.09 to 1.0898 since the 2026-11-25 run, so 1.09
+/// accepted 1.006 %.
+pub const MOBILEFACENET_DISTANCE_AT_FAR_1E2: f32 = 1.08;
 
 impl Calibration {
     pub fn new(model: impl Into<String>, knots: Vec<Knot>) -> Result<Self, CalibrationError> {
