@@ -170,13 +170,29 @@ pub async fn route_not_found(request: HttpRequest) -> Result<HttpResponse, ApiEr
     ))
 }
 
-/// Default service of a resource: the path exists but not with this method.
-pub async fn method_not_allowed(request: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        format!("{} is not allowed on {}", request.method(), request.path()),
-    ))
+/// Default service of a resource that answers only the `allowed` methods: 405
+/// `method_not_allowed` with the `Allow` header RFC 9110 (section 15.5.6) requires, so a client
+/// learns what the path does take. `allowed` is the resource's routes, e.g. `&["GET", "PUT"]`.
+pub fn method_not_allowed(allowed: &'static [&'static str]) -> actix_web::Route {
+    web::to(move |request: HttpRequest| async move {
+        let error = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!(
+                "{} is not allowed on {}; allowed: {}",
+                request.method(),
+                request.path(),
+                allowed.join(", ")
+            ),
+        );
+        let mut response = actix_web::ResponseError::error_response(&error);
+        response.headers_mut().insert(
+            actix_web::http::header::ALLOW,
+            actix_web::http::header::HeaderValue::from_str(&allowed.join(", "))
+                .expect("method names are header-safe"),
+        );
+        response
+    })
 }
 
 #[cfg(test)]

@@ -21,136 +21,136 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("")
                     .route(web::get().to(attendance::list))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["GET"])),
             )
             .service(
                 web::resource("/check-in")
                     .route(web::post().to(manual::check_in))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["POST"])),
             )
             .service(
                 web::resource("/check-out")
                     .route(web::post().to(manual::check_out))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["POST"])),
             )
             .service(
                 web::resource("/review")
                     .route(web::get().to(decisions::review_queue))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["GET"])),
             )
             .service(
                 web::resource("/review/{item_id}/approve")
                     .route(web::post().to(decisions::approve_review))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["POST"])),
             )
             .service(
                 web::resource("/review/{item_id}/reject")
                     .route(web::post().to(decisions::reject_review))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["POST"])),
             )
             .service(
                 web::resource("/corrections")
                     .route(web::post().to(decisions::correct))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["POST"])),
             )
             .service(
                 web::resource("/manual/{attendance_id}/approve")
                     .route(web::post().to(decisions::approve_manual))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["POST"])),
             )
             .service(
                 web::resource("/manual/{attendance_id}/reject")
                     .route(web::post().to(decisions::reject_manual))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["POST"])),
             )
             .service(
                 web::resource("/reports/daily")
                     .route(web::get().to(reports::daily))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["GET"])),
             )
             .service(
                 web::resource("/reports/monthly")
                     .route(web::get().to(reports::monthly))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["GET"])),
             )
             .service(
                 web::resource("/sessions")
                     .route(web::post().to(sessions::create))
                     .route(web::get().to(sessions::list))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["POST", "GET"])),
             )
             .service(
                 web::resource("/sessions/{id}")
                     .route(web::get().to(sessions::get))
                     .route(web::patch().to(sessions::update))
                     .route(web::delete().to(sessions::delete))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["GET", "PATCH", "DELETE"])),
             )
             .service(
                 web::resource("/rules")
                     .route(web::post().to(rules::create))
                     .route(web::get().to(rules::list))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["POST", "GET"])),
             )
             .service(
                 web::resource("/rules/{id}")
                     .route(web::get().to(rules::get))
                     .route(web::patch().to(rules::update))
                     .route(web::delete().to(rules::delete))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["GET", "PATCH", "DELETE"])),
             )
             .service(
                 web::resource("/exceptions")
                     .route(web::post().to(exceptions::create))
                     .route(web::get().to(exceptions::list))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["POST", "GET"])),
             )
             .service(
                 web::resource("/exceptions/{id}")
                     .route(web::get().to(exceptions::get))
                     .route(web::patch().to(exceptions::update))
                     .route(web::delete().to(exceptions::delete))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["GET", "PATCH", "DELETE"])),
             )
             .service(
                 web::resource("/exceptions/{id}/approve")
                     .route(web::post().to(exceptions::approve))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["POST"])),
             )
             .service(
                 web::resource("/exceptions/{id}/reject")
                     .route(web::post().to(exceptions::reject))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["POST"])),
             )
             .service(
                 web::resource("/jobs/runs")
                     .route(web::get().to(jobs::list_runs))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["GET"])),
             )
             .service(
                 web::resource("/jobs/runs/{id}")
                     .route(web::get().to(jobs::get_run))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["GET"])),
             )
             .service(
                 web::resource("/jobs/{job}/runs")
                     .route(web::post().to(jobs::request_run))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["POST"])),
             )
             .service(
                 web::resource("/status/{person_id}")
                     .route(web::get().to(attendance::status))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["GET"])),
             )
             .service(
                 web::resource("/{person_id}/statistics")
                     .route(web::get().to(reports::statistics))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["GET"])),
             )
             .service(
                 web::resource("/{person_id}")
                     .route(web::get().to(attendance::person_list))
-                    .default_service(web::to(method_not_allowed)),
+                    .default_service(method_not_allowed(&["GET"])),
             ),
     );
 }
