@@ -288,9 +288,17 @@ impl JobParameters {
     }
 }
 
+/// A whole number in `min..=max`; `30.0` is one too (JSON, like JSON Schema, does not tell
+/// an integer from a float with no fraction).
 fn integer(value: &Value, min: u32, max: u32) -> Result<u32, FieldIssue> {
     value
         .as_u64()
+        .or_else(|| {
+            value
+                .as_f64()
+                .filter(|n| n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(n))
+                .map(|n| n as u64)
+        })
         .and_then(|n| u32::try_from(n).ok())
         .filter(|n| (min..=max).contains(n))
         .ok_or_else(|| {
@@ -897,6 +905,19 @@ mod tests {
                 JobParameters::parse(*job, &Value::Null),
                 Ok(JobParameters::defaults(*job))
             );
+        }
+    }
+
+    #[test]
+    fn whole_numbers_written_as_floats_are_integers() {
+        assert_eq!(
+            JobParameters::parse(JobName::Cleanup, &json!({"days": 30.0})),
+            Ok(JobParameters::Cleanup { days: Some(30) })
+        );
+        for days in [json!(30.5), json!(-1.0), json!(1e300)] {
+            let errors = JobParameters::parse(JobName::Cleanup, &json!({ "days": days }))
+                .expect_err("not a day count");
+            assert_eq!(errors.0[0].code, "out_of_range", "{days}");
         }
     }
 
