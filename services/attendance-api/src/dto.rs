@@ -16,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::decisions::Direction;
+use crate::openapi::fields;
 use crate::queries::AttendanceFilter;
 
 pub mod policies;
@@ -45,20 +46,28 @@ where
 #[serde(deny_unknown_fields)]
 pub struct ListAttendanceQuery {
     /// 1-based page number (default 1; not with `format=csv`).
+    #[param(minimum = 1, maximum = 100_000)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100 (default 20; not with `format=csv`).
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
     /// Only this person's records (not on `/{person_id}`, which names the person).
+    #[param(schema_with = fields::uuid)]
     pub person_id: Option<String>,
-    /// `YYYY-MM-DD`, inclusive.
+    /// `YYYY-MM-DD`, inclusive; not after `to_date`.
+    #[param(schema_with = fields::date)]
     pub from_date: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
+    #[param(schema_with = fields::date)]
     pub to_date: Option<String>,
     /// `present`, `absent`, `late`, `early_leave` or `pending`.
+    #[param(schema_with = fields::attendance_status)]
     pub status: Option<String>,
     /// Persons of this department.
+    #[param(schema_with = fields::department)]
     pub department: Option<String>,
     /// `json` (default) or `csv`: every matching record as an attachment.
+    #[param(schema_with = fields::format)]
     pub format: Option<String>,
 }
 
@@ -202,17 +211,23 @@ impl DailyReportQuery {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MonthlyReportQuery {
-    /// Required, e.g. 2024.
+    /// 2000 to 2999.
+    #[param(required = true, minimum = 2000, maximum = 2999)]
     pub year: Option<i64>,
-    /// Required, 1 to 12.
+    /// 1 to 12.
+    #[param(required = true, minimum = 1, maximum = 12)]
     pub month: Option<i64>,
     /// Only persons of this department.
+    #[param(schema_with = fields::department)]
     pub department: Option<String>,
     /// 1-based page of persons (JSON only).
+    #[param(minimum = 1, maximum = 100_000)]
     pub page: Option<i64>,
     /// Persons per page, 1 to 100 (JSON only).
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
     /// `json` (default) or `csv` (every person, one row each).
+    #[param(schema_with = fields::format)]
     pub format: Option<String>,
 }
 
@@ -286,10 +301,12 @@ fn parse_status(raw: &str) -> Result<AttendanceStatus, FieldIssue> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckInRequest {
+    #[schema(schema_with = fields::uuid)]
     pub person_id: String,
     /// Accepted for the spec's sake and checked to be in [0, 1]; a manual entry involves no
     /// recognition, so there is nothing for it to threshold.
     #[serde(default)]
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub confidence_threshold: Option<f64>,
 }
 
@@ -314,6 +331,7 @@ impl CheckInRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckOutRequest {
+    #[schema(schema_with = fields::uuid)]
     pub person_id: String,
 }
 
@@ -533,14 +551,25 @@ mod tests {
 
 /// `GET /api/v1/attendance/review`: the review queue.
 #[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewQueueQuery {
+    /// 1-based page number (default 1).
+    #[param(minimum = 1, maximum = 100_000)]
     pub page: Option<i64>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
     /// `pending` (the default), `approved` or `rejected`.
+    #[param(schema_with = fields::review_state)]
     pub state: Option<String>,
+    #[param(schema_with = fields::uuid)]
     pub person_id: Option<String>,
+    /// `YYYY-MM-DD`, inclusive; not after `to_date`.
+    #[param(schema_with = fields::date)]
     pub from_date: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    #[param(schema_with = fields::date)]
     pub to_date: Option<String>,
 }
 
@@ -644,7 +673,8 @@ impl From<review_item::Model> for ReviewItemResponse {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApproveReviewRequest {
-    /// `check_in` or `check_out`.
+    /// `check_in` or `check_out`; required for an `ambiguous_time` item.
+    #[schema(schema_with = fields::direction_or_null)]
     pub direction: Option<String>,
 }
 
@@ -682,10 +712,13 @@ pub struct ReviewDecisionResponse {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CorrectionRequest {
+    #[schema(required = true, schema_with = fields::uuid)]
     pub detection_id: Option<String>,
     /// `rejected` ("this was not me"), `confirmed`, `check_in` or `check_out`.
+    #[schema(required = true, schema_with = fields::verdict)]
     pub verdict: Option<String>,
     /// Why, for the audit trail: 1 to 500 characters.
+    #[schema(required = true, schema_with = fields::remark)]
     pub reason: Option<String>,
 }
 
@@ -731,7 +764,7 @@ impl CorrectionRequest {
 }
 
 /// The longest reason or remark a decision carries.
-const CORRECTION_REASON: usize = 500;
+pub const CORRECTION_REASON: usize = 500;
 
 /// A corrected detection and the day after the correction.
 #[derive(Debug, Serialize, ToSchema)]
@@ -748,6 +781,7 @@ pub struct CorrectionResponse {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ManualDecisionRequest {
+    #[schema(schema_with = fields::remark_or_null)]
     pub remarks: Option<String>,
 }
 

@@ -20,6 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{nullable, parse_date, parse_uuid, present};
+use crate::openapi::fields;
 
 /// The longest shift or rule name.
 pub const NAME_MAX: usize = 100;
@@ -76,24 +77,26 @@ fn page(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSessionRequest {
-    #[schema(example = "Morning", max_length = 100)]
+    #[schema(schema_with = fields::name)]
     pub name: String,
     /// `HH:MM[:SS]`.
-    #[schema(example = "09:00")]
+    #[schema(schema_with = fields::time)]
     pub start_time: String,
     /// `HH:MM[:SS]`; at or before `start_time`: the shift crosses midnight.
-    #[schema(example = "17:00")]
+    #[schema(schema_with = fields::time)]
     pub end_time: String,
     /// 1 to 1440; default the shift's length.
+    #[schema(minimum = 1, maximum = 1440)]
     pub expected_duration_minutes: Option<i64>,
     /// Lateness forgiven, 0 to 720 and at most the shift's length (default 0).
-    #[schema(example = 15)]
+    #[schema(example = 15, minimum = 0, maximum = 720)]
     pub grace_period_minutes: Option<i64>,
     /// Early leave forgiven, as `grace_period_minutes` (default 0).
+    #[schema(minimum = 0, maximum = 720)]
     pub early_leave_grace_minutes: Option<i64>,
     /// Default true.
     pub is_active: Option<bool>,
-    #[schema(max_length = 200)]
+    #[schema(schema_with = fields::organization_or_null)]
     pub organization: Option<String>,
 }
 
@@ -103,21 +106,29 @@ pub struct CreateSessionRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateSessionRequest {
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = fields::name)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = fields::time)]
     pub start_time: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = fields::time)]
     pub end_time: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = i64, minimum = 1, maximum = 1440)]
     pub expected_duration_minutes: Option<i64>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = i64, minimum = 0, maximum = 720)]
     pub grace_period_minutes: Option<i64>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = i64, minimum = 0, maximum = 720)]
     pub early_leave_grace_minutes: Option<i64>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = bool)]
     pub is_active: Option<bool>,
+    /// `null` clears it.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = fields::organization_or_null)]
     pub organization: Option<Option<String>>,
 }
 
@@ -297,12 +308,16 @@ impl From<attendance_session::Model> for SessionResponse {
 #[serde(deny_unknown_fields)]
 pub struct ListSessionsQuery {
     /// 1-based page number (default 1).
+    #[param(minimum = 1, maximum = 100_000)]
     pub page: Option<i64>,
     /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
     /// `true` or `false`.
+    #[param(schema_with = fields::boolean_text)]
     pub is_active: Option<String>,
     /// Exact organization name.
+    #[param(schema_with = fields::organization)]
     pub organization: Option<String>,
 }
 
@@ -347,23 +362,23 @@ impl ListSessionsQuery {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRuleRequest {
-    #[schema(example = "Standard Working Hours", max_length = 100)]
+    #[schema(schema_with = fields::name)]
     pub name: String,
     /// Distinct weekday indices, 0 (Monday) to 6 (Sunday), at least one.
-    #[schema(example = json!([0, 1, 2, 3, 4]))]
+    #[schema(schema_with = fields::working_days)]
     pub working_days: Vec<i64>,
-    #[schema(example = "09:00")]
+    #[schema(schema_with = fields::time)]
     pub start_time: String,
-    #[schema(example = "17:00")]
+    #[schema(schema_with = fields::time)]
     pub end_time: String,
     /// 0 to 100 (default 0).
-    #[schema(example = 80.0)]
+    #[schema(example = 80.0, minimum = 0.0, maximum = 100.0)]
     pub min_presence_percentage: Option<f64>,
     /// In [0, 1] (default 0.7).
-    #[schema(example = 0.7)]
+    #[schema(example = 0.7, minimum = 0.0, maximum = 1.0)]
     pub auto_check_in_threshold: Option<f64>,
     /// In [0, 1], at most `auto_check_in_threshold` (default 0.6).
-    #[schema(example = 0.6)]
+    #[schema(example = 0.6, minimum = 0.0, maximum = 1.0)]
     pub manual_review_threshold: Option<f64>,
     /// Default false. The site has one active rule: activating this one deactivates the
     /// others.
@@ -375,20 +390,29 @@ pub struct CreateRuleRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateRuleRequest {
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = fields::name)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = fields::working_days)]
     pub working_days: Option<Vec<i64>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = fields::time)]
     pub start_time: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = fields::time)]
     pub end_time: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = f64, minimum = 0.0, maximum = 100.0)]
     pub min_presence_percentage: Option<f64>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = f64, minimum = 0.0, maximum = 1.0)]
     pub auto_check_in_threshold: Option<f64>,
+    /// At most `auto_check_in_threshold`.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = f64, minimum = 0.0, maximum = 1.0)]
     pub manual_review_threshold: Option<f64>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = bool)]
     pub is_active: Option<bool>,
 }
 
@@ -579,9 +603,14 @@ impl RuleResponse {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListRulesQuery {
+    /// 1-based page number (default 1).
+    #[param(minimum = 1, maximum = 100_000)]
     pub page: Option<i64>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
     /// `true` or `false`.
+    #[param(schema_with = fields::boolean_text)]
     pub is_active: Option<String>,
 }
 
@@ -640,13 +669,14 @@ impl ExceptionType {
 #[serde(deny_unknown_fields)]
 pub struct CreateExceptionRequest {
     /// Absent for everyone (a holiday must have none; leave must have one).
+    #[schema(schema_with = fields::uuid_or_null)]
     pub person_id: Option<String>,
-    #[schema(example = "2024-12-25")]
+    #[schema(schema_with = fields::date)]
     pub exception_date: String,
     /// `holiday`, `leave` or `special_event`.
-    #[schema(example = "holiday")]
+    #[schema(schema_with = fields::exception_type)]
     pub exception_type: String,
-    #[schema(example = "Christmas", max_length = 500)]
+    #[schema(schema_with = fields::reason)]
     pub reason: String,
     /// Leave always requires approval (default true for leave, false otherwise); an
     /// exception that requires it is created pending.
@@ -658,16 +688,21 @@ pub struct CreateExceptionRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateExceptionRequest {
+    /// `null`: for everyone.
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = fields::uuid_or_null)]
     pub person_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = fields::date)]
     pub exception_date: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = fields::exception_type)]
     pub exception_type: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = fields::reason)]
     pub reason: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = bool)]
     pub requires_approval: Option<bool>,
 }
 
@@ -836,17 +871,26 @@ impl From<attendance_exception::Model> for ExceptionResponse {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListExceptionsQuery {
+    /// 1-based page number (default 1).
+    #[param(minimum = 1, maximum = 100_000)]
     pub page: Option<i64>,
+    /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
     /// Only this person's exceptions (not the ones for everyone).
+    #[param(schema_with = fields::uuid)]
     pub person_id: Option<String>,
-    /// `YYYY-MM-DD`, inclusive.
+    /// `YYYY-MM-DD`, inclusive; not after `to_date`.
+    #[param(schema_with = fields::date)]
     pub from_date: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
+    #[param(schema_with = fields::date)]
     pub to_date: Option<String>,
     /// `holiday`, `leave` or `special_event`.
+    #[param(schema_with = fields::exception_type)]
     pub exception_type: Option<String>,
     /// `true` or `false`.
+    #[param(schema_with = fields::boolean_text)]
     pub approved: Option<String>,
 }
 

@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::dto::parse_uuid;
 use crate::error::AttendanceApiError;
-use crate::openapi::{ErrorEnvelope, JobRunEnvelope, JobRunListEnvelope};
+use crate::openapi::{ErrorEnvelope, JobRunEnvelope, JobRunListEnvelope, fields};
 
 type Result<T> = std::result::Result<T, AttendanceApiError>;
 
@@ -84,10 +84,13 @@ impl From<JobRun> for JobRunResponse {
 #[serde(deny_unknown_fields)]
 pub struct ListRunsQuery {
     /// Only this job's runs.
+    #[param(schema_with = fields::job_name)]
     pub job: Option<String>,
     /// pending, running, succeeded or failed.
+    #[param(schema_with = fields::run_state)]
     pub state: Option<String>,
     /// Runs listed, newest first (default 50, at most 200).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
 }
 
@@ -146,12 +149,13 @@ fn job_name(raw: &str) -> std::result::Result<JobName, FieldIssue> {
 }
 
 /// Ask for a run of a job: reconcile (`minutes`), daily_report (`date`), monthly_report
-/// (`year`, `month`), notifications (`person_id`), cleanup (`days`); an empty body or `{}`
-/// takes the job's defaults. A worker picks the pending run up within seconds.
+/// (`year`, `month`), notifications (`person_id`), cleanup (`days`); no body or `{}` takes
+/// the job's defaults (a JSON `null` is not an object: 422). A worker picks the pending run
+/// up within seconds. The document lists one path per job (`openapi::Contract`).
 #[utoipa::path(
     post, path = "/api/v1/attendance/jobs/{job}/runs", tag = "jobs",
     params(("job" = String, Path, description = "The job's name")),
-    request_body(content = Object, description = "The job's parameters", content_type = "application/json"),
+    request_body(content = Option<Object>, description = "The job's parameters", content_type = "application/json"),
     responses(
         (status = 202, body = JobRunEnvelope),
         (status = 400, description = "Malformed JSON", body = ErrorEnvelope),
@@ -171,7 +175,8 @@ pub async fn request_run(
 ) -> actix_web::Result<HttpResponse> {
     let job = JobName::parse(&job).ok_or_else(|| AttendanceApiError::JobNotFound(job.clone()))?;
     let parameters = if body.iter().all(u8::is_ascii_whitespace) {
-        Value::Null
+        // No body: the defaults.
+        Value::Object(serde_json::Map::new())
     } else {
         let is_json = matches!(
             request.mime_type(),
@@ -185,7 +190,17 @@ pub async fn request_run(
             )
             .into());
         }
-        json::parse::<Value>(&body)?
+        match json::parse::<Value>(&body)? {
+            // `null` is not the object of parameters the route takes (the store reads a
+            // `null` as the defaults, for its other callers).
+            Value::Null => {
+                return Err(AttendanceApiError::InvalidBody(ValidationErrors::single(
+                    FieldIssue::new("invalid_type", "must be a JSON object").at("body"),
+                ))
+                .into());
+            }
+            value => value,
+        }
     };
     let parameters =
         JobParameters::parse(job, &parameters).map_err(AttendanceApiError::InvalidBody)?;

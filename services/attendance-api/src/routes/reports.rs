@@ -67,7 +67,7 @@ pub const STATISTICS_COLUMNS: [&str; 9] = [
 #[utoipa::path(
     get, path = "/api/v1/attendance/reports/daily", tag = "reports",
     params(
-        ("date" = String, Query, description = "YYYY-MM-DD"),
+        ("date" = String, Query, description = "YYYY-MM-DD", format = Date),
         ("format" = Option<String>, Query, description = "`json` (default) or `csv`: one row per person"),
     ),
     responses(
@@ -152,8 +152,8 @@ pub async fn monthly(
     get, path = "/api/v1/attendance/{person_id}/statistics", tag = "reports",
     params(
         ("person_id" = Uuid, Path, description = "The person's id"),
-        ("from_date" = String, Query, description = "YYYY-MM-DD"),
-        ("to_date" = String, Query, description = "YYYY-MM-DD, at most 366 days after from_date"),
+        ("from_date" = String, Query, description = "YYYY-MM-DD; not after to_date", format = Date),
+        ("to_date" = String, Query, description = "YYYY-MM-DD, at most 366 days after from_date", format = Date),
         ("format" = Option<String>, Query, description = "`json` (default) or `csv`"),
     ),
     responses(
