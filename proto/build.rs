@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?);
     let files = [
         "faceattend/persons/v1/persons.proto",
         "faceattend/faces/v1/faces.proto",
@@ -13,10 +14,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for file in files {
         println!("cargo:rerun-if-changed={}", root.join(file).display());
     }
-    let descriptors = protox::compile(files, [&root])?;
+    let mut compiler = protox::Compiler::new([&root])?;
+    compiler
+        .include_source_info(true)
+        .include_imports(true)
+        .open_files(files)?;
+    // Kept for reflection: `FILE_DESCRIPTOR_SET` lists every message (the AsyncAPI test).
+    std::fs::write(
+        out.join("file_descriptor_set.bin"),
+        compiler.encode_file_descriptor_set(),
+    )?;
     prost_build::Config::new()
         // `prost::Name`: each message knows its full protobuf name (Content-Type headers).
         .enable_type_names()
-        .compile_fds(descriptors)?;
+        .compile_fds(compiler.file_descriptor_set())?;
     Ok(())
 }

@@ -23,5 +23,11 @@ pub mod attendance {
     }
 }
 
+/// The compiled schemas (a `google.protobuf.FileDescriptorSet`, with the imported well-known
+/// types and the source comments): every message and enum, by file, for code that reflects
+/// over the contract, such as the check that `proto/asyncapi.yaml` documents every message.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/file_descriptor_set.bin"));
+
 pub use prost;
 pub use prost_types;

@@ -55,6 +55,9 @@ impl KvSpec {
         description: "Face encodings per person (key: person id), written by person-api",
         history: 1,
     };
+
+    /// Every bucket above, as [`StreamSpec::CATALOGUE`] lists the streams.
+    pub const CATALOGUE: &'static [KvSpec] = &[Self::FACE_GALLERY];
 }
 
 impl Bus {
