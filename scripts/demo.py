@@ -3,10 +3,12 @@
 and list the attendance records as camera-agent and the pipeline produce them.
 
   demo.py plan FACES_DIR                 -> prints: enrol lines "Name<TAB>photo" and the video's photos
-  demo.py enrol API_URL TOKEN PLAN_FILE  -> creates and enrols the people of the plan
-  demo.py watch ATTENDANCE_URL TOKEN N [PERSONS_URL]
-                                         -> prints attendance records until N people are checked in
-                                            (with their names when PERSONS_URL is given)
+  demo.py enrol API_URL TOKEN PLAN_FILE  -> creates and enrols the people of the plan; writes their
+                                            ids to PLAN_FILE.ids
+  demo.py watch ATTENDANCE_URL TOKEN IDS_FILE [PERSONS_URL]
+                                         -> prints today's attendance records (every kind: camera,
+                                            manual, checked out, absent) until every person of
+                                            IDS_FILE is checked in (names when PERSONS_URL is given)
 
 Standard library only (python3 is already needed by the project's scripts).
 """
@@ -78,6 +80,8 @@ def enrol(api, token, plan_file):
             call("POST", f"{api}/api/v1/persons/{ids[name]}/enroll", token,
                  {"frame_data": frame, "use_largest_face": True})
             print(f"demo: enrolled {name} ({ids[name]}) from {os.path.basename(photo)}", file=sys.stderr)
+    with open(plan_file + ".ids", "w") as out:
+        out.writelines(f"{person_id}\n" for person_id in ids.values())
 
 
 def name_of(persons, token, person_id):
@@ -90,22 +94,44 @@ def name_of(persons, token, person_id):
         return person_id
 
 
-def watch(attendance, token, expected, persons=None):
-    seen = set()
+def describe(record, name):
+    """One line for any attendance record a day can hold: by camera (with a confidence), manual
+    (no confidence), checked out or not, or a day without a check-in (absent, on leave)."""
+    def event(kind):
+        time_ = record.get(f"{kind}_time")
+        if not time_:
+            return None
+        confidence = record.get(f"{kind}_confidence")
+        how = record.get(f"{kind}_source") or ("manual" if record.get("is_manual") else "camera")
+        if confidence is not None:
+            how += f", confidence {confidence:.2f}"
+        return f"{kind.replace('_', '-')} {time_} ({how})"
+
+    events = [e for e in (event("check_in"), event("check_out")) if e]
+    return f"demo: {name}: {'; '.join(events) or 'no check-in'}; status {record.get('status')}"
+
+
+def watch(attendance, token, ids_file, persons=None):
+    with open(ids_file) as lines:
+        expected = {line.strip() for line in lines if line.strip()}
+    printed = {}
+    checked_in = set()
     deadline = time.time() + 120
-    while time.time() < deadline and len(seen) < expected:
+    while time.time() < deadline and not expected <= checked_in:
         body = call("GET", f"{attendance}/api/v1/attendance?page_size=100", token)
         for record in body.get("data", []):
-            key = record["person_id"]
-            if record.get("check_in_time") and key not in seen:
-                seen.add(key)
-                print(f"demo: checked in {name_of(persons, token, key)} at {record['check_in_time']} "
-                      f"(confidence {record['check_in_confidence']:.2f}, status {record['status']})",
+            # Every record of the day is shown once, and again when it changes (a check-out).
+            line = describe(record, record["person_id"])
+            if printed.get(record["id"]) != line:
+                printed[record["id"]] = line
+                print(describe(record, name_of(persons, token, record["person_id"])),
                       file=sys.stderr)
+            if record.get("check_in_time"):
+                checked_in.add(record["person_id"])
         time.sleep(1)
-    if len(seen) < expected:
-        print(f"demo: {len(seen)} of {expected} people checked in after 2 minutes; see .local/run/*.log",
-              file=sys.stderr)
+    if not expected <= checked_in:
+        print(f"demo: {len(expected & checked_in)} of {len(expected)} enrolled people checked in "
+              "after 2 minutes; see .local/run/*.log", file=sys.stderr)
 
 
 if __name__ == "__main__":
@@ -115,6 +141,6 @@ if __name__ == "__main__":
     elif command == "enrol":
         enrol(*args)
     elif command == "watch":
-        watch(args[0], args[1], int(args[2]), *args[3:4])
+        watch(args[0], args[1], args[2], *args[3:4])
     else:
         sys.exit(__doc__)

@@ -185,31 +185,40 @@ command -v curl >/dev/null || camera_ready() { port_open "$camera_port"; }
 wait_for "camera-agent on port $camera_port" camera_ready
 cat >&2 <<INFO
 
-faceattend is running.
-  person-api      http://127.0.0.1:$api_port/api/v1/persons
-  API docs        http://127.0.0.1:$api_port/docs/
-  OpenAPI         http://127.0.0.1:$api_port/api/v1/openapi.json
-  health/metrics  http://127.0.0.1:$api_port/readyz  http://127.0.0.1:$api_port/metrics
-  attendance-api  http://127.0.0.1:$attendance_port/api/v1/attendance  (reports/daily, status/<person>)
-  attendance-worker detections.v1.> -> attendance.v1.* on NATS; http://127.0.0.1:$worker_port/readyz  /metrics
-  realtime-gateway ws://127.0.0.1:$gateway_port/api/v1/attendance/ws/<client_id>?token=\$TOKEN  (README: WebSocket); /readyz  /metrics
-  face-embedder   face.v1.embed / face.v1.identify on NATS; http://127.0.0.1:$embedder_port/readyz  /metrics
-  camera-agent    cameras -> faces.v1.<camera>; http://127.0.0.1:$camera_port/healthz (cameras)  /metrics
-  NATS            nats://127.0.0.1:$nats_port (JetStream data in .local/run/nats)
-  data            .local/run/data (SQLite), .local/run/images (enrolment photos)
+faceattend is running. Grouped by what you do with it:
 
-Admin token (12 h; mint more with: JWT_SECRET=\$(cat .local/run/jwt_secret) $bin/faceattend token --perm all):
-$token
+1. Your token. Every API call and the live stream need it (valid 12 h):
+   export TOKEN=$token
+   Mint more: JWT_SECRET=\$(cat .local/run/jwt_secret) $bin/faceattend token --perm all --ttl 12h
 
-Try: curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$api_port/api/v1/persons/summary
-Enrol a face: curl -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \
-  -d "{\"frame_data\": \"\$(base64 -w0 photo.jpg)\"}" http://127.0.0.1:$api_port/api/v1/persons/<id>/enroll
-Press Ctrl-C to stop.
+2. Explore and call the APIs. In each page's Swagger UI press "Authorize" and paste the
+   token alone (without "Bearer "):
+   people and faces   http://127.0.0.1:$api_port/docs/         (OpenAPI: /api/v1/openapi.json)
+   attendance         http://127.0.0.1:$attendance_port/docs/         (OpenAPI: /api/v1/openapi.json)
+   From a shell:      curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$api_port/api/v1/persons/summary
+   Enrol a face:      curl -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
+                        -d "{\"frame_data\": \"\$(base64 -w0 photo.jpg)\"}" http://127.0.0.1:$api_port/api/v1/persons/<id>/enroll
+
+3. Watch attendance live. A WebSocket; the token goes in the URL (or in an Authorization
+   header, or as the subprotocol bearer.<token>); any client id will do:
+   ws://127.0.0.1:$gateway_port/api/v1/attendance/ws/my-screen?token=\$TOKEN
+   Events on NATS: nats://127.0.0.1:$nats_port, subjects attendance.v1.* (proto/asyncapi.yaml)
+
+4. Health and metrics. No token needed:
+   person-api         http://127.0.0.1:$api_port/readyz        /metrics
+   face-embedder      http://127.0.0.1:$embedder_port/readyz        /metrics
+   attendance-api     http://127.0.0.1:$attendance_port/readyz        /metrics
+   attendance-worker  http://127.0.0.1:$worker_port/readyz        /metrics
+   realtime-gateway   http://127.0.0.1:$gateway_port/readyz        /metrics
+   camera-agent       http://127.0.0.1:$camera_port/healthz       (each camera's state)  /metrics
+
+Data: .local/run/data (SQLite), .local/run/images (enrolment photos), .local/run/nats
+(JetStream), logs in .local/run/*.log. Press Ctrl-C to stop.
 INFO
 
 if [[ "${DEMO:-}" == 1 ]]; then
     echo "demo: the entrance camera plays .local/run/demo/entrance.avi: two enrolled people and a stranger walk past" >&2
-    python3 scripts/demo.py watch "http://127.0.0.1:$attendance_port" "$token" 2 "http://127.0.0.1:$api_port" &
+    python3 scripts/demo.py watch "http://127.0.0.1:$attendance_port" "$token" "$RUN_DIR/demo/plan.tsv.ids" "http://127.0.0.1:$api_port" &
 fi
 
 wait -n "${pids[@]}" || true

@@ -34,21 +34,9 @@ use crate::span_collector::SpanCollector;
 const SECRET: &str = "journey-secret-journey-secret-journey!";
 
 /// The development photos, or `None` (with a note) where this checkout has none.
+#[track_caller]
 fn faces_dir() -> Option<PathBuf> {
-    let dir = std::env::var("FACEATTEND_FACES_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/faces")
-        });
-    if dir.join("person01").is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipped: no labelled photos at {} (set FACEATTEND_FACES_DIR)",
-            dir.display()
-        );
-        None
-    }
+    faceattend_face::photo_set::labelled_photos()
 }
 
 fn models_dir() -> PathBuf {
@@ -538,6 +526,52 @@ async fn people_filmed_at_the_entrance_are_checked_in_with_evidence() {
             "the relay of {person}'s check-in descends from {chain:?}"
         );
     }
+
+    // `make demo`'s watcher prints every record a day can hold, here two camera check-ins and
+    // a manual one (no confidence), and ends once the people it was told of are checked in.
+    let manual = http
+        .post(attendance.url("/api/v1/attendance/check-in"))
+        .bearer_auth(&token)
+        .json(&json!({"person_id": ids["Linus"]}))
+        .send()
+        .await
+        .expect("manual check-in");
+    assert!(
+        manual.status().is_success(),
+        "{}",
+        manual.text().await.unwrap_or_default()
+    );
+    let demo_ids = tempfile::NamedTempFile::new().expect("ids file");
+    std::fs::write(demo_ids.path(), format!("{}\n{}\n", ids["Ada"], ids["Grace"]))
+        .expect("ids");
+    let watched = tokio::process::Command::new("python3")
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .arg("scripts/demo.py")
+        .arg("watch")
+        .arg(attendance.url(""))
+        .arg(&token)
+        .arg(demo_ids.path())
+        .arg(persons.url(""))
+        .output()
+        .await
+        .expect("python3 scripts/demo.py");
+    let printed = String::from_utf8_lossy(&watched.stderr);
+    assert!(watched.status.success(), "demo.py watch: {printed}");
+    for name in ["Ada", "Grace"] {
+        assert!(
+            printed
+                .lines()
+                .any(|l| l.contains(&format!("{name} Journey")) && l.contains("confidence")),
+            "{name}'s camera check-in is printed: {printed}"
+        );
+    }
+    assert!(
+        printed
+            .lines()
+            .any(|l| l.contains("Linus Journey") && l.contains("(manual)")),
+        "the manual check-in is printed: {printed}"
+    );
+    assert!(!printed.contains("after 2 minutes"), "{printed}");
 
     drop(live);
     drop(camera);

@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use faceattend_face::evaluation::{self, ScoredPair};
-use faceattend_face::{DecodeLimits, Embedding, FacePipeline, RuntimeOptions, decode_image};
+use faceattend_face::{
+    AnalysedFace, DecodeLimits, Embedding, FacePipeline, RuntimeOptions, decode_image, subject_face,
+};
 use faceattend_service::auth::{ALL_PERMISSIONS, AuthConfig, JwtKeys};
 use secrecy::SecretString;
 
@@ -59,6 +61,10 @@ enum Command {
         /// Writes each image's aligned 112×112 crop here as PNG: what the embedder saw.
         #[arg(long)]
         crops: Option<PathBuf>,
+        /// Experiment: embed each face as the sum of its crop's and its mirror image's
+        /// embeddings (not what the services do).
+        #[arg(long)]
+        mirror: bool,
     },
     /// Recomputes every stored face encoding from its original photo with the model
     /// face-embedder runs now (after a model change). Reads person-api's configuration from
@@ -80,6 +86,9 @@ enum Command {
         models: PathBuf,
         #[arg(long, default_value_t = 2)]
         threads: usize,
+        /// Experiment: as `eval --mirror`.
+        #[arg(long)]
+        mirror: bool,
     },
 }
 
@@ -90,12 +99,14 @@ fn main() -> anyhow::Result<()> {
             models,
             threads,
             crops,
-        } => eval(&pairs, &models, threads, crops.as_deref()),
+            mirror,
+        } => eval(&pairs, &models, threads, crops.as_deref(), mirror),
         Command::Calibrate {
             faces,
             models,
             threads,
-        } => calibrate(&faces, &models, threads),
+            mirror,
+        } => calibrate(&faces, &models, threads, mirror),
         Command::Reembed => reembed(),
         Command::Jobs { command } => jobs::run(command),
         Command::Token {
@@ -131,34 +142,84 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-/// The embedding of the most confident face of each image; `None` where no face was found.
-/// The most confident face's embedding of each image; with `crops`, its aligned crop is
-/// written there too, named after the image's path.
+/// What `embed_images` found: each image's embedding (`None` where no face was found) and the
+/// images in which the detector found more than one face.
+struct EmbeddedImages {
+    embeddings: HashMap<String, Option<Embedding>>,
+    several_faces: Vec<String>,
+}
+
+/// The embedding of the face each labelled image is about ([`subject_face`]: the one nearest
+/// the centre, of two equally near the larger). With `crops`, its aligned crop is written there
+/// too, named after the image's path. With `mirror`, the embedding is that of the crop plus
+/// that of its mirror image, renormalised (an experiment: see `--mirror`).
 fn embed_images(
     pipeline: &FacePipeline,
     root: &Path,
     images: &[String],
     crops: Option<&Path>,
-) -> anyhow::Result<HashMap<String, Option<Embedding>>> {
+    mirror: bool,
+) -> anyhow::Result<EmbeddedImages> {
     if let Some(dir) = crops {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let mut embeddings = HashMap::new();
+    let mut embedded = EmbeddedImages {
+        embeddings: HashMap::new(),
+        several_faces: Vec::new(),
+    };
     for name in images {
         let bytes =
             std::fs::read(root.join(name)).with_context(|| format!("cannot read {name}"))?;
         let image = decode_image(&bytes, &DecodeLimits::default())
             .with_context(|| format!("cannot decode {name}"))?;
-        let face = pipeline.analyse(&image)?.into_iter().next();
-        if let (Some(dir), Some(face)) = (crops, &face) {
+        let faces = pipeline.analyse(&image)?;
+        if faces.len() > 1 {
+            embedded.several_faces.push(name.clone());
+        }
+        let face = subject_face(&faces, image.width(), image.height());
+        if let (Some(dir), Some(face)) = (crops, face) {
             let file = dir.join(format!("{}.png", name.replace(['/', '\\'], "_")));
             face.aligned
                 .save(&file)
                 .with_context(|| format!("cannot write {}", file.display()))?;
         }
-        embeddings.insert(name.clone(), face.map(|f| f.embedding));
+        let embedding = match face {
+            Some(face) if mirror => Some(with_mirror(pipeline, face)?),
+            Some(face) => Some(face.embedding.clone()),
+            None => None,
+        };
+        embedded.embeddings.insert(name.clone(), embedding);
     }
-    Ok(embeddings)
+    Ok(embedded)
+}
+
+/// The sum of the embeddings of a face's aligned crop and of its mirror image, made unit length.
+fn with_mirror(pipeline: &FacePipeline, face: &AnalysedFace) -> anyhow::Result<Embedding> {
+    let mirrored = image::imageops::flip_horizontal(&face.aligned);
+    let [flipped] = <[Embedding; 1]>::try_from(pipeline.embedder().embed(&[mirrored])?)
+        .map_err(|_| anyhow::anyhow!("the embedder returned no embedding"))?;
+    let sum = face
+        .embedding
+        .values()
+        .iter()
+        .zip(flipped.values())
+        .map(|(a, b)| a + b)
+        .collect();
+    Ok(Embedding::new(face.embedding.model().clone(), sum)?)
+}
+
+/// One line for the images with several faces: how many, and which.
+fn several_faces_line(embedded: &EmbeddedImages) -> String {
+    let several = &embedded.several_faces;
+    if several.is_empty() {
+        "images with several faces: 0".to_owned()
+    } else {
+        format!(
+            "images with several faces: {} (the face nearest the centre was used): {}",
+            several.len(),
+            several.join(", ")
+        )
+    }
 }
 
 fn eval(
@@ -166,6 +227,7 @@ fn eval(
     models: &Path,
     threads: usize,
     crops: Option<&Path>,
+    mirror: bool,
 ) -> anyhow::Result<()> {
     let root = pairs_file.parent().unwrap_or(Path::new("."));
     let text = std::fs::read_to_string(pairs_file)
@@ -192,7 +254,8 @@ fn eval(
 
     let pipeline = FacePipeline::load(models, RuntimeOptions::new(threads))?;
     let started = Instant::now();
-    let embeddings = embed_images(&pipeline, root, &images, crops)?;
+    let embedded = embed_images(&pipeline, root, &images, crops, mirror)?;
+    let embeddings = &embedded.embeddings;
     let elapsed = started.elapsed();
     let missing: Vec<&String> = images.iter().filter(|i| embeddings[*i].is_none()).collect();
     let scored: Vec<ScoredPair> = labelled
@@ -215,8 +278,9 @@ fn eval(
         images.len()
     );
     println!(
-        "pipeline: {} (BlazeFace full range → FaceMesh 5 points → MobileFaceNet), {:.1} s for {} images",
+        "pipeline: {} (BlazeFace full range → FaceMesh 5 points → MobileFaceNet{}), {:.1} s for {} images",
         pipeline.embedder().model().name,
+        if mirror { ", plus its mirror image" } else { "" },
         elapsed.as_secs_f64(),
         images.len()
     );
@@ -236,6 +300,7 @@ fn eval(
             )
         }
     );
+    println!("{}", several_faces_line(&embedded));
     println!(
         "pairs evaluated: {} ({} same, {} different); skipped for a missing face: {}",
         scored.len(),
@@ -319,11 +384,12 @@ fn labelled_images(faces: &Path) -> anyhow::Result<Vec<(String, String)>> {
     Ok(images)
 }
 
-fn calibrate(faces: &Path, models: &Path, threads: usize) -> anyhow::Result<()> {
+fn calibrate(faces: &Path, models: &Path, threads: usize, mirror: bool) -> anyhow::Result<()> {
     let images = labelled_images(faces)?;
     let names: Vec<String> = images.iter().map(|(name, _)| name.clone()).collect();
     let pipeline = FacePipeline::load(models, RuntimeOptions::new(threads))?;
-    let embeddings = embed_images(&pipeline, faces, &names, None)?;
+    let embedded = embed_images(&pipeline, faces, &names, None, mirror)?;
+    let embeddings = &embedded.embeddings;
     let usable: Vec<(&Embedding, &str)> = images
         .iter()
         .filter_map(|(name, label)| Some((embeddings[name].as_ref()?, label.as_str())))
@@ -351,7 +417,12 @@ fn calibrate(faces: &Path, models: &Path, threads: usize) -> anyhow::Result<()> 
         genuine,
         scored.len() - genuine
     );
-    println!("model: {}", pipeline.embedder().model().name);
+    println!("{}", several_faces_line(&embedded));
+    println!(
+        "model: {}{}",
+        pipeline.embedder().model().name,
+        if mirror { " (plus mirror image)" } else { "" }
+    );
     let mut knots = Vec::new();
     for far in [1e-3, 1e-2] {
         match evaluation::distance_at_far(&scored, far) {

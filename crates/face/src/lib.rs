@@ -16,6 +16,8 @@ pub mod evaluation;
 pub mod gallery;
 pub mod landmarks;
 pub mod pipeline;
+#[cfg(feature = "testing")]
+pub mod photo_set;
 pub mod quality;
 pub mod runtime;
 
@@ -31,6 +33,6 @@ pub use gallery::{
     Identification, MatchRule, ModelId,
 };
 pub use landmarks::{LandmarkModel, RefinedKeypoints};
-pub use pipeline::{AnalysedFace, FacePipeline};
+pub use pipeline::{AnalysedFace, FacePipeline, subject_face};
 pub use quality::{Quality, QualityIssue, QualityPolicy, assess};
 pub use runtime::{ModelError, Runtime, RuntimeOptions};

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use faceattend_face::pipeline::{DETECTOR_FILE, EMBEDDER_FILE, RUNTIME_FILE};
 use faceattend_face::{
-    DecodeLimits, Detector, DetectorConfig, Embedder, Embedding, FacePipeline, Runtime,
-    RuntimeOptions, align_face_coarse, decode_image,
+    AnalysedFace, DecodeLimits, Detector, DetectorConfig, Embedder, Embedding, FacePipeline,
+    Runtime, RuntimeOptions, align_face_coarse, decode_image, subject_face,
 };
 use image::RgbImage;
 
@@ -18,21 +18,9 @@ fn models_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models"))
 }
 
+#[track_caller]
 fn faces_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("FACEATTEND_FACES_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/faces")
-        });
-    if dir.join("pairs.csv").is_file() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipped: no labelled photos at {} (set FACEATTEND_FACES_DIR)",
-            dir.display()
-        );
-        None
-    }
+    faceattend_face::photo_set::labelled_photos()
 }
 
 struct Pipeline {
@@ -185,4 +173,54 @@ fn the_same_person_is_closer_than_another_person() {
             "{name}: same {same:?}\ndifferent {different:?}"
         );
     }
+}
+
+/// A photo of two people: one pasted large at the left edge, the other smaller at the centre.
+/// The labelled person of such a photo is the central one ([`subject_face`]), whatever the
+/// detector ranks first: the face chosen is the centre one, and it embeds as that person.
+#[test]
+fn in_a_photo_of_two_people_the_subject_is_the_one_nearest_the_centre() {
+    let Some(dir) = faces_dir() else { return };
+    let pipeline = Pipeline::load();
+    let resized = |name: &str, height: u32| {
+        let photo = Pipeline::image(&dir.join(name));
+        let width = photo.width() * height / photo.height();
+        image::imageops::resize(&photo, width, height, image::imageops::FilterType::Triangle)
+    };
+    let (edge_name, centre_name) = ("person01/img1.jpg", "person02/img12.jpg");
+    let (edge, centre) = (resized(edge_name, 900), resized(centre_name, 560));
+    let mut composed = RgbImage::from_pixel(2400, 1000, image::Rgb([128, 128, 128]));
+    image::imageops::overlay(&mut composed, &edge, 0, 50);
+    let centre_x = (composed.width() - centre.width()) / 2;
+    image::imageops::overlay(&mut composed, &centre, centre_x.into(), 220);
+    assert!(
+        edge.width() < centre_x,
+        "the two photos do not overlap: {} px, centre one from {centre_x}",
+        edge.width()
+    );
+
+    let faces = pipeline.full.analyse(&composed).unwrap();
+    assert_eq!(faces.len(), 2, "both faces found: {faces:?}");
+    let subject = subject_face(&faces, composed.width(), composed.height()).unwrap();
+    let other = faces
+        .iter()
+        .find(|f| !std::ptr::eq(*f, subject))
+        .unwrap();
+    let middle = |f: &AnalysedFace| (f.detection.bbox.x_min + f.detection.bbox.x_max) / 2.0;
+    assert!(
+        (centre_x as f32..(centre_x + centre.width()) as f32).contains(&middle(subject)),
+        "the subject is the central photo's face: {subject:?}"
+    );
+    assert!(
+        subject.detection.bbox.area() < other.detection.bbox.area(),
+        "nearest the centre wins over larger"
+    );
+    let alone = pipeline.embed_refined(&dir.join(centre_name));
+    let edge_alone = pipeline.embed_refined(&dir.join(edge_name));
+    assert!(
+        subject.embedding.distance(&alone) < 0.5,
+        "the subject embeds as the central person: {}",
+        subject.embedding.distance(&alone)
+    );
+    assert!(subject.embedding.distance(&edge_alone) > 1.0);
 }

@@ -27,21 +27,9 @@ pub fn models_dir() -> PathBuf {
 }
 
 /// The labelled development photos, or `None` (with a note) where this checkout has none.
+#[track_caller]
 pub fn faces_dir() -> Option<PathBuf> {
-    let dir = std::env::var("FACEATTEND_FACES_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/faces")
-        });
-    if dir.join("person01").is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipped: no labelled photos at {} (set FACEATTEND_FACES_DIR)",
-            dir.display()
-        );
-        None
-    }
+    faceattend_face::photo_set::labelled_photos()
 }
 
 /// A fresh namespace for one test.

@@ -9,18 +9,9 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Backend, Spawn, TestApp, assert_error, person_body, spawn_app_with};
 
+#[track_caller]
 fn faces_dir() -> Option<PathBuf> {
-    let dir = std::env::var("FACEATTEND_FACES_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/faces")
-        });
-    if dir.join("person01").is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: no labelled photos at {}", dir.display());
-        None
-    }
+    faceattend_face::photo_set::labelled_photos()
 }
 
 fn base64_photo(faces: &Path, name: &str) -> String {
