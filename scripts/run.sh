@@ -202,7 +202,7 @@ faceattend is running. Grouped by what you do with it:
 3. Watch attendance live. A WebSocket; the token goes in the URL (or in an Authorization
    header, or as the subprotocol bearer.<token>); any client id will do:
    ws://127.0.0.1:$gateway_port/api/v1/attendance/ws/my-screen?token=\$TOKEN
-   Events on NATS: nats://127.0.0.1:$nats_port, subjects attendance.v1.* (proto/asyncapi.yaml)
+   Events on NATS: nats://127.0.0.1:$nats_port, subjects attendance.v1.* (protobufs: proto/)
 
 4. Health and metrics. No token needed:
    person-api         http://127.0.0.1:$api_port/readyz        /metrics
