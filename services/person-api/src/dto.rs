@@ -2,6 +2,13 @@
 //!
 //! Requests are deserialised strictly (unknown fields are errors) into raw shapes, then
 //! `validate` turns them into domain types, collecting every invalid field.
+//!
+//! The OpenAPI document states what `validate` enforces, so a client (or schemathesis) can
+//! tell a valid request from an invalid one without sending it: texts match [`TEXT_PATTERN`]
+//! (something besides white space, no control characters) within their `limits`; phone
+//! numbers match [`PHONE_PATTERN`] (E.164 with the separators people type); the enums list
+//! their values. utoipa takes only literal patterns, so the literals below repeat these
+//! constants; a test in `openapi.rs` checks that every field's pattern is one of them.
 
 use chrono::{DateTime, Utc};
 use faceattend_domain::person::{
@@ -11,6 +18,33 @@ use faceattend_domain::{FieldIssue, ValidationErrors};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+
+/// What `Text::parse` accepts: after trimming, not empty, no control character.
+pub const TEXT_PATTERN: &str =
+    r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$";
+/// What `PhoneNumber::parse` accepts: `+`, a country code not starting with 0 and 8 to 15
+/// digits in all, with spaces, dashes, dots and parentheses between them.
+pub const PHONE_PATTERN: &str =
+    r"^[\t\n\x0b\x0c\r ]*[ .()-]*\+[ .()-]*[1-9]([ .()-]*[0-9]){7,14}[ .()-]*[\t\n\x0b\x0c\r ]*$";
+
+/// The person types of the spec, as the document names them (the domain's `PersonType` has
+/// no schema: the domain knows no framework).
+#[derive(Debug, ToSchema)]
+#[schema(as = PersonType, rename_all = "snake_case")]
+pub enum PersonTypeName {
+    Employee,
+    Visitor,
+    Contractor,
+}
+
+/// The person statuses of the spec, as the document names them.
+#[derive(Debug, ToSchema)]
+#[schema(as = PersonStatus, rename_all = "snake_case")]
+pub enum PersonStatusName {
+    Active,
+    Inactive,
+    Archived,
+}
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
 fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
@@ -24,28 +58,55 @@ where
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePersonRequest {
-    #[schema(example = "John", max_length = 100)]
+    #[schema(
+        example = "John",
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        max_length = 100
+    )]
     pub first_name: String,
-    #[schema(example = "Doe", max_length = 100)]
+    #[schema(
+        example = "Doe",
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        max_length = 100
+    )]
     pub last_name: String,
-    #[schema(example = "john.doe@company.com")]
+    #[schema(example = "john.doe@company.com", format = Email, max_length = 254)]
     pub email: String,
     /// E.164, e.g. `+1234567890`.
-    #[schema(example = "+1234567890")]
+    #[schema(
+        example = "+1234567890",
+        pattern = r"^[\t\n\x0b\x0c\r ]*[ .()-]*\+[ .()-]*[1-9]([ .()-]*[0-9]){7,14}[ .()-]*[\t\n\x0b\x0c\r ]*$"
+    )]
     pub phone: Option<String>,
-    /// `employee` (default), `visitor` or `contractor`.
-    #[schema(example = "employee")]
+    /// `employee` when absent or null.
+    #[schema(value_type = Option<PersonTypeName>)]
     pub person_type: Option<String>,
-    #[schema(example = "EMP123456", max_length = 64)]
+    #[schema(
+        example = "EMP123456",
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        max_length = 64
+    )]
     pub id_number: Option<String>,
-    #[schema(example = "employee_id", max_length = 50)]
+    #[schema(
+        example = "employee_id",
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        max_length = 50
+    )]
     pub id_type: Option<String>,
-    #[schema(example = "Engineering", max_length = 100)]
+    #[schema(
+        example = "Engineering",
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        max_length = 100
+    )]
     pub department: Option<String>,
-    #[schema(example = "ACME Corp", max_length = 200)]
+    #[schema(
+        example = "ACME Corp",
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        max_length = 200
+    )]
     pub organization: Option<String>,
-    /// `active` (default), `inactive` or `archived`.
-    #[schema(example = "active")]
+    /// `active` when absent or null.
+    #[schema(value_type = Option<PersonStatusName>)]
     pub status: Option<String>,
 }
 
@@ -99,39 +160,40 @@ impl CreatePersonRequest {
     }
 }
 
-/// Partial update: absent fields stay as they are; `null` clears an optional field.
+/// Partial update: absent fields stay as they are; `null` clears an optional field (the
+/// names, email, type and status cannot be cleared).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePersonRequest {
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, required = false, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 100)]
     pub first_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, required = false, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 100)]
     pub last_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = String, required = false, format = Email, max_length = 254)]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, pattern = r"^[\t\n\x0b\x0c\r ]*[ .()-]*\+[ .()-]*[1-9]([ .()-]*[0-9]){7,14}[ .()-]*[\t\n\x0b\x0c\r ]*$")]
     pub phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = PersonTypeName, required = false)]
     pub person_type: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 64)]
     pub id_number: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 50)]
     pub id_type: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, nullable, example = "Sales")]
+    #[schema(value_type = Option<String>, example = "Sales", pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 100)]
     pub department: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 200)]
     pub organization: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, example = "inactive")]
+    #[schema(value_type = PersonStatusName, required = false, example = "inactive")]
     pub status: Option<Option<String>>,
 }
 
@@ -228,13 +290,13 @@ pub struct PersonResponse {
     pub last_name: String,
     pub email: String,
     pub phone: Option<String>,
-    #[schema(example = "employee")]
+    #[schema(value_type = PersonTypeName, example = "employee")]
     pub person_type: String,
     pub id_number: Option<String>,
     pub id_type: Option<String>,
     pub department: Option<String>,
     pub organization: Option<String>,
-    #[schema(example = "active")]
+    #[schema(value_type = PersonStatusName, example = "active")]
     pub status: String,
     pub face_encoding_count: u32,
     pub enrolled_at: Option<DateTime<Utc>>,
@@ -273,16 +335,26 @@ impl From<Person> for PersonResponse {
 #[into_params(parameter_in = Query)]
 pub struct ListPersonsQuery {
     /// 1-based page number (default 1).
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<i64>,
-    /// Items per page, 1 to 100 (default 20).
+    /// Items per page (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
-    /// `active`, `inactive` or `archived`.
+    #[param(value_type = Option<PersonStatusName>)]
     pub status: Option<String>,
-    /// `employee`, `visitor` or `contractor`.
+    #[param(value_type = Option<PersonTypeName>)]
     pub person_type: Option<String>,
     /// Exact department name.
+    #[param(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        max_length = 100
+    )]
     pub department: Option<String>,
     /// Exact organization name.
+    #[param(
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        max_length = 200
+    )]
     pub organization: Option<String>,
     /// `true`: only persons with enrolled faces; `false`: only persons without.
     pub has_faces: Option<bool>,
@@ -293,8 +365,17 @@ pub struct ListPersonsQuery {
 #[into_params(parameter_in = Query)]
 pub struct SearchPersonsQuery {
     /// Case-insensitive substring of first or last name, email or id number.
+    #[param(
+        required = true,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        max_length = 254
+    )]
     pub q: Option<String>,
+    /// 1-based page number (default 1).
+    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<i64>,
+    /// Items per page (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
 }
 
@@ -334,16 +415,18 @@ pub struct MetadataResponse {
 #[serde(deny_unknown_fields)]
 pub struct UpdateMetadataRequest {
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, nullable, max_length = 500)]
+    #[schema(value_type = Option<String>, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 500)]
     pub address: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, nullable, max_length = 200)]
+    #[schema(value_type = Option<String>, pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$", max_length = 200)]
     pub emergency_contact: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, pattern = r"^[\t\n\x0b\x0c\r ]*[ .()-]*\+[ .()-]*[1-9]([ .()-]*[0-9]){7,14}[ .()-]*[\t\n\x0b\x0c\r ]*$")]
     pub emergency_phone: Option<Option<String>>,
+    /// A JSON object of at most 32 KiB, serialised; `null` empties it.
     #[schema(value_type = Option<Object>)]
     pub preferences: Option<serde_json::Value>,
+    /// A JSON object of at most 32 KiB, serialised; `null` empties it.
     #[schema(value_type = Option<Object>)]
     pub custom_fields: Option<serde_json::Value>,
 }

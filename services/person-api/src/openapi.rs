@@ -23,11 +23,13 @@ use crate::routes::{faces, metadata, persons};
     ),
     components(schemas(
         dto::CreatePersonRequest, dto::UpdatePersonRequest, dto::PersonResponse, dto::PersonSummary,
-        dto::MetadataResponse, dto::UpdateMetadataRequest,
-        persons::PersonEnvelope, persons::PersonListEnvelope, persons::SummaryEnvelope,
+        dto::MetadataResponse, dto::UpdateMetadataRequest, dto::PersonTypeName, dto::PersonStatusName,
+        persons::PersonEnvelope, persons::PersonCreatedEnvelope, persons::CreatedMeta,
+        persons::PersonListEnvelope, persons::SummaryEnvelope,
         persons::ErrorEnvelope, metadata::MetadataEnvelope,
         faces::EnrollRequest, faces::EnrollResponse, faces::SearchByFaceRequest,
         faces::SearchByFaceResponse, faces::FaceMatch, faces::FaceResponse, faces::FaceBox,
+        faces::Decision, faces::EnrollEnvelope, faces::SearchByFaceEnvelope, faces::FaceListEnvelope,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -51,5 +53,71 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use faceattend_domain::person::{PersonStatus, PersonType};
+    use serde_json::Value;
+    use utoipa::OpenApi;
+
+    use super::ApiDoc;
+    use crate::dto::{PHONE_PATTERN, TEXT_PATTERN};
+
+    fn document() -> Value {
+        serde_json::to_value(ApiDoc::openapi()).expect("the document serialises")
+    }
+
+    fn walk<'a>(value: &'a Value, found: &mut Vec<&'a Value>, key: &str) {
+        match value {
+            Value::Object(map) => {
+                if let Some(v) = map.get(key) {
+                    found.push(v);
+                }
+                map.values().for_each(|v| walk(v, found, key));
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, found, key)),
+            _ => {}
+        }
+    }
+
+    /// utoipa takes only literal patterns: each literal must be one of the validation's.
+    #[test]
+    fn every_pattern_is_one_the_validation_enforces() {
+        let doc = document();
+        let mut patterns = Vec::new();
+        walk(&doc, &mut patterns, "pattern");
+        assert!(patterns.len() > 10, "{patterns:?}");
+        for pattern in patterns {
+            let pattern = pattern.as_str().expect("a string");
+            assert!(
+                pattern == TEXT_PATTERN || pattern == PHONE_PATTERN || pattern.contains("base64"),
+                "unknown pattern {pattern}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_enums_are_the_domains() {
+        let doc = document();
+        let values = |name: &str| -> Vec<String> {
+            doc["components"]["schemas"][name]["enum"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{name} has an enum"))
+                .iter()
+                .map(|v| v.as_str().expect("string").to_owned())
+                .collect()
+        };
+        let types: Vec<String> = PersonType::ALL
+            .iter()
+            .map(|t| t.as_str().to_owned())
+            .collect();
+        assert_eq!(values("PersonType"), types);
+        let statuses: Vec<String> = PersonStatus::ALL
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect();
+        assert_eq!(values("PersonStatus"), statuses);
     }
 }

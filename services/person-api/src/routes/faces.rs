@@ -31,12 +31,17 @@ const REFUSED_QUALITY_ISSUES: &[&str] = &["face_too_small", "face_blurred"];
 pub struct EnrollRequest {
     /// The photo, base64 (standard alphabet; a `data:image/...;base64,` prefix is accepted).
     /// JPEG, PNG or WebP.
+    #[schema(
+        pattern = r"^(data:[^,;]*;base64,)?(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$",
+        min_length = 4
+    )]
     pub frame_data: String,
     /// Make this the person's primary face (their first face always is).
     #[serde(default)]
     pub is_primary: bool,
     /// The caller's own quality estimate, in [0, 1]; kept for reference only: the service
     /// scores every face itself.
+    #[schema(minimum = 0.0, maximum = 1.0)]
     pub quality_score: Option<f32>,
     /// With several faces in the photo, enrol the largest instead of refusing the photo.
     #[serde(default)]
@@ -73,13 +78,19 @@ pub struct EnrollResponse {
 #[serde(deny_unknown_fields)]
 pub struct SearchByFaceRequest {
     /// The photo, base64, as for enrolment. The largest face in it is searched.
+    #[schema(
+        pattern = r"^(data:[^,;]*;base64,)?(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$",
+        min_length = 4
+    )]
     pub frame_data: String,
     /// Matches below this calibrated confidence are left out (default 0.6: one false accept
     /// in a hundred on the calibration data; 0.7: one in a thousand).
     #[serde(default = "default_search_threshold")]
+    #[schema(minimum = 0.0, maximum = 1.0, default = 0.6)]
     pub confidence_threshold: f32,
     /// How many persons to return at most (1-20, default 5).
     #[serde(default = "default_search_limit")]
+    #[schema(minimum = 1, maximum = 20, default = 5)]
     pub limit: u32,
 }
 
@@ -102,6 +113,16 @@ pub struct FaceMatch {
     pub distance: f32,
 }
 
+/// `match`: one person, clearly; `ambiguous`: two persons nearly equally close; `unknown`:
+/// nobody close enough.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Match,
+    Ambiguous,
+    Unknown,
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SearchByFaceResponse {
     /// True when one person matches clearly: above the threshold and clearly closer than
@@ -109,8 +130,7 @@ pub struct SearchByFaceResponse {
     pub matched: bool,
     pub best_match: Option<FaceMatch>,
     pub all_matches: Vec<FaceMatch>,
-    /// "match", "ambiguous" (two persons nearly equally close) or "unknown".
-    pub decision: String,
+    pub decision: Decision,
     pub faces_detected: usize,
     pub face_location: FaceBox,
     pub model: String,
@@ -127,7 +147,8 @@ pub struct FaceResponse {
     pub quality_score: f32,
     pub is_primary: bool,
     pub source: String,
-    #[schema(value_type = Option<Object>)]
+    /// The face's box in the photo; null for encodings without a stored photo.
+    #[schema(value_type = Option<FaceBox>)]
     pub face_location: Option<serde_json::Value>,
     pub content_type: Option<String>,
     pub file_size: Option<i64>,
@@ -159,6 +180,29 @@ impl From<FaceRecord> for FaceResponse {
             created_at: e.created_at,
         }
     }
+}
+
+// Envelope shapes, for the OpenAPI document only.
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct EnrollEnvelope {
+    success: bool,
+    data: EnrollResponse,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct SearchByFaceEnvelope {
+    success: bool,
+    data: SearchByFaceResponse,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct FaceListEnvelope {
+    success: bool,
+    data: Vec<FaceResponse>,
 }
 
 /// How large a photo may be, decoded (it must fit one NATS message to face-embedder).
@@ -245,12 +289,15 @@ fn rejected(code: &str, message: String) -> PersonApiError {
     params(("person_id" = Uuid, Path, description = "The person's id")),
     request_body = EnrollRequest,
     responses(
-        (status = 200, description = "Enrolled", body = EnrollResponse),
-        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
-        (status = 404, description = "No such person", body = ErrorEnvelope),
+        (status = 200, description = "Enrolled", body = EnrollEnvelope),
+        (status = 400, description = "Malformed JSON (`malformed_json`) or an unreadable body; a path parameter that is not a UUID (`invalid_path_parameter`)", body = ErrorEnvelope),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorEnvelope),
+        (status = 403, description = "Token lacks persons:write", body = ErrorEnvelope),
+        (status = 404, description = "No such person (`person_not_found`)", body = ErrorEnvelope),
         (status = 413, description = "Image or body too large (`image_too_large`, `payload_too_large`)", body = ErrorEnvelope),
-        (status = 422, description = "Unusable photo: `no_face`, `multiple_faces`, `face_too_small`, `face_blurred`, `invalid_base64`, `unsupported_image`, `undecodable_image`; or invalid fields", body = ErrorEnvelope),
-        (status = 503, description = "Face recognition unavailable (`face_service_unavailable`)", body = ErrorEnvelope),
+        (status = 415, description = "Not JSON (`unsupported_media_type`)", body = ErrorEnvelope),
+        (status = 422, description = "Unusable photo: `no_face`, `multiple_faces`, `face_too_small`, `face_blurred`, `empty_image`, `invalid_base64`, `unsupported_image`, `undecodable_image`; or invalid fields (`validation_failed`)", body = ErrorEnvelope),
+        (status = 503, description = "Face recognition, the database or the photo store unavailable (`face_service_unavailable`, `service_unavailable`)", body = ErrorEnvelope),
     ),
     security(("bearer" = []))
 )]
@@ -358,11 +405,14 @@ pub async fn enroll(
     post, path = "/api/v1/persons/search/by-face", tag = "faces",
     request_body = SearchByFaceRequest,
     responses(
-        (status = 200, description = "Ranked matches with calibrated confidences", body = SearchByFaceResponse),
-        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
-        (status = 413, body = ErrorEnvelope),
-        (status = 422, description = "Unusable photo (`no_face`, `invalid_base64`, ...) or invalid fields", body = ErrorEnvelope),
-        (status = 503, description = "Face recognition unavailable", body = ErrorEnvelope),
+        (status = 200, description = "Ranked matches with calibrated confidences", body = SearchByFaceEnvelope),
+        (status = 400, description = "Malformed JSON (`malformed_json`) or an unreadable body", body = ErrorEnvelope),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorEnvelope),
+        (status = 403, description = "Token lacks persons:read", body = ErrorEnvelope),
+        (status = 413, description = "Image or body too large (`image_too_large`, `payload_too_large`)", body = ErrorEnvelope),
+        (status = 415, description = "Not JSON (`unsupported_media_type`)", body = ErrorEnvelope),
+        (status = 422, description = "Unusable photo: `no_face`, `empty_image`, `invalid_base64`, `unsupported_image`, `undecodable_image`; or invalid fields (`validation_failed`)", body = ErrorEnvelope),
+        (status = 503, description = "Face recognition, the database or the photo store unavailable (`face_service_unavailable`, `service_unavailable`)", body = ErrorEnvelope),
     ),
     security(("bearer" = []))
 )]
@@ -444,11 +494,10 @@ pub async fn search_by_face(
         best_match,
         all_matches,
         decision: match decision {
-            wire::Decision::Match => "match",
-            wire::Decision::Ambiguous => "ambiguous",
-            _ => "unknown",
-        }
-        .to_owned(),
+            wire::Decision::Match => Decision::Match,
+            wire::Decision::Ambiguous => Decision::Ambiguous,
+            _ => Decision::Unknown,
+        },
         faces_detected,
         face_location: location,
         model: reply.model,
@@ -460,9 +509,12 @@ pub async fn search_by_face(
     get, path = "/api/v1/persons/{person_id}/faces", tag = "faces",
     params(("person_id" = Uuid, Path, description = "The person's id")),
     responses(
-        (status = 200, description = "Every encoding, oldest first", body = Vec<FaceResponse>),
-        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
-        (status = 404, body = ErrorEnvelope),
+        (status = 200, description = "Every encoding, oldest first", body = FaceListEnvelope),
+        (status = 400, description = "Not a UUID (`invalid_path_parameter`)", body = ErrorEnvelope),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorEnvelope),
+        (status = 403, description = "Token lacks persons:read", body = ErrorEnvelope),
+        (status = 404, description = "`person_not_found`", body = ErrorEnvelope),
+        (status = 503, description = "The database is unavailable (`service_unavailable`); retry later", body = ErrorEnvelope),
     ),
     security(("bearer" = []))
 )]
@@ -489,8 +541,11 @@ pub async fn list_faces(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 400, description = "A path parameter that is not a UUID (`invalid_path_parameter`)", body = ErrorEnvelope),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorEnvelope),
+        (status = 403, description = "Token lacks persons:write", body = ErrorEnvelope),
         (status = 404, description = "No such person or encoding (`person_not_found`, `face_not_found`)", body = ErrorEnvelope),
+        (status = 503, description = "The database is unavailable (`service_unavailable`); retry later", body = ErrorEnvelope),
     ),
     security(("bearer" = []))
 )]

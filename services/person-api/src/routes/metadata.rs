@@ -23,9 +23,12 @@ pub struct MetadataEnvelope {
     get, path = "/api/v1/persons/{person_id}/metadata", tag = "persons",
     params(("person_id" = Uuid, Path, description = "The person's id")),
     responses(
-        (status = 200, body = MetadataEnvelope),
-        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
-        (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
+        (status = 200, description = "The metadata", body = MetadataEnvelope),
+        (status = 400, description = "Not a UUID (`invalid_path_parameter`)", body = ErrorEnvelope),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorEnvelope),
+        (status = 403, description = "Token lacks persons:read", body = ErrorEnvelope),
+        (status = 404, description = "`person_not_found`", body = ErrorEnvelope),
+        (status = 503, description = "The database is unavailable (`service_unavailable`); retry later", body = ErrorEnvelope),
     ),
     security(("bearer" = []))
 )]
@@ -43,11 +46,15 @@ pub async fn get(
     params(("person_id" = Uuid, Path, description = "The person's id")),
     request_body = UpdateMetadataRequest,
     responses(
-        (status = 200, body = MetadataEnvelope),
-        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
-        (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
-        (status = 413, body = ErrorEnvelope), (status = 415, body = ErrorEnvelope),
-        (status = 422, body = ErrorEnvelope),
+        (status = 200, description = "The metadata as saved", body = MetadataEnvelope),
+        (status = 400, description = "Malformed JSON (`malformed_json`) or an unreadable body; a path parameter that is not a UUID (`invalid_path_parameter`)", body = ErrorEnvelope),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorEnvelope),
+        (status = 403, description = "Token lacks persons:write", body = ErrorEnvelope),
+        (status = 404, description = "`person_not_found`", body = ErrorEnvelope),
+        (status = 413, description = "Body too large (`payload_too_large`)", body = ErrorEnvelope),
+        (status = 415, description = "Not JSON (`unsupported_media_type`)", body = ErrorEnvelope),
+        (status = 422, description = "Invalid fields (`validation_failed`), listed in `details`", body = ErrorEnvelope),
+        (status = 503, description = "The database is unavailable (`service_unavailable`); retry later", body = ErrorEnvelope),
     ),
     security(("bearer" = []))
 )]

@@ -23,14 +23,15 @@ type Result<T> = std::result::Result<T, PersonApiError>;
     post, path = "/api/v1/persons", tag = "persons",
     request_body = CreatePersonRequest,
     responses(
-        (status = 201, description = "Created; `meta` is `{\"created\": true}`", body = PersonEnvelope),
-        (status = 400, description = "Malformed JSON", body = ErrorEnvelope),
+        (status = 201, description = "Created; `meta` is `{\"created\": true}`", body = PersonCreatedEnvelope),
+        (status = 400, description = "Malformed JSON (`malformed_json`) or an unreadable body", body = ErrorEnvelope),
         (status = 401, description = "Missing, invalid or expired token", body = ErrorEnvelope),
         (status = 403, description = "Token lacks persons:write", body = ErrorEnvelope),
         (status = 409, description = "Email or id number already used (`email_taken`, `id_number_taken`)", body = ErrorEnvelope),
-        (status = 413, description = "Body too large", body = ErrorEnvelope),
-        (status = 415, description = "Not JSON", body = ErrorEnvelope),
-        (status = 422, description = "Invalid fields, listed in `details`", body = ErrorEnvelope),
+        (status = 413, description = "Body too large (`payload_too_large`)", body = ErrorEnvelope),
+        (status = 415, description = "Not JSON (`unsupported_media_type`)", body = ErrorEnvelope),
+        (status = 422, description = "Invalid fields (`validation_failed`), listed in `details`", body = ErrorEnvelope),
+        (status = 503, description = "The database is unavailable (`service_unavailable`); retry later", body = ErrorEnvelope),
     ),
     security(("bearer" = []))
 )]
@@ -50,8 +51,10 @@ pub async fn create(
     params(ListPersonsQuery),
     responses(
         (status = 200, description = "A page of persons with `meta.page`, `pageSize`, `total`, `totalPages`", body = PersonListEnvelope),
-        (status = 400, description = "Invalid parameter", body = ErrorEnvelope),
-        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 400, description = "Invalid parameters (`invalid_parameters`, listed in `details`; `invalid_query_parameter` when one is not of its type)", body = ErrorEnvelope),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorEnvelope),
+        (status = 403, description = "Token lacks persons:read", body = ErrorEnvelope),
+        (status = 503, description = "The database is unavailable (`service_unavailable`); retry later", body = ErrorEnvelope),
     ),
     security(("bearer" = []))
 )]
@@ -119,8 +122,10 @@ pub async fn list(
     params(SearchPersonsQuery),
     responses(
         (status = 200, description = "Matching persons, paginated", body = PersonListEnvelope),
-        (status = 400, description = "Missing or invalid `q`", body = ErrorEnvelope),
-        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 400, description = "Missing or invalid `q`, invalid page (`invalid_parameters`, `invalid_query_parameter`)", body = ErrorEnvelope),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorEnvelope),
+        (status = 403, description = "Token lacks persons:read", body = ErrorEnvelope),
+        (status = 503, description = "The database is unavailable (`service_unavailable`); retry later", body = ErrorEnvelope),
     ),
     security(("bearer" = []))
 )]
@@ -155,8 +160,10 @@ pub async fn search(
 #[utoipa::path(
     get, path = "/api/v1/persons/summary", tag = "persons",
     responses(
-        (status = 200, body = SummaryEnvelope),
-        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 200, description = "The counts", body = SummaryEnvelope),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorEnvelope),
+        (status = 403, description = "Token lacks persons:read", body = ErrorEnvelope),
+        (status = 503, description = "The database is unavailable (`service_unavailable`); retry later", body = ErrorEnvelope),
     ),
     security(("bearer" = []))
 )]
@@ -173,10 +180,12 @@ pub async fn summary(
     get, path = "/api/v1/persons/{person_id}", tag = "persons",
     params(("person_id" = Uuid, Path, description = "The person's id")),
     responses(
-        (status = 200, body = PersonEnvelope),
-        (status = 400, description = "Not a UUID", body = ErrorEnvelope),
-        (status = 401, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope),
+        (status = 200, description = "The person", body = PersonEnvelope),
+        (status = 400, description = "Not a UUID (`invalid_path_parameter`)", body = ErrorEnvelope),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorEnvelope),
+        (status = 403, description = "Token lacks persons:read", body = ErrorEnvelope),
         (status = 404, description = "`person_not_found`", body = ErrorEnvelope),
+        (status = 503, description = "The database is unavailable (`service_unavailable`); retry later", body = ErrorEnvelope),
     ),
     security(("bearer" = []))
 )]
@@ -195,11 +204,16 @@ pub async fn get(
     params(("person_id" = Uuid, Path, description = "The person's id")),
     request_body = UpdatePersonRequest,
     responses(
-        (status = 200, body = PersonEnvelope),
-        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
-        (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
-        (status = 409, body = ErrorEnvelope), (status = 413, body = ErrorEnvelope),
-        (status = 415, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope),
+        (status = 200, description = "The person as changed", body = PersonEnvelope),
+        (status = 400, description = "Malformed JSON (`malformed_json`) or an unreadable body; a path parameter that is not a UUID (`invalid_path_parameter`)", body = ErrorEnvelope),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorEnvelope),
+        (status = 403, description = "Token lacks persons:write", body = ErrorEnvelope),
+        (status = 404, description = "`person_not_found`", body = ErrorEnvelope),
+        (status = 409, description = "Email or id number already used (`email_taken`, `id_number_taken`)", body = ErrorEnvelope),
+        (status = 413, description = "Body too large (`payload_too_large`)", body = ErrorEnvelope),
+        (status = 415, description = "Not JSON (`unsupported_media_type`)", body = ErrorEnvelope),
+        (status = 422, description = "Invalid fields (`validation_failed`), listed in `details`", body = ErrorEnvelope),
+        (status = 503, description = "The database is unavailable (`service_unavailable`); retry later", body = ErrorEnvelope),
     ),
     security(("bearer" = []))
 )]
@@ -220,8 +234,11 @@ pub async fn update(
     params(("person_id" = Uuid, Path, description = "The person's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
-        (status = 403, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope),
+        (status = 400, description = "Not a UUID (`invalid_path_parameter`)", body = ErrorEnvelope),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorEnvelope),
+        (status = 403, description = "Token lacks persons:write", body = ErrorEnvelope),
+        (status = 404, description = "`person_not_found`", body = ErrorEnvelope),
+        (status = 503, description = "The database is unavailable (`service_unavailable`); retry later", body = ErrorEnvelope),
     ),
     security(("bearer" = []))
 )]
@@ -241,8 +258,21 @@ pub async fn delete(
 pub struct PersonEnvelope {
     success: bool,
     data: PersonResponse,
-    #[schema(value_type = Option<Object>)]
-    meta: Option<serde_json::Value>,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct PersonCreatedEnvelope {
+    success: bool,
+    data: PersonResponse,
+    meta: CreatedMeta,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct CreatedMeta {
+    /// Always true.
+    created: bool,
 }
 
 #[derive(utoipa::ToSchema)]
@@ -287,8 +317,9 @@ pub struct ErrorBodySchema {
     /// Stable machine-readable code, e.g. `validation_failed`, `person_not_found`.
     code: String,
     message: String,
-    /// Per-field problems of a 400/422.
-    details: Option<Vec<FieldErrorSchema>>,
+    /// Per-field problems of a 400/422; absent when there are none.
+    #[schema(required = false)]
+    details: Vec<FieldErrorSchema>,
 }
 
 #[derive(utoipa::ToSchema)]

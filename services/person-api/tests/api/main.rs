@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod bad_input;
+mod contract;
 mod events;
 mod faces;
 mod health;
