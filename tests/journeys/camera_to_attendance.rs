@@ -542,8 +542,11 @@ async fn people_filmed_at_the_entrance_are_checked_in_with_evidence() {
         manual.text().await.unwrap_or_default()
     );
     let demo_ids = tempfile::NamedTempFile::new().expect("ids file");
-    std::fs::write(demo_ids.path(), format!("{}\n{}\n", ids["Ada"], ids["Grace"]))
-        .expect("ids");
+    std::fs::write(
+        demo_ids.path(),
+        format!("{}\n{}\n", ids["Ada"], ids["Grace"]),
+    )
+    .expect("ids");
     let watched = tokio::process::Command::new("python3")
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .arg("scripts/demo.py")

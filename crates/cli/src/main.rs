@@ -280,7 +280,11 @@ fn eval(
     println!(
         "pipeline: {} (BlazeFace full range → FaceMesh 5 points → MobileFaceNet{}), {:.1} s for {} images",
         pipeline.embedder().model().name,
-        if mirror { ", plus its mirror image" } else { "" },
+        if mirror {
+            ", plus its mirror image"
+        } else {
+            ""
+        },
         elapsed.as_secs_f64(),
         images.len()
     );

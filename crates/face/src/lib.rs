@@ -15,9 +15,9 @@ pub mod embed;
 pub mod evaluation;
 pub mod gallery;
 pub mod landmarks;
-pub mod pipeline;
 #[cfg(feature = "testing")]
 pub mod photo_set;
+pub mod pipeline;
 pub mod quality;
 pub mod runtime;
 

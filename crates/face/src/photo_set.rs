@@ -42,7 +42,10 @@ pub fn labelled_photos() -> Option<PathBuf> {
             .open(&file)
             .and_then(|mut f| f.write_all(format!("{line}\n").as_bytes()));
         if let Err(error) = appended {
-            eprintln!("cannot record the skip in {}: {error}", file.to_string_lossy());
+            eprintln!(
+                "cannot record the skip in {}: {error}",
+                file.to_string_lossy()
+            );
         }
     }
     None

@@ -162,13 +162,21 @@ mod tests {
 
     #[test]
     fn the_face_nearest_the_centre_is_the_subject_whatever_its_size_or_rank() {
-        let boxes = [square(60.0, 60.0, 90.0), square(310.0, 230.0, 40.0), square(600.0, 420.0, 80.0)];
+        let boxes = [
+            square(60.0, 60.0, 90.0),
+            square(310.0, 230.0, 40.0),
+            square(600.0, 420.0, 80.0),
+        ];
         assert_eq!(subject_index(boxes.iter(), (320.0, 240.0)), Some(1));
     }
 
     #[test]
     fn of_two_equally_central_faces_the_larger_is_the_subject() {
-        let boxes = [square(220.0, 240.0, 40.0), square(420.0, 240.0, 70.0), square(320.0, 140.0, 60.0)];
+        let boxes = [
+            square(220.0, 240.0, 40.0),
+            square(420.0, 240.0, 70.0),
+            square(320.0, 140.0, 60.0),
+        ];
         assert_eq!(subject_index(boxes.iter(), (320.0, 240.0)), Some(1));
         let reversed = [boxes[1], boxes[0]];
         assert_eq!(subject_index(reversed.iter(), (320.0, 240.0)), Some(0));

@@ -202,10 +202,7 @@ fn in_a_photo_of_two_people_the_subject_is_the_one_nearest_the_centre() {
     let faces = pipeline.full.analyse(&composed).unwrap();
     assert_eq!(faces.len(), 2, "both faces found: {faces:?}");
     let subject = subject_face(&faces, composed.width(), composed.height()).unwrap();
-    let other = faces
-        .iter()
-        .find(|f| !std::ptr::eq(*f, subject))
-        .unwrap();
+    let other = faces.iter().find(|f| !std::ptr::eq(*f, subject)).unwrap();
     let middle = |f: &AnalysedFace| (f.detection.bbox.x_min + f.detection.bbox.x_max) / 2.0;
     assert!(
         (centre_x as f32..(centre_x + centre.width()) as f32).contains(&middle(subject)),

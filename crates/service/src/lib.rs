@@ -8,9 +8,12 @@
 //! - [`json`]: request bodies parsed strictly (415, 413, 400, 422 with the field's path).
 //! - [`health`] and [`metrics`]: `/healthz`, `/readyz`, `/metrics`.
 //! - [`shutdown`]: the signal every task listens to.
+//! - `contract` (feature `testing`): the schemathesis run each REST service's tests make.
 
 pub mod auth;
 pub mod config;
+#[cfg(feature = "testing")]
+pub mod contract;
 pub mod envelope;
 pub mod error;
 pub mod health;

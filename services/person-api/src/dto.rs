@@ -26,6 +26,9 @@ pub const TEXT_PATTERN: &str =
 /// digits in all, with spaces, dashes, dots and parentheses between them.
 pub const PHONE_PATTERN: &str =
     r"^[\t\n\x0b\x0c\r ]*[ .()-]*\+[ .()-]*[1-9]([ .()-]*[0-9]){7,14}[ .()-]*[\t\n\x0b\x0c\r ]*$";
+/// What a key or a string inside `preferences` and `custom_fields` may hold: anything but
+/// U+0000, which PostgreSQL's `jsonb` cannot store (and SQLite's copy would then differ).
+pub const NO_NUL_PATTERN: &str = r"^[^\x00]*$";
 
 /// The person types of the spec, as the document names them (the domain's `PersonType` has
 /// no schema: the domain knows no framework).
@@ -423,12 +426,57 @@ pub struct UpdateMetadataRequest {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, pattern = r"^[\t\n\x0b\x0c\r ]*[ .()-]*\+[ .()-]*[1-9]([ .()-]*[0-9]){7,14}[ .()-]*[\t\n\x0b\x0c\r ]*$")]
     pub emergency_phone: Option<Option<String>>,
-    /// A JSON object of at most 32 KiB, serialised; `null` empties it.
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = metadata_object)]
     pub preferences: Option<serde_json::Value>,
-    /// A JSON object of at most 32 KiB, serialised; `null` empties it.
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = metadata_object)]
     pub custom_fields: Option<serde_json::Value>,
+}
+
+/// The schema of `preferences` and `custom_fields` in a request: a JSON object (or `null`,
+/// which empties it) whose keys and strings, at any depth, match [`NO_NUL_PATTERN`]. Its
+/// values are [`JSON_VALUE_SCHEMA`], a recursive component the document adds.
+fn metadata_object() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    serde_json::from_value(metadata_object_json()).expect("a valid schema")
+}
+
+/// [`metadata_object`] as JSON (a test checks the document holds it as written: utoipa's
+/// schema types would drop keywords they do not know).
+pub fn metadata_object_json() -> serde_json::Value {
+    serde_json::json!({
+        "type": ["object", "null"],
+        "description": format!(
+            "A JSON object of at most {MAX_METADATA_OBJECT_BYTES} bytes, serialised; `null` \
+             empties it. No key or string in it may contain U+0000."
+        ),
+        "propertyNames": {"type": "string", "pattern": NO_NUL_PATTERN},
+        "additionalProperties": {"$ref": format!("#/components/schemas/{JSON_VALUE_SCHEMA}")},
+    })
+}
+
+/// The name of the component schema of any JSON value without U+0000 in its keys and strings.
+pub const JSON_VALUE_SCHEMA: &str = "JsonValueWithoutNul";
+
+/// The component named [`JSON_VALUE_SCHEMA`], as JSON (checked like [`metadata_object_json`]).
+pub fn json_value_schema_json() -> serde_json::Value {
+    let this = format!("#/components/schemas/{JSON_VALUE_SCHEMA}");
+    serde_json::json!({
+        "anyOf": [
+            {
+                "type": "object",
+                "propertyNames": {"type": "string", "pattern": NO_NUL_PATTERN},
+                "additionalProperties": {"$ref": this},
+            },
+            {"type": "array", "items": {"$ref": this}},
+            {"type": "string", "pattern": NO_NUL_PATTERN},
+            {"type": ["number", "boolean", "null"]},
+        ]
+    })
+}
+
+/// The component named [`JSON_VALUE_SCHEMA`].
+pub fn json_value_schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    let schema = json_value_schema_json();
+    serde_json::from_value(schema).expect("a valid schema")
 }
 
 /// Validated metadata changes.
@@ -475,7 +523,12 @@ fn json_object(value: Option<serde_json::Value>) -> Result<Option<serde_json::Va
         None => Ok(None),
         Some(serde_json::Value::Null) => Ok(Some(serde_json::Value::Object(Default::default()))),
         Some(value @ serde_json::Value::Object(_)) => {
-            if value.to_string().len() > MAX_METADATA_OBJECT_BYTES {
+            if holds_nul(&value) {
+                Err(FieldIssue::new(
+                    "invalid_characters",
+                    "no key or string may contain U+0000",
+                ))
+            } else if value.to_string().len() > MAX_METADATA_OBJECT_BYTES {
                 Err(FieldIssue::new(
                     "too_large",
                     format!("must serialise to at most {MAX_METADATA_OBJECT_BYTES} bytes"),
@@ -485,5 +538,15 @@ fn json_object(value: Option<serde_json::Value>) -> Result<Option<serde_json::Va
             }
         }
         Some(_) => Err(FieldIssue::new("invalid_type", "must be a JSON object")),
+    }
+}
+
+/// Whether U+0000 appears in any key or string of `value`, at any depth.
+fn holds_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(holds_nul),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
     }
 }

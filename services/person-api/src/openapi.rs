@@ -31,7 +31,7 @@ use crate::routes::{faces, metadata, persons};
         faces::SearchByFaceResponse, faces::FaceMatch, faces::FaceResponse, faces::FaceBox,
         faces::Decision, faces::EnrollEnvelope, faces::SearchByFaceEnvelope, faces::FaceListEnvelope,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &JsonValueComponent),
     tags(
         (name = "persons", description = "Employees, visitors and contractors"),
         (name = "faces", description = "Face enrolment and search by face"),
@@ -56,6 +56,18 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Adds the recursive schema of the metadata objects' values, which no Rust type derives.
+struct JsonValueComponent;
+
+impl Modify for JsonValueComponent {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components
+            .schemas
+            .insert(dto::JSON_VALUE_SCHEMA.to_owned(), dto::json_value_schema());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use faceattend_domain::person::{PersonStatus, PersonType};
@@ -63,7 +75,10 @@ mod tests {
     use utoipa::OpenApi;
 
     use super::ApiDoc;
-    use crate::dto::{PHONE_PATTERN, TEXT_PATTERN};
+    use crate::dto::{
+        JSON_VALUE_SCHEMA, NO_NUL_PATTERN, PHONE_PATTERN, TEXT_PATTERN, json_value_schema_json,
+        metadata_object_json,
+    };
 
     fn document() -> Value {
         serde_json::to_value(ApiDoc::openapi()).expect("the document serialises")
@@ -92,7 +107,10 @@ mod tests {
         for pattern in patterns {
             let pattern = pattern.as_str().expect("a string");
             assert!(
-                pattern == TEXT_PATTERN || pattern == PHONE_PATTERN || pattern.contains("base64"),
+                pattern == TEXT_PATTERN
+                    || pattern == PHONE_PATTERN
+                    || pattern == NO_NUL_PATTERN
+                    || pattern.contains("base64"),
                 "unknown pattern {pattern}"
             );
         }
@@ -119,5 +137,26 @@ mod tests {
             .map(|s| s.as_str().to_owned())
             .collect();
         assert_eq!(values("PersonStatus"), statuses);
+    }
+
+    /// The metadata objects' schemas are built as JSON and go through utoipa's types, which
+    /// drop what they do not model: the document must hold them as written, and optional.
+    #[test]
+    fn the_metadata_objects_say_no_nul_at_any_depth() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(schemas[JSON_VALUE_SCHEMA], json_value_schema_json());
+        let request = &schemas["UpdateMetadataRequest"];
+        for field in ["preferences", "custom_fields"] {
+            assert_eq!(
+                request["properties"][field],
+                metadata_object_json(),
+                "{field}"
+            );
+        }
+        assert!(
+            request.get("required").is_none(),
+            "every field is optional: {request}"
+        );
     }
 }

@@ -85,11 +85,35 @@ async fn metadata_is_validated(backend: Backend) {
         ),
         (json!({"address": "a".repeat(501)}), "address"),
         (json!({"nickname": "Jo"}), "nickname"),
+        // U+0000 cannot be stored in PostgreSQL's jsonb: refused, in a key or in a string at
+        // any depth (it was a 500 once).
+        (json!({"custom_fields": {"a\u{0}b": 1}}), "custom_fields"),
+        (
+            json!({"preferences": {"theme": [{"name": "dark\u{0}"}]}}),
+            "preferences",
+        ),
     ];
     for (body, field) in cases {
         let error = assert_error(app.put_json(&path, &body).await, 422, "validation_failed").await;
         assert_eq!(error["error"]["details"][0]["field"], field, "{body}");
     }
+    let error = assert_error(
+        app.put_json(&path, &json!({"custom_fields": {"k": "\u{0}"}}))
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(error["error"]["details"][0]["code"], "invalid_characters");
+    // Everything else JSON can say is kept as sent, on both backends.
+    let odd = json!({"": {}, "\u{1}\u{b7}": [[], {"x": null}], "n": -2.2250738585e-300, "big": 49076784155_i64});
+    let saved: Value = app
+        .put_json(&path, &json!({"custom_fields": odd}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(saved["data"]["custom_fields"], odd);
     let unknown = format!("/api/v1/persons/{}/metadata", uuid::Uuid::now_v7());
     assert_error(app.get(&unknown).await, 404, "person_not_found").await;
     assert_error(
