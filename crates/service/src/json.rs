@@ -61,9 +61,18 @@ fn payload_error(error: actix_web::Error) -> ApiError {
     }
 }
 
+/// Whether a body holds nothing but JSON's white space (RFC 8259: space, tab, LF, CR), so
+/// counts as no body at all. `u8::is_ascii_whitespace` would also take a form feed, which is
+/// not JSON.
+pub fn is_blank(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
 /// Parses JSON bytes into `T`, classifying failures as described in the module docs.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    if is_blank(bytes) {
         return Err(ApiError::bad_request(
             "malformed_json",
             "the request body is empty",

@@ -174,7 +174,7 @@ pub async fn request_run(
     body: web::Bytes,
 ) -> actix_web::Result<HttpResponse> {
     let job = JobName::parse(&job).ok_or_else(|| AttendanceApiError::JobNotFound(job.clone()))?;
-    let parameters = if body.iter().all(u8::is_ascii_whitespace) {
+    let parameters = if json::is_blank(&body) {
         // No body: the defaults.
         Value::Object(serde_json::Map::new())
     } else {
