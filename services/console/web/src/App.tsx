@@ -1,0 +1,60 @@
+import { QueryClientProvider } from "@tanstack/react-query";
+import { lazy, useEffect, useState } from "react";
+import { createBrowserRouter, Navigate, RouterProvider } from "react-router";
+import { onSessionEnded } from "./api/client";
+import { forgetSession } from "./auth/session";
+import { markSessionEnded } from "./auth/sessionEnd";
+import { RequireSession } from "./auth/RequireSession";
+import { Shell } from "./components/Shell";
+import { makeQueryClient } from "./queryClient";
+
+const SignInPage = lazy(() => import("./pages/SignInPage"));
+const NotFoundPage = lazy(() => import("./pages/NotFoundPage"));
+const ChangePasswordPage = lazy(() => import("./pages/ChangePasswordPage"));
+const PeoplePage = lazy(() => import("./pages/PeoplePage"));
+const PersonPage = lazy(() => import("./pages/PersonPage"));
+const PersonCreatePage = lazy(() => import("./pages/PersonCreatePage"));
+const PersonEditPage = lazy(() => import("./pages/PersonEditPage"));
+const TodayPage = lazy(() => import("./pages/TodayPage"));
+
+export function makeRouter() {
+  return createBrowserRouter([
+    { path: "/sign-in", element: <SignInPage /> },
+    {
+      path: "/",
+      element: (
+        <RequireSession>
+          <Shell />
+        </RequireSession>
+      ),
+      children: [
+        { index: true, element: <Navigate to="/today" replace /> },
+        { path: "today", element: <TodayPage /> },
+        { path: "people", element: <PeoplePage /> },
+        { path: "people/new", element: <PersonCreatePage /> },
+        { path: "people/:personId", element: <PersonPage /> },
+        { path: "people/:personId/edit", element: <PersonEditPage /> },
+        { path: "account/password", element: <ChangePasswordPage /> },
+        { path: "*", element: <NotFoundPage /> },
+      ],
+    },
+  ]);
+}
+
+export function App() {
+  const [queryClient] = useState(makeQueryClient);
+  const [router] = useState(makeRouter);
+  useEffect(
+    () =>
+      onSessionEnded((code) => {
+        markSessionEnded(code);
+        forgetSession(queryClient);
+      }),
+    [queryClient],
+  );
+  return (
+    <QueryClientProvider client={queryClient}>
+      <RouterProvider router={router} />
+    </QueryClientProvider>
+  );
+}

@@ -1,0 +1,91 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { Suspense, useState } from "react";
+import { NavLink, Outlet, useNavigate } from "react-router";
+import { call, consoleApi } from "../api/client";
+import { forgetSession, roleLabel, useSignedIn } from "../auth/session";
+import { clearAllDrafts } from "../lib/drafts";
+import { describeError } from "../lib/errors";
+
+function focusMain(event: React.MouseEvent<HTMLAnchorElement>) {
+  event.preventDefault();
+  const main = document.getElementById("main");
+  main?.focus();
+  main?.scrollIntoView();
+}
+
+/** The frame of every signed-in page: skip link, header (operator, sign-out), navigation, main. */
+export function Shell() {
+  const session = useSignedIn();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [signOutError, setSignOutError] = useState<string>();
+  const signOut = useMutation({
+    mutationFn: () => call(consoleApi.DELETE("/console/api/v1/session")),
+    onSuccess: () => {
+      clearAllDrafts();
+      void navigate("/sign-in", { replace: true, state: { signedOut: true } });
+      forgetSession(queryClient);
+    },
+    onError: (error) => setSignOutError(describeError(error)),
+  });
+  const { operator } = session;
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main" onClick={focusMain}>
+        Skip to content
+      </a>
+      <header className="header">
+        <div className="header__brand">
+          <span className="brand">faceattend</span>
+          <span className="brand__sub">console</span>
+        </div>
+        <nav className="nav" aria-label="Main">
+          <ul>
+            <li>
+              <NavLink to="/today">Today</NavLink>
+            </li>
+            <li>
+              <NavLink to="/people">People</NavLink>
+            </li>
+          </ul>
+        </nav>
+        <div className="header__account">
+          <p className="operator">
+            <span className="operator__name">{operator.display_name}</span>
+            <span className="operator__role">
+              <span className="visually-hidden">, role: </span>
+              {roleLabel(operator.role)}
+            </span>
+          </p>
+          <NavLink to="/account/password" className="header__link">
+            Change password
+          </NavLink>
+          <button
+            type="button"
+            className="button button--quiet"
+            onClick={() => signOut.mutate()}
+            disabled={signOut.isPending}
+          >
+            {signOut.isPending ? "Signing out…" : "Sign out"}
+          </button>
+        </div>
+      </header>
+      {signOutError !== undefined ? (
+        <p className="banner banner--error" role="alert">
+          Sign-out failed: {signOutError}
+        </p>
+      ) : null}
+      <main id="main" className="main" tabIndex={-1}>
+        <Suspense
+          fallback={
+            <p className="loading" role="status">
+              Loading…
+            </p>
+          }
+        >
+          <Outlet />
+        </Suspense>
+      </main>
+    </div>
+  );
+}
