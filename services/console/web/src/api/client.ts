@@ -60,7 +60,14 @@ export const sessionMiddleware: Middleware = {
 
 /** A client for one OpenAPI document's paths, on the console's origin, with the middleware. */
 export function makeClient<Paths extends {}>(options: ClientOptions = {}) {
-  const client = createClient<Paths>({ baseUrl: "", credentials: "same-origin", ...options });
+  const client = createClient<Paths>({
+    // The console's own origin (a relative URL is not a valid Request URL outside a browser).
+    baseUrl: typeof window === "undefined" ? "" : window.location.origin,
+    credentials: "same-origin",
+    // Looked up at each call, not kept from the start: tests (and polyfills) may replace it.
+    fetch: (request) => globalThis.fetch(request),
+    ...options,
+  });
   client.use(sessionMiddleware);
   return client;
 }

@@ -1,10 +1,111 @@
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { attendanceApi, call } from "../api/client";
+import type { components } from "../api/attendance-api";
+import { ErrorMessage } from "../components/ErrorSummary";
 import { PageHeading } from "../components/PageHeading";
+import { describeError } from "../lib/errors";
+
+type DailyReport = components["schemas"]["DailyReport"];
+
+/** The local calendar date as YYYY-MM-DD. */
+export function localDate(now: Date = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+function dailyReportQuery(date: string) {
+  return {
+    queryKey: ["attendance", "daily", date] as const,
+    queryFn: async ({ signal }: { signal: AbortSignal }): Promise<DailyReport> => {
+      const envelope = await call(
+        attendanceApi.GET("/api/v1/attendance/reports/daily", { params: { query: { date } }, signal }),
+      );
+      return envelope.data;
+    },
+    // The counts move as people arrive: refresh them every minute until the live feed comes.
+    refetchInterval: 60_000,
+  };
+}
 
 export default function TodayPage() {
+  const [date] = useState(localDate);
+  const report = useQuery(dailyReportQuery(date));
+  const heading = new Date(`${date}T12:00:00`).toLocaleDateString(undefined, {
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+  });
   return (
     <section className="page">
       <PageHeading title="Today" />
-      <p>Today's attendance comes here.</p>
+      <p className="page__lead">{heading}</p>
+      {report.isPending ? (
+        <p className="loading" role="status">
+          Loading today's counts…
+        </p>
+      ) : report.isError ? (
+        <ErrorMessage onRetry={() => void report.refetch()}>
+          Today's counts could not be loaded. {describeError(report.error)}
+        </ErrorMessage>
+      ) : (
+        <Counts report={report.data} />
+      )}
     </section>
+  );
+}
+
+function Counts({ report }: { report: DailyReport }) {
+  const stats: [string, string][] = [
+    ["Expected", report.total_persons.toLocaleString()],
+    ["Present", report.present.toLocaleString()],
+    ["Late", report.late.toLocaleString()],
+    ["Absent", report.absent.toLocaleString()],
+    ["Presence", `${report.presence_percentage.toLocaleString(undefined, { maximumFractionDigits: 1 })} %`],
+  ];
+  return (
+    <>
+      <h2 className="visually-hidden">Counts</h2>
+      <ul className="stats">
+        {stats.map(([label, value]) => (
+          <li key={label} className="stat">
+            <span className="stat__label">{label}</span>
+            <span className="stat__value">{value}</span>
+          </li>
+        ))}
+      </ul>
+      {report.by_department.length > 0 ? (
+        <div className="table-wrap">
+          <table className="table table--cards">
+            <caption>By department</caption>
+            <thead>
+              <tr>
+                <th scope="col">Department</th>
+                <th scope="col" className="num">Expected</th>
+                <th scope="col" className="num">Present</th>
+                <th scope="col" className="num">Late</th>
+                <th scope="col" className="num">Absent</th>
+                <th scope="col" className="num">Presence</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.by_department.map((d) => (
+                <tr key={d.department ?? ""}>
+                  <th scope="row" data-label="Department">
+                    {d.department ?? "No department"}
+                  </th>
+                  <td className="num" data-label="Expected">{d.total_persons.toLocaleString()}</td>
+                  <td className="num" data-label="Present">{d.present.toLocaleString()}</td>
+                  <td className="num" data-label="Late">{d.late.toLocaleString()}</td>
+                  <td className="num" data-label="Absent">{d.absent.toLocaleString()}</td>
+                  <td className="num" data-label="Presence">{d.presence_percentage.toLocaleString(undefined, { maximumFractionDigits: 1 })} %</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </>
   );
 }
