@@ -15,6 +15,7 @@ import {
   fullName,
   peopleKeys,
   personQuery,
+  updatePerson,
   type Person,
 } from "../people/api";
 
@@ -68,6 +69,7 @@ export default function PersonPage() {
           <Link to={`/people/${p.id}/edit`} className="button button--primary">
             Edit<span className="visually-hidden"> {fullName(p)}</span>
           </Link>
+          <StatusActions person={p} />
           <button type="button" className="button button--danger" onClick={() => setConfirming(true)}>
             Delete…<span className="visually-hidden"> {fullName(p)}</span>
           </button>
@@ -76,6 +78,42 @@ export default function PersonPage() {
       <PersonDetails person={p} />
       {canWrite ? <DeleteDialog person={p} open={confirming} onClose={() => setConfirming(false)} /> : null}
     </section>
+  );
+}
+
+/** Deactivate, archive or reactivate: a status change in one click, said aloud when done. */
+function StatusActions({ person }: { person: Person }) {
+  const queryClient = useQueryClient();
+  const change = useMutation({
+    mutationFn: (status: "active" | "inactive" | "archived") => updatePerson(person.id, { status }),
+    onSuccess: (saved) => {
+      queryClient.setQueryData(peopleKeys.person(saved.id), saved);
+      void queryClient.invalidateQueries({ queryKey: peopleKeys.lists() });
+    },
+  });
+  const targets = (["active", "inactive", "archived"] as const).filter((s) => s !== person.status);
+  const verb = { active: "Reactivate", inactive: "Deactivate", archived: "Archive" } as const;
+  return (
+    <>
+      {targets.map((status) => (
+        <button
+          key={status}
+          type="button"
+          className="button"
+          disabled={change.isPending}
+          onClick={() => change.mutate(status)}
+        >
+          {verb[status]}
+        </button>
+      ))}
+      <span role="status" className={change.isError ? "field__errors" : "visually-hidden"}>
+        {change.isError
+          ? `The status was not changed: ${describeError(change.error)}`
+          : change.isSuccess
+            ? `Status is now ${STATUS_LABELS[person.status] ?? person.status}.`
+            : ""}
+      </span>
+    </>
   );
 }
 
