@@ -1,5 +1,5 @@
 import { QueryClientProvider } from "@tanstack/react-query";
-import { lazy, useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { createBrowserRouter, Navigate, RouterProvider } from "react-router";
 import { onSessionEnded } from "./api/client";
 import { forgetSession } from "./auth/session";
@@ -19,7 +19,20 @@ const TodayPage = lazy(() => import("./pages/TodayPage"));
 
 export function makeRouter() {
   return createBrowserRouter([
-    { path: "/sign-in", element: <SignInPage /> },
+    {
+      path: "/sign-in",
+      element: (
+        <Suspense
+          fallback={
+            <p className="splash" role="status">
+              Loading…
+            </p>
+          }
+        >
+          <SignInPage />
+        </Suspense>
+      ),
+    },
     {
       path: "/",
       element: (
