@@ -4,8 +4,10 @@
 //! operator can call the APIs (or hand a token to an integration) without any user store.
 //! `faceattend eval` measures the face pipeline on labelled pairs of photos.
 //! `faceattend jobs` runs attendance-worker's jobs in this process and lists their runs.
+//! `faceattend operator` creates the console's operators and resets their passwords.
 
 mod jobs;
+mod operators;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -76,6 +78,11 @@ enum Command {
         #[command(subcommand)]
         command: jobs::JobsCommand,
     },
+    /// The web console's operator accounts: create, reset-password, bootstrap.
+    Operator {
+        #[command(subcommand)]
+        command: operators::OperatorCommand,
+    },
     /// Measures the distance → confidence calibration on a folder of labelled photos (one
     /// sub-folder per person), comparing every photo with every other, and prints the knots
     /// and the false-/true-accept rates at the spec's confidence thresholds.
@@ -109,6 +116,7 @@ fn main() -> anyhow::Result<()> {
         } => calibrate(&faces, &models, threads, mirror),
         Command::Reembed => reembed(),
         Command::Jobs { command } => jobs::run(command),
+        Command::Operator { command } => operators::run(command),
         Command::Token {
             permissions,
             ttl,

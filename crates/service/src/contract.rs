@@ -22,8 +22,9 @@ pub const SEED: &str = "20261204";
 pub struct ContractRun {
     /// `http://127.0.0.1:<port>/api/v1/openapi.json` of the running service.
     pub schema_url: String,
-    /// A token with every permission, sent as `Authorization: Bearer`.
-    pub token: String,
+    /// Headers sent with every request: how the service is authenticated (`Authorization:
+    /// Bearer <token with every permission>`, or a session cookie and what else it needs).
+    pub headers: Vec<(String, String)>,
     /// The service's `tests/`, which holds its `schemathesis.toml`: schemathesis reads its
     /// configuration from the working directory (`run` takes no path to it).
     pub tests_dir: PathBuf,
@@ -34,6 +35,11 @@ pub struct ContractRun {
 }
 
 impl ContractRun {
+    /// The `Authorization` header of a bearer token.
+    pub fn bearer(token: &str) -> Vec<(String, String)> {
+        vec![("Authorization".to_owned(), format!("Bearer {token}"))]
+    }
+
     /// Runs schemathesis to the end (blocking: call it from `spawn_blocking`), prints its
     /// report and panics when it found anything: a failure, an error or a 5xx.
     pub fn assert_no_failures(&self) {
@@ -62,8 +68,11 @@ impl ContractRun {
             ])
             .arg("--report-dir")
             .arg(&self.report_dir)
-            .arg("--header")
-            .arg(format!("Authorization: Bearer {}", self.token))
+            .args(
+                self.headers
+                    .iter()
+                    .flat_map(|(name, value)| ["--header".to_owned(), format!("{name}: {value}")]),
+            )
             .output()
             .expect("scripts/schemathesis.sh runs (python3 with venv and pip are needed)");
         let stdout = String::from_utf8_lossy(&output.stdout);

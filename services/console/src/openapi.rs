@@ -1,0 +1,59 @@
+//! The OpenAPI 3 document of the console's own API, served at `/console/api/v1/openapi.json`.
+//! The forwarded APIs are person-api's and attendance-api's, documented by those services.
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes::{self, operators, session};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "faceattend console",
+        description = "The web console's own API: sign-in and the session, operators and the audit \
+                       log. A session is a cookie (`__Host-faceattend_session` over HTTPS, \
+                       `faceattend_session` over plain HTTP) set by signing in; every request that \
+                       changes something must carry `X-Faceattend-Csrf: 1` and come from the console's \
+                       origin. `/api/v1/persons*` and `/api/v1/attendance*` are forwarded to \
+                       person-api and attendance-api for the signed-in operator. Errors use one \
+                       envelope: `{\"success\": false, \"error\": {\"code\", \"message\", \"details\"}}`.",
+    ),
+    paths(
+        session::sign_in, session::current, session::sign_out, session::change_password,
+        operators::list, operators::create, operators::get, operators::update,
+        operators::reset_password, operators::revoke_sessions, operators::audit_log,
+    ),
+    components(schemas(
+        session::SignInRequest, session::SessionResponse, session::SessionEnvelope,
+        session::ChangePasswordRequest,
+        operators::OperatorResponse, operators::CreateOperatorRequest,
+        operators::UpdateOperatorRequest, operators::ResetPasswordRequest,
+        operators::SessionsRevoked, operators::AuditEntryResponse,
+        operators::OperatorEnvelope, operators::OperatorCreatedEnvelope,
+        operators::OperatorListEnvelope, operators::SessionsRevokedEnvelope,
+        operators::AuditLogEnvelope, crate::operators::Role,
+        routes::ErrorEnvelope, routes::CreatedMeta,
+    )),
+    modifiers(&SessionCookie),
+    tags(
+        (name = "session", description = "Signing in and out, and one's own password"),
+        (name = "operators", description = "Operator accounts and the audit log (admins)"),
+    )
+)]
+pub struct ApiDoc;
+
+struct SessionCookie;
+
+impl Modify for SessionCookie {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "faceattend_session",
+                "The session cookie set by signing in (`__Host-faceattend_session` when the \
+                 console is served over HTTPS)",
+            ))),
+        );
+    }
+}

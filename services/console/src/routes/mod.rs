@@ -1,0 +1,105 @@
+//! The console's own API, under `/console/api/v1`: the session, operators, the audit log.
+//! (The APIs of the other services are forwarded by [`crate::proxy`].)
+
+pub mod operators;
+pub mod session;
+
+use actix_web::web;
+use faceattend_service::json::method_not_allowed;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/console/api/v1")
+            .service(
+                web::resource("/session")
+                    .route(web::post().to(session::sign_in))
+                    .route(web::get().to(session::current))
+                    .route(web::delete().to(session::sign_out))
+                    .default_service(method_not_allowed(&["POST", "GET", "DELETE"])),
+            )
+            .service(
+                web::resource("/session/password")
+                    .route(web::put().to(session::change_password))
+                    .default_service(method_not_allowed(&["PUT"])),
+            )
+            .service(
+                web::resource("/operators")
+                    .route(web::get().to(operators::list))
+                    .route(web::post().to(operators::create))
+                    .default_service(method_not_allowed(&["GET", "POST"])),
+            )
+            .service(
+                web::resource("/operators/{operator_id}")
+                    .route(web::get().to(operators::get))
+                    .route(web::patch().to(operators::update))
+                    .default_service(method_not_allowed(&["GET", "PATCH"])),
+            )
+            .service(
+                web::resource("/operators/{operator_id}/password")
+                    .route(web::put().to(operators::reset_password))
+                    .default_service(method_not_allowed(&["PUT"])),
+            )
+            .service(
+                web::resource("/operators/{operator_id}/sessions")
+                    .route(web::delete().to(operators::revoke_sessions))
+                    .default_service(method_not_allowed(&["DELETE"])),
+            )
+            .service(
+                web::resource("/audit")
+                    .route(web::get().to(operators::audit_log))
+                    .default_service(method_not_allowed(&["GET"])),
+            ),
+    );
+}
+
+// Envelope shapes, for the OpenAPI document only.
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct CreatedMeta {
+    /// Always true.
+    created: bool,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorEnvelope {
+    /// Always false.
+    success: bool,
+    error: ErrorBodySchema,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+#[schema(as = ErrorBody)]
+pub struct ErrorBodySchema {
+    /// Stable machine-readable code, e.g. `invalid_credentials`, `csrf_failed`.
+    code: String,
+    message: String,
+    /// Per-field problems of a 400/422; absent when there are none.
+    #[schema(required = false)]
+    details: Vec<FieldErrorSchema>,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+#[schema(as = FieldError)]
+pub struct FieldErrorSchema {
+    field: String,
+    code: String,
+    message: String,
+}
+
+/// A JSON body, read once the handler's checks have passed: an operator without the right
+/// to a route gets 403 whatever they sent, and a request from another site gets 403 before
+/// its body is even read. Refusals as [`JsonBody`](faceattend_service::json::JsonBody)'s.
+pub async fn json_body<T: serde::de::DeserializeOwned + 'static>(
+    request: &actix_web::HttpRequest,
+    payload: web::Payload,
+) -> Result<T, crate::error::ConsoleError> {
+    use actix_web::FromRequest;
+    let mut payload = payload.into_inner();
+    let faceattend_service::json::JsonBody(body) =
+        faceattend_service::json::JsonBody::<T>::from_request(request, &mut payload).await?;
+    Ok(body)
+}

@@ -1,0 +1,14 @@
+//! The console's integration tests: one binary, each file a user story.
+
+mod helpers;
+
+mod assets;
+mod contract;
+mod csrf;
+mod health;
+mod openapi_files;
+mod operators;
+mod proxy;
+mod sessions;
+mod sign_in;
+mod throttle;
