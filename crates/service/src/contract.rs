@@ -25,6 +25,10 @@ pub struct ContractRun {
     /// Headers sent with every request: how the service is authenticated (`Authorization:
     /// Bearer <token with every permission>`, or a session cookie and what else it needs).
     pub headers: Vec<(String, String)>,
+    /// Environment variables for schemathesis, e.g. a credential its configuration file
+    /// names as `${VAR}` (an `[auth.openapi.<scheme>]` block, so that schemathesis knows what
+    /// authenticates a request and can leave it out to check that the service refuses).
+    pub env: Vec<(String, String)>,
     /// The service's `tests/`, which holds its `schemathesis.toml`: schemathesis reads its
     /// configuration from the working directory (`run` takes no path to it).
     pub tests_dir: PathBuf,
@@ -52,6 +56,7 @@ impl ContractRun {
         let started = Instant::now();
         let output = Command::new(&script)
             .current_dir(&self.tests_dir)
+            .envs(self.env.iter().map(|(name, value)| (name, value)))
             .arg("run")
             .arg(&self.schema_url)
             .args(["--checks", "all", "--seed", &seed])

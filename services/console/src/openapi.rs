@@ -55,5 +55,13 @@ impl Modify for SessionCookie {
                  console is served over HTTPS)",
             ))),
         );
+        components.add_security_scheme(
+            "csrf",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Faceattend-Csrf",
+                "`1`, on every request that changes something: only the console's own pages can \
+                 set it (another origin's script would need a CORS preflight, never granted)",
+            ))),
+        );
     }
 }

@@ -90,19 +90,8 @@ impl Application {
                 .app_data(readiness.clone())
                 .configure(|cfg| json::configure_extractors(cfg, max_body_bytes))
                 .configure(health::configure)
-                .configure(routes::configure)
+                .configure(|cfg| routes::configure(cfg, openapi.clone()))
                 .configure(|cfg| proxy::configure(cfg, max_proxy_body_bytes))
-                .service(
-                    web::resource("/console/api/v1/openapi.json")
-                        .route(web::get().to({
-                            let openapi = openapi.clone();
-                            move || {
-                                let openapi = openapi.clone();
-                                async move { web::Json(openapi) }
-                            }
-                        }))
-                        .default_service(json::method_not_allowed(&["GET"])),
-                )
                 .default_service(web::to(assets::serve))
         })
         .listen(listener)

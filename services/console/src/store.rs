@@ -481,6 +481,7 @@ impl ConsoleStore {
     pub async fn revoke_sessions(
         &self,
         operator_id: Uuid,
+        keep: Option<&str>,
         audit: Audit,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
@@ -489,7 +490,7 @@ impl ConsoleStore {
             .one(&txn)
             .await?
             .ok_or(StoreError::OperatorNotFound)?;
-        let ended = delete_sessions(&txn, operator_id, None).await?;
+        let ended = delete_sessions(&txn, operator_id, keep).await?;
         audit
             .operator(operator_id)
             .detail(format!("{ended} sessions ended"))

@@ -21,6 +21,7 @@ type Result<T> = std::result::Result<T, AttendanceApiError>;
 /// newest day first, paginated; with `format=csv`, every matching record as CSV.
 #[utoipa::path(
     get, path = "/api/v1/attendance", tag = "attendance",
+    operation_id = "list_attendance",
     params(ListAttendanceQuery),
     responses(
         (status = 200, description = "A page of records; as `text/csv` with `format=csv`. Over 10,000 matches (PostgreSQL) `meta.total` is an estimate and `X-Total-Estimated: true` says so", body = AttendanceListEnvelope),

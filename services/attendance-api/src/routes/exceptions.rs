@@ -21,6 +21,7 @@ type Result<T> = std::result::Result<T, AttendanceApiError>;
 /// Create an exception; one that requires approval (leave always does) is created pending.
 #[utoipa::path(
     post, path = "/api/v1/attendance/exceptions", tag = "policy",
+    operation_id = "create_exception",
     request_body = CreateExceptionRequest,
     responses(
         (status = 201, body = ExceptionEnvelope),
@@ -49,6 +50,7 @@ pub async fn create(
 /// List exceptions, latest date first.
 #[utoipa::path(
     get, path = "/api/v1/attendance/exceptions", tag = "policy",
+    operation_id = "list_exceptions",
     params(ListExceptionsQuery),
     responses(
         (status = 200, body = ExceptionListEnvelope),
@@ -78,6 +80,7 @@ pub async fn list(
 /// Get one exception.
 #[utoipa::path(
     get, path = "/api/v1/attendance/exceptions/{id}", tag = "policy",
+    operation_id = "get_exception",
     params(("id" = Uuid, Path, description = "The exception's id")),
     responses(
         (status = 200, body = ExceptionEnvelope),
@@ -99,6 +102,7 @@ pub async fn get(
 /// Update an exception: only the fields present change; once decided, only `reason`.
 #[utoipa::path(
     patch, path = "/api/v1/attendance/exceptions/{id}", tag = "policy",
+    operation_id = "update_exception",
     params(("id" = Uuid, Path, description = "The exception's id")),
     request_body = UpdateExceptionRequest,
     responses(
@@ -124,6 +128,7 @@ pub async fn update(
 /// Delete an exception.
 #[utoipa::path(
     delete, path = "/api/v1/attendance/exceptions/{id}", tag = "policy",
+    operation_id = "delete_exception",
     params(("id" = Uuid, Path, description = "The exception's id")),
     responses(
         (status = 204, description = "Deleted"),

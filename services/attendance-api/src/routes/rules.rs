@@ -21,6 +21,7 @@ type Result<T> = std::result::Result<T, AttendanceApiError>;
 /// Create a rule; an active one deactivates the others.
 #[utoipa::path(
     post, path = "/api/v1/attendance/rules", tag = "policy",
+    operation_id = "create_rule",
     request_body = CreateRuleRequest,
     responses(
         (status = 201, body = RuleEnvelope),
@@ -48,6 +49,7 @@ pub async fn create(
 /// List rules in name order.
 #[utoipa::path(
     get, path = "/api/v1/attendance/rules", tag = "policy",
+    operation_id = "list_rules",
     params(ListRulesQuery),
     responses(
         (status = 200, body = RuleListEnvelope),
@@ -73,6 +75,7 @@ pub async fn list(
 /// Get one rule.
 #[utoipa::path(
     get, path = "/api/v1/attendance/rules/{id}", tag = "policy",
+    operation_id = "get_rule",
     params(("id" = Uuid, Path, description = "The rule's id")),
     responses(
         (status = 200, body = RuleEnvelope),
@@ -94,6 +97,7 @@ pub async fn get(
 /// Update a rule: only the fields present change; activating it deactivates the others.
 #[utoipa::path(
     patch, path = "/api/v1/attendance/rules/{id}", tag = "policy",
+    operation_id = "update_rule",
     params(("id" = Uuid, Path, description = "The rule's id")),
     request_body = UpdateRuleRequest,
     responses(
@@ -119,6 +123,7 @@ pub async fn update(
 /// Delete a rule.
 #[utoipa::path(
     delete, path = "/api/v1/attendance/rules/{id}", tag = "policy",
+    operation_id = "delete_rule",
     params(("id" = Uuid, Path, description = "The rule's id")),
     responses(
         (status = 204, description = "Deleted"),

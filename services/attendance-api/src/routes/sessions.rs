@@ -19,6 +19,7 @@ type Result<T> = std::result::Result<T, AttendanceApiError>;
 /// Create a shift.
 #[utoipa::path(
     post, path = "/api/v1/attendance/sessions", tag = "policy",
+    operation_id = "create_session",
     request_body = CreateSessionRequest,
     responses(
         (status = 201, body = SessionEnvelope),
@@ -46,6 +47,7 @@ pub async fn create(
 /// List shifts in name order.
 #[utoipa::path(
     get, path = "/api/v1/attendance/sessions", tag = "policy",
+    operation_id = "list_sessions",
     params(ListSessionsQuery),
     responses(
         (status = 200, body = SessionListEnvelope),
@@ -75,6 +77,7 @@ pub async fn list(
 /// Get one shift.
 #[utoipa::path(
     get, path = "/api/v1/attendance/sessions/{id}", tag = "policy",
+    operation_id = "get_session",
     params(("id" = Uuid, Path, description = "The shift's id")),
     responses(
         (status = 200, body = SessionEnvelope),
@@ -96,6 +99,7 @@ pub async fn get(
 /// Update a shift: only the fields present change.
 #[utoipa::path(
     patch, path = "/api/v1/attendance/sessions/{id}", tag = "policy",
+    operation_id = "update_session",
     params(("id" = Uuid, Path, description = "The shift's id")),
     request_body = UpdateSessionRequest,
     responses(
@@ -121,6 +125,7 @@ pub async fn update(
 /// Delete a shift.
 #[utoipa::path(
     delete, path = "/api/v1/attendance/sessions/{id}", tag = "policy",
+    operation_id = "delete_session",
     params(("id" = Uuid, Path, description = "The shift's id")),
     responses(
         (status = 204, description = "Deleted"),

@@ -7,9 +7,18 @@ pub mod session;
 use actix_web::web;
 use faceattend_service::json::method_not_allowed;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// The console's routes, and its OpenAPI document at `/console/api/v1/openapi.json`.
+pub fn configure(cfg: &mut web::ServiceConfig, openapi: utoipa::openapi::OpenApi) {
     cfg.service(
         web::scope("/console/api/v1")
+            .service(
+                web::resource("/openapi.json")
+                    .route(web::get().to(move || {
+                        let openapi = openapi.clone();
+                        async move { web::Json(openapi) }
+                    }))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
             .service(
                 web::resource("/session")
                     .route(web::post().to(session::sign_in))

@@ -204,8 +204,7 @@ pub async fn list(state: web::Data<ConsoleState>, signed_in: SignedIn) -> Result
         (status = 422, description = "Invalid fields (`validation_failed`)", body = ErrorEnvelope),
         (status = 503, description = "The database is unavailable (`service_unavailable`)", body = ErrorEnvelope),
     ),
-    params(("X-Faceattend-Csrf" = String, Header, description = "Must be `1`")),
-    security(("session" = []))
+    security(("session" = [], "csrf" = []))
 )]
 pub async fn create(
     request: HttpRequest,
@@ -262,7 +261,6 @@ pub async fn get(
     patch, path = "/console/api/v1/operators/{operator_id}", tag = "operators",
     params(
         ("operator_id" = Uuid, Path, description = "The operator's id"),
-        ("X-Faceattend-Csrf" = String, Header, description = "Must be `1`"),
     ),
     request_body = UpdateOperatorRequest,
     responses(
@@ -277,7 +275,7 @@ pub async fn get(
         (status = 422, description = "Invalid fields (`validation_failed`)", body = ErrorEnvelope),
         (status = 503, description = "The database is unavailable (`service_unavailable`)", body = ErrorEnvelope),
     ),
-    security(("session" = []))
+    security(("session" = [], "csrf" = []))
 )]
 pub async fn update(
     request: HttpRequest,
@@ -331,12 +329,12 @@ pub async fn update(
     Ok(envelope::ok(OperatorResponse::from(operator)))
 }
 
-/// Set an operator's password (when they forgot theirs). Every session of theirs ends.
+/// Set an operator's password (when they forgot theirs). Every session of theirs ends (but the
+/// one asking, when an admin sets their own).
 #[utoipa::path(
     put, path = "/console/api/v1/operators/{operator_id}/password", tag = "operators",
     params(
         ("operator_id" = Uuid, Path, description = "The operator's id"),
-        ("X-Faceattend-Csrf" = String, Header, description = "Must be `1`"),
     ),
     request_body = ResetPasswordRequest,
     responses(
@@ -350,7 +348,7 @@ pub async fn update(
         (status = 422, description = "Invalid password (`validation_failed`)", body = ErrorEnvelope),
         (status = 503, description = "The database is unavailable (`service_unavailable`)", body = ErrorEnvelope),
     ),
-    security(("session" = []))
+    security(("session" = [], "csrf" = []))
 )]
 pub async fn reset_password(
     request: HttpRequest,
@@ -363,12 +361,15 @@ pub async fn reset_password(
     admin(&signed_in)?;
     let body: ResetPasswordRequest = json_body(&request, payload).await?;
     let operator = state.store.operator(id.into_inner()).await?;
+    // An admin setting their own password keeps the session they did it from, as a password
+    // change does.
+    let keep = (operator.id == signed_in.operator.id).then_some(signed_in.session.as_str());
     accounts::set_password(
         &state.store,
         &state.hasher,
         &operator,
         &body.new_password,
-        None,
+        keep,
         Audit::new(AuditEvent::PasswordReset)
             .client(state.client_address(&request))
             .detail(by(&signed_in)),
@@ -377,12 +378,12 @@ pub async fn reset_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// End every session of an operator (a lost laptop, a departure).
+/// End every session of an operator (a lost laptop, a departure); of one's own account, every
+/// session but the one asking.
 #[utoipa::path(
     delete, path = "/console/api/v1/operators/{operator_id}/sessions", tag = "operators",
     params(
         ("operator_id" = Uuid, Path, description = "The operator's id"),
-        ("X-Faceattend-Csrf" = String, Header, description = "Must be `1`"),
     ),
     responses(
         (status = 200, description = "How many sessions ended", body = SessionsRevokedEnvelope),
@@ -392,7 +393,7 @@ pub async fn reset_password(
         (status = 404, description = "No such operator (`operator_not_found`)", body = ErrorEnvelope),
         (status = 503, description = "The database is unavailable (`service_unavailable`)", body = ErrorEnvelope),
     ),
-    security(("session" = []))
+    security(("session" = [], "csrf" = []))
 )]
 pub async fn revoke_sessions(
     request: HttpRequest,
@@ -402,10 +403,14 @@ pub async fn revoke_sessions(
 ) -> Result<HttpResponse> {
     csrf::check(&request, &state.origins)?;
     admin(&signed_in)?;
+    let id = id.into_inner();
+    // For an admin's own account this is "sign out everywhere else": the session asking stays.
+    let keep = (id == signed_in.operator.id).then_some(signed_in.session.as_str());
     let ended = state
         .store
         .revoke_sessions(
-            id.into_inner(),
+            id,
+            keep,
             Audit::new(AuditEvent::SessionsRevoked)
                 .client(state.client_address(&request))
                 .detail(by(&signed_in)),

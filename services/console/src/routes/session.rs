@@ -77,7 +77,7 @@ const MAX_SUBMITTED_PASSWORD_BYTES: usize = 1024;
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 503, description = "The database is unavailable (`service_unavailable`)", body = ErrorEnvelope),
     ),
-    params(("X-Faceattend-Csrf" = String, Header, description = "Must be `1`")),
+    security(("csrf" = []))
 )]
 pub async fn sign_in(
     request: HttpRequest,
@@ -159,6 +159,9 @@ pub async fn sign_in(
             if let Some((operator, _)) = &account {
                 audits[0].operator_id = Some(operator.id);
             }
+            // The failure happened when the hash said so, not when the request came in: a
+            // wait counted from the request's start would already be partly over.
+            let now = Utc::now();
             let forget_before = [
                 now - state.account_throttle.lock_for,
                 now - state.client_throttle.lock_for,
@@ -190,6 +193,8 @@ pub async fn sign_in(
         }
     };
 
+    // The session starts now, not when the request came in: hashing took its time.
+    let now = Utc::now();
     let token = SessionToken::generate().map_err(|e| ConsoleError::Random(e.to_string()))?;
     let user_agent = request
         .headers()
@@ -246,7 +251,7 @@ pub async fn current(state: web::Data<ConsoleState>, signed_in: SignedIn) -> Res
         (status = 403, description = "Not sent by the console's own pages (`csrf_failed`)", body = ErrorEnvelope),
         (status = 503, description = "The database is unavailable (`service_unavailable`)", body = ErrorEnvelope),
     ),
-    params(("X-Faceattend-Csrf" = String, Header, description = "Must be `1`")),
+    security(("csrf" = []))
 )]
 pub async fn sign_out(request: HttpRequest, state: web::Data<ConsoleState>) -> Result<HttpResponse> {
     csrf::check(&request, &state.origins)?;
@@ -288,8 +293,7 @@ pub async fn sign_out(request: HttpRequest, state: web::Data<ConsoleState>) -> R
         (status = 422, description = "The current password is wrong (`current_password`: `incorrect`) or the new one is too short or long", body = ErrorEnvelope),
         (status = 503, description = "The database is unavailable (`service_unavailable`)", body = ErrorEnvelope),
     ),
-    params(("X-Faceattend-Csrf" = String, Header, description = "Must be `1`")),
-    security(("session" = []))
+    security(("session" = [], "csrf" = []))
 )]
 pub async fn change_password(
     request: HttpRequest,

@@ -22,10 +22,17 @@ async fn the_openapi_document_is_exact() {
     let admin = app.sign_in("admin@example.com").await;
     let run = ContractRun {
         schema_url: app.url("/console/api/v1/openapi.json"),
-        headers: vec![
-            ("Cookie".to_owned(), admin.cookie.clone()),
-            ("X-Faceattend-Csrf".to_owned(), "1".to_owned()),
-        ],
+        // The session goes through schemathesis' OpenAPI-aware auth (tests/schemathesis.toml),
+        // not a fixed Cookie header, so that it can check every route refuses without it.
+        headers: Vec::new(),
+        env: vec![(
+            "FACEATTEND_CONTRACT_SESSION".to_owned(),
+            admin
+                .cookie
+                .split_once('=')
+                .map(|(_, value)| value.to_owned())
+                .expect("name=value"),
+        )],
         tests_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests"),
         max_examples: MAX_EXAMPLES,
         report_dir: std::env::temp_dir().join(format!("schemathesis-console-{}", uuid::Uuid::new_v4())),

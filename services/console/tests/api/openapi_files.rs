@@ -46,3 +46,20 @@ fn the_web_apps_openapi_files_are_current() {
         "out of date with the services (run `make console-openapi`, then the web app's type check): {stale:?}"
     );
 }
+
+/// OpenAPI requires every operationId to be unique (the generators key their functions on it).
+#[test]
+fn every_operation_id_is_unique() {
+    for (service, document) in documents() {
+        let mut seen = std::collections::BTreeMap::new();
+        for (path, operations) in document["paths"].as_object().unwrap() {
+            for (method, operation) in operations.as_object().unwrap() {
+                if let Some(id) = operation["operationId"].as_str()
+                    && let Some(other) = seen.insert(id.to_owned(), format!("{method} {path}"))
+                {
+                    panic!("{service}: operationId {id:?} names both {other} and {method} {path}");
+                }
+            }
+        }
+    }
+}

@@ -22,14 +22,14 @@ async fn session_status(app: &TestApp, browser: &Browser) -> u16 {
 async fn an_idle_session_ends(backend: Backend) {
     let mut options = Spawn::new(backend);
     options.lifetime = SessionLifetime {
-        idle_timeout: Duration::from_secs(2),
+        idle_timeout: Duration::from_secs(4),
         absolute_lifetime: Duration::from_secs(60),
     };
     let app = spawn_app_with(options).await;
     app.operator("ada@example.com", Role::Viewer).await;
     let browser = app.sign_in("ada@example.com").await;
     assert_eq!(session_status(&app, &browser).await, 200);
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(4200)).await;
     let response = app
         .page_request(Method::GET, "/console/api/v1/session", &browser)
         .send()
@@ -42,20 +42,20 @@ async fn an_idle_session_ends(backend: Backend) {
 async fn an_active_session_ends_at_its_absolute_lifetime(backend: Backend) {
     let mut options = Spawn::new(backend);
     options.lifetime = SessionLifetime {
-        idle_timeout: Duration::from_secs(2),
-        absolute_lifetime: Duration::from_secs(4),
+        idle_timeout: Duration::from_secs(4),
+        absolute_lifetime: Duration::from_secs(8),
     };
     let app = spawn_app_with(options).await;
     app.operator("ada@example.com", Role::Viewer).await;
     let browser = app.sign_in("ada@example.com").await;
     let started = tokio::time::Instant::now();
     // Used every half second, it outlives its idle timeout...
-    while started.elapsed() < Duration::from_millis(3500) {
+    while started.elapsed() < Duration::from_millis(6500) {
         assert_eq!(session_status(&app, &browser).await, 200);
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    // ...but not its lifetime.
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    // ...but not its lifetime (counted from before `started`).
+    tokio::time::sleep(Duration::from_secs(8).saturating_sub(started.elapsed()) + Duration::from_millis(200)).await;
     assert_eq!(session_status(&app, &browser).await, 401);
 }
 
@@ -129,6 +129,28 @@ async fn an_admin_ends_an_operators_sessions(backend: Backend) {
     assert_eq!(session_status(&app, &admin).await, 200);
     // They may sign in again: revoking is not disabling.
     app.sign_in("desk@example.com").await;
+
+    // Of their own account an admin ends every other session, not the one asking.
+    let admin_elsewhere = app.sign_in("admin@example.com").await;
+    let own = app
+        .store
+        .operator_for_sign_in(&console::operators::OperatorEmail::parse("admin@example.com").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let response = app
+        .page_request(
+            Method::DELETE,
+            &format!("/console/api/v1/operators/{}/sessions", own.id),
+            &admin,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(session_status(&app, &admin).await, 200);
+    assert_eq!(session_status(&app, &admin_elsewhere).await, 401);
 }
 
 async fn disabling_or_a_new_role_ends_sessions_at_once(backend: Backend) {

@@ -21,6 +21,7 @@ pub struct MetadataEnvelope {
 /// A person's metadata; empty (null timestamps) until first saved.
 #[utoipa::path(
     get, path = "/api/v1/persons/{person_id}/metadata", tag = "persons",
+    operation_id = "get_metadata",
     params(("person_id" = Uuid, Path, description = "The person's id")),
     responses(
         (status = 200, description = "The metadata", body = MetadataEnvelope),
@@ -43,6 +44,7 @@ pub async fn get(
 /// Create or change a person's metadata.
 #[utoipa::path(
     put, path = "/api/v1/persons/{person_id}/metadata", tag = "persons",
+    operation_id = "update_metadata",
     params(("person_id" = Uuid, Path, description = "The person's id")),
     request_body = UpdateMetadataRequest,
     responses(

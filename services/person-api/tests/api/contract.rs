@@ -38,6 +38,7 @@ async fn the_openapi_document_is_exact() {
     let run = ContractRun {
         schema_url: app.url("/api/v1/openapi.json"),
         headers: ContractRun::bearer(&token),
+        env: Vec::new(),
         tests_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests"),
         max_examples: MAX_EXAMPLES,
         report_dir: std::env::temp_dir().join(format!("schemathesis-{}", app.namespace)),

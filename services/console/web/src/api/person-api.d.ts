@@ -9,86 +9,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: {
-                    department?: string | null;
-                    has_faces?: boolean | null;
-                    organization?: string | null;
-                    page?: number | null;
-                    page_size?: number | null;
-                    person_type?: null | components["schemas"]["PersonType"];
-                    status?: null | components["schemas"]["PersonStatus"];
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description ok */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PersonListEnvelope"];
-                    };
-                };
-                /** @description error */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorEnvelope"];
-                    };
-                };
-            };
-        };
+        /** List persons, filtered and paginated, in creation order. */
+        get: operations["list"];
         put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["CreatePersonRequest"];
-                };
-            };
-            responses: {
-                /** @description ok */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PersonCreatedEnvelope"];
-                    };
-                };
-                /** @description error */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorEnvelope"];
-                    };
-                };
-                /** @description error */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorEnvelope"];
-                    };
-                };
-            };
-        };
+        /** Create a person. */
+        post: operations["create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -102,120 +27,82 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    person_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description ok */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PersonEnvelope"];
-                    };
-                };
-                /** @description error */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorEnvelope"];
-                    };
-                };
-            };
-        };
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    person_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["UpdatePersonRequest"];
-                };
-            };
-            responses: {
-                /** @description ok */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PersonEnvelope"];
-                    };
-                };
-                /** @description error */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorEnvelope"];
-                    };
-                };
-                /** @description error */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorEnvelope"];
-                    };
-                };
-                /** @description error */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorEnvelope"];
-                    };
-                };
-            };
-        };
+        /** Get one person. */
+        get: operations["get"];
+        /** Update a person: only the fields present change; `null` clears an optional field. */
+        put: operations["update"];
         post?: never;
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    person_id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description ok */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description error */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorEnvelope"];
-                    };
-                };
-            };
+        /** Delete a person and erase everything held about them. */
+        delete: operations["delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/persons/{person_id}/enroll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        get?: never;
+        put?: never;
+        /** Enrol a face for a person. */
+        post: operations["enroll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/persons/{person_id}/faces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a person's enrolled faces. */
+        get: operations["list_faces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/persons/{person_id}/faces/{encoding_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete one enrolled face (its encoding, and its photo when nothing else uses it). */
+        delete: operations["delete_face"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/persons/{person_id}/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A person's metadata; empty (null timestamps) until first saved. */
+        get: operations["get_metadata"];
+        /** Create or change a person's metadata. */
+        put: operations["update_metadata"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -228,39 +115,42 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: {
-            parameters: {
-                query: {
-                    page?: number | null;
-                    page_size?: number | null;
-                    q: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description ok */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PersonListEnvelope"];
-                    };
-                };
-                /** @description error */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ErrorEnvelope"];
-                    };
-                };
-            };
+        /** Search persons by a case-insensitive part of their name, email or id number. */
+        get: operations["search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/persons/search/by-face": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        get?: never;
+        put?: never;
+        /** Search enrolled persons by a photo of their face. */
+        post: operations["search_by_face"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/persons/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counts of persons: total, active, with faces, by type and by status. Always current. */
+        get: operations["summary"];
         put?: never;
         post?: never;
         delete?: never;
@@ -273,41 +163,200 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        CreatedMeta: {
+            /** @description Always true. */
+            created: boolean;
+        };
         CreatePersonRequest: {
+            /** @example Engineering */
             department?: string | null;
+            /**
+             * Format: email
+             * @example john.doe@company.com
+             */
             email: string;
+            /** @example John */
             first_name: string;
+            /** @example EMP123456 */
             id_number?: string | null;
+            /** @example employee_id */
             id_type?: string | null;
+            /** @example Doe */
             last_name: string;
+            /** @example ACME Corp */
             organization?: string | null;
-            person_type?: null | components["schemas"]["PersonType"];
+            person_type?: components["schemas"]["PersonType"] | null;
+            /**
+             * @description E.164, e.g. `+1234567890`.
+             * @example +1234567890
+             */
             phone?: string | null;
-            status?: null | components["schemas"]["PersonStatus"];
+            status?: components["schemas"]["PersonStatus"] | null;
+        };
+        /**
+         * @description `match`: one person, clearly; `ambiguous`: two persons nearly equally close; `unknown`:
+         *     nobody close enough.
+         * @enum {string}
+         */
+        Decision: "match" | "ambiguous" | "unknown";
+        EnrollEnvelope: {
+            data: components["schemas"]["EnrollResponse"];
+            success: boolean;
+        };
+        EnrollRequest: {
+            /**
+             * @description The photo, base64 (standard alphabet; a `data:image/...;base64,` prefix is accepted).
+             *     JPEG, PNG or WebP.
+             */
+            frame_data: string;
+            /** @description Make this the person's primary face (their first face always is). */
+            is_primary?: boolean;
+            /**
+             * Format: float
+             * @description The caller's own quality estimate, in [0, 1]; kept for reference only: the service
+             *     scores every face itself.
+             */
+            quality_score?: number | null;
+            /** @description With several faces in the photo, enrol the largest instead of refusing the photo. */
+            use_largest_face?: boolean;
+        };
+        EnrollResponse: {
+            /**
+             * Format: float
+             * @description The detector's confidence that the photo shows a face, in [0, 1].
+             */
+            confidence: number;
+            /** Format: uuid */
+            encoding_id: string;
+            face_location: components["schemas"]["FaceBox"];
+            /** Format: uuid */
+            image_id: string;
+            is_primary: boolean;
+            message: string;
+            model: string;
+            /** Format: uuid */
+            person_id: string;
+            /** @description Weaknesses that did not prevent enrolment (e.g. `face_not_frontal`). */
+            quality_issues: string[];
+            /**
+             * Format: float
+             * @description The service's own quality score of the face, in [0, 1].
+             */
+            quality_score: number;
+            /** Format: int32 */
+            total_encodings: number;
         };
         ErrorBody: {
+            /** @description Stable machine-readable code, e.g. `validation_failed`, `person_not_found`. */
             code: string;
+            /** @description Per-field problems of a 400/422; absent when there are none. */
             details?: components["schemas"]["FieldError"][];
             message: string;
         };
         ErrorEnvelope: {
             error: components["schemas"]["ErrorBody"];
+            /** @description Always false. */
             success: boolean;
+        };
+        FaceBox: {
+            /** Format: float */
+            x_max: number;
+            /** Format: float */
+            x_min: number;
+            /** Format: float */
+            y_max: number;
+            /** Format: float */
+            y_min: number;
+        };
+        FaceListEnvelope: {
+            data: components["schemas"]["FaceResponse"][];
+            success: boolean;
+        };
+        FaceMatch: {
+            /**
+             * Format: float
+             * @description Calibrated confidence in [0, 1] (see docs/calibration.md).
+             */
+            confidence: number;
+            /**
+             * Format: float
+             * @description Euclidean distance between the unit embeddings, in [0, 2].
+             */
+            distance: number;
+            first_name: string;
+            last_name: string;
+            /** Format: uuid */
+            person_id: string;
+        };
+        FaceResponse: {
+            /** Format: float */
+            confidence: number;
+            content_type?: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: int32 */
+            dimension: number;
+            /** Format: uuid */
+            encoding_id: string;
+            face_location?: components["schemas"]["FaceBox"] | null;
+            /** Format: int64 */
+            file_size?: number | null;
+            /** Format: int32 */
+            height?: number | null;
+            /** Format: uuid */
+            image_id?: string | null;
+            is_primary: boolean;
+            model: string;
+            /** Format: uuid */
+            person_id: string;
+            /** Format: float */
+            quality_score: number;
+            source: string;
+            /** Format: int32 */
+            width?: number | null;
         };
         FieldError: {
             code: string;
             field: string;
             message: string;
         };
+        JsonValueWithoutNul: {
+            [key: string]: components["schemas"]["JsonValueWithoutNul"];
+        } | components["schemas"]["JsonValueWithoutNul"][] | string | (number | boolean | null);
+        MetadataEnvelope: {
+            data: components["schemas"]["MetadataResponse"];
+            success: boolean;
+        };
+        /** @description PersonMetadata as returned. */
+        MetadataResponse: {
+            address?: string | null;
+            /**
+             * Format: date-time
+             * @description Null until metadata is first saved.
+             */
+            createdAt?: string | null;
+            custom_fields: Record<string, never>;
+            emergency_contact?: string | null;
+            emergency_phone?: string | null;
+            /** Format: uuid */
+            person_id: string;
+            preferences: Record<string, never>;
+            /** Format: date-time */
+            updatedAt?: string | null;
+        };
         PageMeta: {
+            /** Format: int64 */
             page: number;
+            /** Format: int64 */
             pageSize: number;
+            /** Format: int64 */
             total: number;
+            /** Format: int64 */
             totalPages: number;
         };
         PersonCreatedEnvelope: {
             data: components["schemas"]["PersonResponse"];
-            meta: Record<string, never>;
+            meta: components["schemas"]["CreatedMeta"];
             success: boolean;
         };
         PersonEnvelope: {
@@ -319,31 +368,122 @@ export interface components {
             meta: components["schemas"]["PageMeta"];
             success: boolean;
         };
+        /** @description A person as the API returns it. */
         PersonResponse: {
+            /** Format: date-time */
             createdAt: string;
             department?: string | null;
             email: string;
+            /** Format: date-time */
             enrolled_at?: string | null;
+            /** Format: int32 */
             face_encoding_count: number;
             first_name: string;
             /** Format: uuid */
             id: string;
             id_number?: string | null;
             id_type?: string | null;
+            /** Format: date-time */
             last_face_enrolled?: string | null;
             last_name: string;
             organization?: string | null;
             person_type: components["schemas"]["PersonType"];
             phone?: string | null;
             status: components["schemas"]["PersonStatus"];
+            /** Format: date-time */
             updatedAt: string;
         };
-        /** @enum {string} */
+        /**
+         * @description The person statuses of the spec, as the document names them.
+         * @enum {string}
+         */
         PersonStatus: "active" | "inactive" | "archived";
-        /** @enum {string} */
+        /** @description `GET /api/v1/persons/summary`. */
+        PersonSummary: {
+            /** Format: int64 */
+            active_persons: number;
+            /** @description Every status, zero when there are none. */
+            by_status: {
+                [key: string]: number;
+            };
+            /** @description Every person type, zero when there are none. */
+            by_type: {
+                [key: string]: number;
+            };
+            /** Format: int64 */
+            persons_with_faces: number;
+            /** Format: int64 */
+            total_persons: number;
+        };
+        /**
+         * @description The person types of the spec, as the document names them (the domain's `PersonType` has
+         *     no schema: the domain knows no framework).
+         * @enum {string}
+         */
         PersonType: "employee" | "visitor" | "contractor";
+        SearchByFaceEnvelope: {
+            data: components["schemas"]["SearchByFaceResponse"];
+            success: boolean;
+        };
+        SearchByFaceRequest: {
+            /**
+             * Format: float
+             * @description Matches below this calibrated confidence are left out (default 0.6: one false accept
+             *     in a hundred on the calibration data; 0.7: one in a thousand).
+             * @default 0.6
+             */
+            confidence_threshold: number;
+            /** @description The photo, base64, as for enrolment. The largest face in it is searched. */
+            frame_data: string;
+            /**
+             * Format: int32
+             * @description How many persons to return at most (1-20, default 5).
+             * @default 5
+             */
+            limit: number;
+        };
+        SearchByFaceResponse: {
+            all_matches: components["schemas"]["FaceMatch"][];
+            best_match?: components["schemas"]["FaceMatch"] | null;
+            decision: components["schemas"]["Decision"];
+            face_location: components["schemas"]["FaceBox"];
+            faces_detected: number;
+            /**
+             * @description True when one person matches clearly: above the threshold and clearly closer than
+             *     anyone else.
+             */
+            matched: boolean;
+            model: string;
+        };
+        SummaryEnvelope: {
+            data: components["schemas"]["PersonSummary"];
+            success: boolean;
+        };
+        /**
+         * @description `PUT /api/v1/persons/{id}/metadata`: absent fields stay; `null` clears a text field;
+         *     `preferences` and `custom_fields` are replaced as a whole.
+         */
+        UpdateMetadataRequest: {
+            address?: string | null;
+            /** @description A JSON object of at most 32768 bytes, serialised; `null` empties it. No key or string in it may contain U+0000. */
+            custom_fields?: {
+                [key: string]: components["schemas"]["JsonValueWithoutNul"];
+            } | null;
+            emergency_contact?: string | null;
+            emergency_phone?: string | null;
+            /** @description A JSON object of at most 32768 bytes, serialised; `null` empties it. No key or string in it may contain U+0000. */
+            preferences?: {
+                [key: string]: components["schemas"]["JsonValueWithoutNul"];
+            } | null;
+        };
+        /**
+         * @description Partial update: absent fields stay as they are; `null` clears an optional field (the
+         *     names, email, type and status cannot be cleared).
+         */
         UpdatePersonRequest: {
+            /** @example Sales */
             department?: string | null;
+            /** Format: email */
             email?: string;
             first_name?: string;
             id_number?: string | null;
@@ -362,4 +502,1011 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    list: {
+        parameters: {
+            query?: {
+                /** @description Exact department name. */
+                department?: string;
+                /** @description `true`: only persons with enrolled faces; `false`: only persons without. */
+                has_faces?: boolean;
+                /** @description Exact organization name. */
+                organization?: string;
+                /** @description 1-based page number (default 1). */
+                page?: number;
+                /** @description Items per page (default 20). */
+                page_size?: number;
+                person_type?: components["schemas"]["PersonType"];
+                status?: components["schemas"]["PersonStatus"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of persons with `meta.page`, `pageSize`, `total`, `totalPages` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonListEnvelope"];
+                };
+            };
+            /** @description Invalid parameters (`invalid_parameters`, listed in `details`; `invalid_query_parameter` when one is not of its type) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Token lacks persons:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePersonRequest"];
+            };
+        };
+        responses: {
+            /** @description Created; `meta` is `{"created": true}` */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonCreatedEnvelope"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`) or an unreadable body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Token lacks persons:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Email or id number already used (`email_taken`, `id_number_taken`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid fields (`validation_failed`), listed in `details` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The person's id */
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The person */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonEnvelope"];
+                };
+            };
+            /** @description Not a UUID (`invalid_path_parameter`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Token lacks persons:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `person_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The person's id */
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePersonRequest"];
+            };
+        };
+        responses: {
+            /** @description The person as changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonEnvelope"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`) or an unreadable body; a path parameter that is not a UUID (`invalid_path_parameter`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Token lacks persons:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `person_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Email or id number already used (`email_taken`, `id_number_taken`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid fields (`validation_failed`), listed in `details` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The person's id */
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a UUID (`invalid_path_parameter`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Token lacks persons:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `person_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    enroll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The person's id */
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnrollRequest"];
+            };
+        };
+        responses: {
+            /** @description Enrolled */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnrollEnvelope"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`) or an unreadable body; a path parameter that is not a UUID (`invalid_path_parameter`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Token lacks persons:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such person (`person_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Image or body too large (`image_too_large`, `payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unusable photo: `no_face`, `multiple_faces`, `face_too_small`, `face_blurred`, `empty_image`, `invalid_base64`, `unsupported_image`, `undecodable_image`; or invalid fields (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Face recognition, the database or the photo store unavailable (`face_service_unavailable`, `service_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_faces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The person's id */
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every encoding, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FaceListEnvelope"];
+                };
+            };
+            /** @description Not a UUID (`invalid_path_parameter`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Token lacks persons:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `person_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    delete_face: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The encoding's id */
+                encoding_id: string;
+                /** @description The person's id */
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A path parameter that is not a UUID (`invalid_path_parameter`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Token lacks persons:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such person or encoding (`person_not_found`, `face_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_metadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The person's id */
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metadata */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadataEnvelope"];
+                };
+            };
+            /** @description Not a UUID (`invalid_path_parameter`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Token lacks persons:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `person_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    update_metadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The person's id */
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMetadataRequest"];
+            };
+        };
+        responses: {
+            /** @description The metadata as saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetadataEnvelope"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`) or an unreadable body; a path parameter that is not a UUID (`invalid_path_parameter`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Token lacks persons:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `person_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid fields (`validation_failed`), listed in `details` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    search: {
+        parameters: {
+            query: {
+                /** @description 1-based page number (default 1). */
+                page?: number;
+                /** @description Items per page (default 20). */
+                page_size?: number;
+                /** @description Case-insensitive substring of first or last name, email or id number. */
+                q: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Matching persons, paginated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonListEnvelope"];
+                };
+            };
+            /** @description Missing or invalid `q`, invalid page (`invalid_parameters`, `invalid_query_parameter`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Token lacks persons:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    search_by_face: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SearchByFaceRequest"];
+            };
+        };
+        responses: {
+            /** @description Ranked matches with calibrated confidences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchByFaceEnvelope"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`) or an unreadable body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Token lacks persons:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Image or body too large (`image_too_large`, `payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unusable photo: `no_face`, `empty_image`, `invalid_base64`, `unsupported_image`, `undecodable_image`; or invalid fields (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Face recognition, the database or the photo store unavailable (`face_service_unavailable`, `service_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    summary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SummaryEnvelope"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Token lacks persons:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+}

@@ -18,10 +18,17 @@ function dailyReportQuery(date: string) {
   return {
     queryKey: ["attendance", "daily", date] as const,
     queryFn: async ({ signal }: { signal: AbortSignal }): Promise<DailyReport> => {
-      const envelope = await call(
-        attendanceApi.GET("/api/v1/attendance/reports/daily", { params: { query: { date } }, signal }),
+      const body = await call(
+        attendanceApi.GET("/api/v1/attendance/reports/daily", {
+          params: { query: { date, format: "json" } },
+          signal,
+        }),
       );
-      return envelope.data;
+      // The route answers CSV too (format=csv); asked for JSON, a string is a broken answer.
+      if (typeof body === "string") {
+        throw new Error("the daily report came back as text, not JSON");
+      }
+      return body.data;
     },
     // The counts move as people arrive: refresh them every minute until the live feed comes.
     refetchInterval: 60_000,
