@@ -9,8 +9,8 @@
 #   FACEATTEND_NATS_PORT (default 4322), PERSON_API_PORT (default 8080),
 #   FACE_EMBEDDER_PORT (health and metrics, default 8081), ATTENDANCE_API_PORT (default 8082),
 #   ATTENDANCE_WORKER_PORT (health and metrics, default 8083), REALTIME_GATEWAY_PORT (WebSocket,
-#   health and metrics, default 8084), CAMERA_AGENT_PORT (health and metrics, default 8085); the
-#   next free one is taken when busy.
+#   health and metrics, default 8084), CAMERA_AGENT_PORT (health and metrics, default 8085),
+#   CONSOLE_PORT (the web console, default 8000); the next free one is taken when busy.
 # Cameras: CAMERAS (a JSON list) or CAMERAS_FILE, as camera-agent reads them; with none,
 # camera-agent idles. DEMO=1 (`make demo`) enrols two people from a folder of photos
 # (FACEATTEND_FACES_DIR, default ../shared/data/faces), writes a video of them and a stranger
@@ -43,8 +43,10 @@ wait_for() { # description, command...
 
 scripts/system-deps.sh
 scripts/models.sh >&2
+# The console embeds its web app: built first (a no-op when its sources did not change).
+scripts/console-web.sh
 echo "run: building (release)..." >&2
-cargo build --release --locked -p person-api -p face-embedder -p attendance-api -p attendance-worker -p realtime-gateway -p camera-agent -p faceattend-cli
+cargo build --release --locked -p person-api -p face-embedder -p attendance-api -p attendance-worker -p realtime-gateway -p camera-agent -p console -p faceattend-cli
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 bin="$target_dir/release"
 
@@ -68,6 +70,10 @@ done
 camera_port="$(free_port "${CAMERA_AGENT_PORT:-8085}")"
 while [[ " $api_port $embedder_port $attendance_port $worker_port $gateway_port " == *" $camera_port "* ]]; do
     camera_port="$(free_port $((camera_port + 1)))"
+done
+console_port="$(free_port "${CONSOLE_PORT:-8000}")"
+while [[ " $api_port $embedder_port $attendance_port $worker_port $gateway_port $camera_port " == *" $console_port "* ]]; do
+    console_port="$(free_port $((console_port + 1)))"
 done
 
 # One secret per installation, kept with the data so tokens survive restarts.
@@ -160,6 +166,31 @@ wait_for "realtime-gateway on port $gateway_port" gateway_ready
 
 token="$("$bin/faceattend" token --perm all --ttl 12h --subject local-admin)"
 
+# The console: its operators in their own SQLite database; the first admin is created once,
+# with a random password shown below this one time.
+console_db="sqlite://$RUN_DIR/data/console.db?mode=rwc"
+admin_login="$(DATABASE_URL="$console_db" "$bin/faceattend" operator bootstrap --email admin@localhost)"
+DATABASE_URL="$console_db" \
+PERSON_API_URL="http://127.0.0.1:$api_port" \
+ATTENDANCE_API_URL="http://127.0.0.1:$attendance_port" \
+REALTIME_GATEWAY_URL="http://127.0.0.1:$gateway_port" \
+PUBLIC_ORIGINS="http://127.0.0.1:$console_port,http://localhost:$console_port" \
+BIND_ADDRESS="127.0.0.1:$console_port" \
+LOG_FORMAT="${LOG_FORMAT:-pretty}" \
+RUST_LOG="${RUST_LOG:-info}" \
+    "$bin/console" > >(tee -a "$RUN_DIR/console.log") 2>&1 &
+pids+=($!)
+console_ready() { curl -sf "http://127.0.0.1:$console_port/healthz"; }
+command -v curl >/dev/null || console_ready() { port_open "$console_port"; }
+wait_for "console on port $console_port" console_ready
+if [[ -n "$admin_login" ]]; then
+    console_signin="sign in as ${admin_login%% *} with the password ${admin_login#* } (shown only now;
+   change it in the console, or: DATABASE_URL='$console_db' $bin/faceattend operator reset-password --email admin@localhost)"
+else
+    console_signin="sign in with your operator account (admin@localhost was created on the first run;
+   forgot it? DATABASE_URL='$console_db' $bin/faceattend operator reset-password --email admin@localhost)"
+fi
+
 cameras="${CAMERAS:-}"
 if [[ "${DEMO:-}" == 1 ]]; then
     faces_dir="${FACEATTEND_FACES_DIR:-$ROOT/../shared/data/faces}"
@@ -187,6 +218,9 @@ cat >&2 <<INFO
 
 faceattend is running. Grouped by what you do with it:
 
+0. The web console: open http://127.0.0.1:$console_port and
+   $console_signin
+
 1. Your token. Every API call and the live stream need it (valid 12 h):
    export TOKEN=$token
    Mint more: JWT_SECRET=\$(cat .local/run/jwt_secret) $bin/faceattend token --perm all --ttl 12h
@@ -211,6 +245,7 @@ faceattend is running. Grouped by what you do with it:
    attendance-worker  http://127.0.0.1:$worker_port/readyz        /metrics
    realtime-gateway   http://127.0.0.1:$gateway_port/readyz        /metrics
    camera-agent       http://127.0.0.1:$camera_port/healthz       (each camera's state)  /metrics
+   console            http://127.0.0.1:$console_port/readyz        /metrics
 
 Data: .local/run/data (SQLite), .local/run/images (enrolment photos), .local/run/nats
 (JetStream), logs in .local/run/*.log. Press Ctrl-C to stop.

@@ -24,6 +24,10 @@ scripts/dockerfile-check.sh
 scripts/models.sh >/dev/null
 # The contract tests run schemathesis against each REST service (installed once into .local/).
 scripts/schemathesis.sh install
+# The console's web app: built (the console embeds it, and its tests load it), type-checked
+# against the services' OpenAPI documents, and its unit tests run (Vitest).
+scripts/console-web.sh
+(cd services/console/web && npm run --silent typecheck && npm test --silent)
 
 # Tests that need the labelled photos and find none record themselves here (under CI they fail
 # instead): the run ends with their count and names.

@@ -68,9 +68,8 @@ pub fn run(command: OperatorCommand) -> anyhow::Result<()> {
                     .map_err(|issue| anyhow::anyhow!("--role {role:?} {}", issue.message))?;
                 let store = open(&database_url).await?;
                 let password = read_password("Password for the new operator: ", true)?;
-                let name = name.unwrap_or_else(|| {
-                    email.split('@').next().unwrap_or(&email).trim().to_owned()
-                });
+                let name = name
+                    .unwrap_or_else(|| email.split('@').next().unwrap_or(&email).trim().to_owned());
                 let operator = accounts::create_operator(
                     &store,
                     &hasher,
@@ -107,8 +106,10 @@ pub fn run(command: OperatorCommand) -> anyhow::Result<()> {
                     &operator,
                     &password,
                     None,
-                    Audit::new(AuditEvent::PasswordReset)
-                        .detail(format!("by faceattend operator reset-password ({})", invoker())),
+                    Audit::new(AuditEvent::PasswordReset).detail(format!(
+                        "by faceattend operator reset-password ({})",
+                        invoker()
+                    )),
                 )
                 .await
                 .map_err(explain)?;

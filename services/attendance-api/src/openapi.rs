@@ -203,8 +203,7 @@ pub mod fields {
     /// control character (`char::is_control`, U+0000–U+001F and U+007F–U+009F).
     pub fn text_pattern(max: usize) -> String {
         let space = format!("[{SPACE}]");
-        let edge =
-            format!(r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]");
+        let edge = r"[^\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
         let inner = r"[^\x00-\x1F\x7F-\x9F]";
         format!(
             "^{space}*{edge}(?:{inner}{{0,{}}}{edge})?{space}*$",

@@ -49,7 +49,10 @@ pub async fn serve(request: HttpRequest) -> Result<HttpResponse, ApiError> {
         let mut response = actix_web::ResponseError::error_response(&ApiError::new(
             actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
             "method_not_allowed",
-            format!("{} is not allowed on {path}; allowed: GET, HEAD", request.method()),
+            format!(
+                "{} is not allowed on {path}; allowed: GET, HEAD",
+                request.method()
+            ),
         ));
         response
             .headers_mut()
@@ -110,6 +113,9 @@ fn secure(response: &mut actix_web::HttpResponseBuilder) {
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("X-Frame-Options", "DENY"))
         .insert_header(("Referrer-Policy", "same-origin"))
-        .insert_header(("Permissions-Policy", "camera=(self), microphone=(), geolocation=()"))
+        .insert_header((
+            "Permissions-Policy",
+            "camera=(self), microphone=(), geolocation=()",
+        ))
         .insert_header(("Cross-Origin-Opener-Policy", "same-origin"));
 }

@@ -72,7 +72,9 @@ impl Settings {
         let upstream = |env: &mut EnvReader, name: &str| -> String {
             let url: String = env.required(name).unwrap_or_default();
             let trimmed = url.trim_end_matches('/').to_owned();
-            if !url.is_empty() && !(trimmed.starts_with("http://") || trimmed.starts_with("https://"))
+            if !(url.is_empty()
+                || trimmed.starts_with("http://")
+                || trimmed.starts_with("https://"))
             {
                 env.problem(format!("{name} must be an http:// or https:// URL"));
             }
@@ -224,7 +226,12 @@ mod tests {
         let settings = Settings::from_reader(EnvReader::from_pairs(pairs.clone())).unwrap();
         assert!(settings.cookie.secure);
         pairs.push(("COOKIE_SECURE", "false"));
-        assert!(!Settings::from_reader(EnvReader::from_pairs(pairs)).unwrap().cookie.secure);
+        assert!(
+            !Settings::from_reader(EnvReader::from_pairs(pairs))
+                .unwrap()
+                .cookie
+                .secure
+        );
     }
 
     #[test]
@@ -253,7 +260,10 @@ mod tests {
             "SESSION_LIFETIME",
             "SIGN_IN_LOCK_AFTER",
         ] {
-            assert!(error.contains(expected), "{expected} missing from:\n{error}");
+            assert!(
+                error.contains(expected),
+                "{expected} missing from:\n{error}"
+            );
         }
     }
 }

@@ -77,10 +77,10 @@ pub fn check(request: &HttpRequest, origins: &PublicOrigins) -> Result<(), ApiEr
             "a state-changing request must carry the header X-Faceattend-Csrf: 1",
         ));
     }
-    if let Some(site) = headers.get("sec-fetch-site") {
-        if site.as_bytes() != b"same-origin" {
-            return Err(refused("the request came from another site"));
-        }
+    if let Some(site) = headers.get("sec-fetch-site")
+        && site.as_bytes() != b"same-origin"
+    {
+        return Err(refused("the request came from another site"));
     }
     if let Some(origin) = headers.get(actix_web::http::header::ORIGIN) {
         let allowed = origin
@@ -124,7 +124,10 @@ mod tests {
     #[test]
     fn the_header_is_required() {
         let request = TestRequest::post().to_http_request();
-        assert_eq!(check(&request, &configured()).unwrap_err().code, "csrf_failed");
+        assert_eq!(
+            check(&request, &configured()).unwrap_err().code,
+            "csrf_failed"
+        );
         let request = TestRequest::post()
             .insert_header((CSRF_HEADER, "0"))
             .to_http_request();
@@ -144,11 +147,41 @@ mod tests {
                 .insert_header(("Origin", origin))
                 .to_http_request()
         };
-        assert!(check(&from("same-origin", "https://attendance.example.com"), &configured()).is_ok());
-        assert!(check(&from("same-origin", "HTTPS://Attendance.Example.com"), &configured()).is_ok());
-        assert!(check(&from("cross-site", "https://attendance.example.com"), &configured()).is_err());
-        assert!(check(&from("same-site", "https://attendance.example.com"), &configured()).is_err());
-        assert!(check(&from("same-origin", "https://evil.example.com"), &configured()).is_err());
+        assert!(
+            check(
+                &from("same-origin", "https://attendance.example.com"),
+                &configured()
+            )
+            .is_ok()
+        );
+        assert!(
+            check(
+                &from("same-origin", "HTTPS://Attendance.Example.com"),
+                &configured()
+            )
+            .is_ok()
+        );
+        assert!(
+            check(
+                &from("cross-site", "https://attendance.example.com"),
+                &configured()
+            )
+            .is_err()
+        );
+        assert!(
+            check(
+                &from("same-site", "https://attendance.example.com"),
+                &configured()
+            )
+            .is_err()
+        );
+        assert!(
+            check(
+                &from("same-origin", "https://evil.example.com"),
+                &configured()
+            )
+            .is_err()
+        );
         assert!(check(&from("same-origin", "null"), &configured()).is_err());
     }
 

@@ -56,10 +56,9 @@ impl From<DbErr> for ConsoleError {
 impl From<&ConsoleError> for ApiError {
     fn from(error: &ConsoleError) -> Self {
         match error {
-            ConsoleError::InvalidCredentials => ApiError::unauthorized(
-                "invalid_credentials",
-                "the email or password is not right",
-            ),
+            ConsoleError::InvalidCredentials => {
+                ApiError::unauthorized("invalid_credentials", "the email or password is not right")
+            }
             ConsoleError::Throttled { retry_after_secs } => ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_attempts",
@@ -79,10 +78,9 @@ impl From<&ConsoleError> for ApiError {
                 "an admin cannot disable their own account or give up their own admin role",
             ),
             ConsoleError::Invalid(errors) => ApiError::validation(errors.clone()),
-            ConsoleError::Store(StoreError::EmailTaken) => ApiError::conflict(
-                "email_taken",
-                "an operator with this email exists already",
-            ),
+            ConsoleError::Store(StoreError::EmailTaken) => {
+                ApiError::conflict("email_taken", "an operator with this email exists already")
+            }
             ConsoleError::Store(StoreError::OperatorNotFound) => {
                 ApiError::not_found("operator_not_found", "no such operator")
             }

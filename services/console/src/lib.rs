@@ -21,7 +21,7 @@ pub mod password;
 pub mod proxy;
 pub mod routes;
 pub mod session;
-pub mod state;
 pub mod startup;
+pub mod state;
 pub mod store;
 pub mod throttle;

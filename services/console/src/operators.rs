@@ -227,7 +227,14 @@ mod tests {
             OperatorEmail::parse("admin@localhost").unwrap().as_str(),
             "admin@localhost"
         );
-        for bad in ["", "no-at-sign", "a@", "@b", "Ada <ada@example.com>", "a@[127.0.0.1]"] {
+        for bad in [
+            "",
+            "no-at-sign",
+            "a@",
+            "@b",
+            "Ada <ada@example.com>",
+            "a@[127.0.0.1]",
+        ] {
             assert!(OperatorEmail::parse(bad).is_err(), "{bad:?} accepted");
         }
         assert!(OperatorEmail::parse(&format!("{}@example.com", "a".repeat(250))).is_err());

@@ -98,7 +98,10 @@ mod tests {
     async fn a_hash_verifies_its_password_only() {
         let hasher = PasswordHasher::new().unwrap();
         let hash = hasher.hash("correct horse battery").await.unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(
             hasher
                 .verify("correct horse battery", Some(&hash))

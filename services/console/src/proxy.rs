@@ -157,7 +157,13 @@ pub async fn forward(
         .upstream
         .route(path)
         .ok_or_else(|| ApiError::not_found("route_not_found", "no route"))?;
-    let token = mint(&state, operator.role, operator.id, request.method().as_str(), path)?;
+    let token = mint(
+        &state,
+        operator.role,
+        operator.id,
+        request.method().as_str(),
+        path,
+    )?;
     let url = match request.uri().query() {
         Some(query) => format!("{base}{path}?{query}"),
         None => format!("{base}{path}"),
@@ -177,13 +183,14 @@ pub async fn forward(
     if !body.is_empty() {
         upstream_request = upstream_request.body(body);
     }
-    let response = upstream_request
-        .send()
-        .await
-        .map_err(|e| ConsoleError::UpstreamUnavailable {
-            service,
-            reason: e.to_string(),
-        })?;
+    let response =
+        upstream_request
+            .send()
+            .await
+            .map_err(|e| ConsoleError::UpstreamUnavailable {
+                service,
+                reason: e.to_string(),
+            })?;
     let status =
         StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
     let mut answer = HttpResponse::build(status);

@@ -153,7 +153,12 @@ mod tests {
         assert_eq!(a.hash().len(), 64);
         assert_ne!(a.hash(), a.as_str());
         assert_eq!(format!("{a:?}"), "SessionToken(..)");
-        for bad in ["", "short", &"a".repeat(44), &format!("{}=", "a".repeat(42))] {
+        for bad in [
+            "",
+            "short",
+            &"a".repeat(44),
+            &format!("{}=", "a".repeat(42)),
+        ] {
             assert!(SessionToken::parse(bad).is_none(), "{bad:?}");
         }
     }

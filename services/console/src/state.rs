@@ -73,8 +73,14 @@ impl FromRequest for SignedIn {
 }
 
 /// The signed-in operator of a request (the extractor's body, also used by the proxy).
-pub async fn signed_in(state: &ConsoleState, request: &HttpRequest) -> Result<SignedIn, ConsoleError> {
-    let token = state.cookie.token(request).ok_or(ConsoleError::NotSignedIn)?;
+pub async fn signed_in(
+    state: &ConsoleState,
+    request: &HttpRequest,
+) -> Result<SignedIn, ConsoleError> {
+    let token = state
+        .cookie
+        .token(request)
+        .ok_or(ConsoleError::NotSignedIn)?;
     let id_hash = token.hash();
     let record = state
         .store

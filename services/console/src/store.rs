@@ -193,6 +193,18 @@ pub struct NewOperator {
     pub password_hash: String,
 }
 
+/// A session a sign-in opens.
+#[derive(Debug)]
+pub struct NewSession {
+    pub operator_id: Uuid,
+    /// The hash of the token the browser gets ([`crate::session::SessionToken::hash`]).
+    pub id_hash: String,
+    /// The account's failure counter, cleared by the success.
+    pub account_key: String,
+    pub client_address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
 /// A change of an operator by an admin; `None` leaves a field as it is.
 #[derive(Debug, Default)]
 pub struct OperatorChange {
@@ -389,14 +401,17 @@ impl ConsoleStore {
     /// sign-in time, writes the audit entry.
     pub async fn open_session(
         &self,
-        operator_id: Uuid,
-        id_hash: String,
-        account_key: &str,
-        client_address: Option<String>,
-        user_agent: Option<String>,
+        session: NewSession,
         audit: Audit,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let NewSession {
+            operator_id,
+            id_hash,
+            account_key,
+            client_address,
+            user_agent,
+        } = session;
         let txn = begin_write(&self.db).await?;
         operator_session::ActiveModel {
             id_hash: Set(id_hash),
@@ -416,7 +431,7 @@ impl ConsoleStore {
             .filter(operator::Column::Id.eq(operator_id))
             .exec(&txn)
             .await?;
-        sign_in_failure::Entity::delete_by_id(account_key.to_owned())
+        sign_in_failure::Entity::delete_by_id(account_key)
             .exec(&txn)
             .await?;
         audit.operator(operator_id).write(&txn, now).await?;
@@ -509,10 +524,7 @@ impl ConsoleStore {
     }
 
     /// The stored failures of these keys.
-    pub async fn failures(
-        &self,
-        keys: &[&str],
-    ) -> Result<Vec<(String, FailureCount)>, StoreError> {
+    pub async fn failures(&self, keys: &[&str]) -> Result<Vec<(String, FailureCount)>, StoreError> {
         let rows = sign_in_failure::Entity::find()
             .filter(sign_in_failure::Column::Key.is_in(keys.iter().copied()))
             .all(&self.db)

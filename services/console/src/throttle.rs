@@ -41,9 +41,13 @@ pub struct FailureCount {
 pub enum ThrottleDecision {
     Allowed,
     /// Too soon after the last failure: try again at `until`.
-    Delayed { until: DateTime<Utc> },
+    Delayed {
+        until: DateTime<Utc>,
+    },
     /// Locked until `until`.
-    Locked { until: DateTime<Utc> },
+    Locked {
+        until: DateTime<Utc>,
+    },
 }
 
 impl ThrottleDecision {
@@ -51,9 +55,7 @@ impl ThrottleDecision {
     pub fn retry_at(self) -> Option<DateTime<Utc>> {
         match self {
             ThrottleDecision::Allowed => None,
-            ThrottleDecision::Delayed { until } | ThrottleDecision::Locked { until } => {
-                Some(until)
-            }
+            ThrottleDecision::Delayed { until } | ThrottleDecision::Locked { until } => Some(until),
         }
     }
 
@@ -170,7 +172,10 @@ mod tests {
         assert_eq!(POLICY.delay_after(5), Duration::from_secs(2));
         assert_eq!(POLICY.delay_after(6), Duration::from_secs(4));
         assert_eq!(POLICY.delay_after(9), Duration::from_secs(32));
-        assert_eq!(ThrottlePolicy::CLIENT.delay_after(99), Duration::from_secs(300));
+        assert_eq!(
+            ThrottlePolicy::CLIENT.delay_after(99),
+            Duration::from_secs(300)
+        );
         assert_eq!(
             POLICY.decide(count(5, 0), at(1)),
             ThrottleDecision::Delayed { until: at(2) }

@@ -72,7 +72,12 @@ impl MigrationTrait for CreateOperatorTables {
             .create_table(
                 Table::create()
                     .table(Operators::Table)
-                    .col(ColumnDef::new(Operators::Id).uuid().not_null().primary_key())
+                    .col(
+                        ColumnDef::new(Operators::Id)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
                     // Lower-cased on the way in, so the unique index ignores case.
                     .col(
                         ColumnDef::new(Operators::Email)
@@ -126,7 +131,11 @@ impl MigrationTrait for CreateOperatorTables {
                             .not_null()
                             .primary_key(),
                     )
-                    .col(ColumnDef::new(OperatorSessions::OperatorId).uuid().not_null())
+                    .col(
+                        ColumnDef::new(OperatorSessions::OperatorId)
+                            .uuid()
+                            .not_null(),
+                    )
                     .col(
                         ColumnDef::new(OperatorSessions::CreatedAt)
                             .timestamp_with_time_zone()
@@ -205,7 +214,11 @@ impl MigrationTrait for CreateOperatorTables {
                     // No foreign key: the trail outlives the operators it names.
                     .col(ColumnDef::new(AuditLog::OperatorId).uuid().null())
                     .col(ColumnDef::new(AuditLog::Email).string_len(254).null())
-                    .col(ColumnDef::new(AuditLog::ClientAddress).string_len(64).null())
+                    .col(
+                        ColumnDef::new(AuditLog::ClientAddress)
+                            .string_len(64)
+                            .null(),
+                    )
                     .col(ColumnDef::new(AuditLog::Detail).text().null())
                     .to_owned(),
             )

@@ -9,9 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{ErrorEnvelope, json_body};
+use crate::accounts::{self, OperatorInput};
 use crate::csrf;
 use crate::error::ConsoleError;
-use crate::accounts::{self, OperatorInput};
 use crate::operators::{DisplayName, Role};
 use crate::state::{ConsoleState, SignedIn};
 use crate::store::{Audit, AuditEvent, AuditRecord, Operator, OperatorChange};
@@ -163,7 +163,10 @@ fn admin(signed_in: &SignedIn) -> Result<()> {
 }
 
 fn by(signed_in: &SignedIn) -> String {
-    format!("by {} ({})", signed_in.operator.email, signed_in.operator.id)
+    format!(
+        "by {} ({})",
+        signed_in.operator.email, signed_in.operator.id
+    )
 }
 
 /// Every operator, in order of creation.
@@ -291,7 +294,10 @@ pub async fn update(
     let mut errors = ValidationErrors::default();
     let display_name = errors.check(
         "display_name",
-        body.display_name.as_deref().map(DisplayName::parse).transpose(),
+        body.display_name
+            .as_deref()
+            .map(DisplayName::parse)
+            .transpose(),
     );
     if !errors.is_empty() {
         return Err(errors.into());
@@ -441,11 +447,11 @@ pub async fn audit_log(
     admin(&signed_in)?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(ConsoleError::Refused(faceattend_service::ApiError::invalid_parameters(
-            ValidationErrors(vec![
+        return Err(ConsoleError::Refused(
+            faceattend_service::ApiError::invalid_parameters(ValidationErrors(vec![
                 FieldIssue::new("out_of_range", "must be between 1 and 1000").at("limit"),
-            ]),
-        )));
+            ])),
+        ));
     }
     let entries: Vec<AuditEntryResponse> = state
         .store

@@ -8,15 +8,15 @@ use faceattend_service::envelope;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ErrorEnvelope, json_body};
 use super::operators::OperatorResponse;
+use super::{ErrorEnvelope, json_body};
 use crate::accounts;
 use crate::csrf;
 use crate::error::ConsoleError;
 use crate::operators::{NewPassword, OperatorEmail};
 use crate::session::SessionToken;
 use crate::state::{ConsoleState, SignedIn};
-use crate::store::{Audit, AuditEvent};
+use crate::store::{Audit, AuditEvent, NewSession};
 use crate::throttle::ThrottleDecision;
 
 type Result<T> = std::result::Result<T, ConsoleError>;
@@ -91,10 +91,7 @@ pub async fn sign_in(
     if body.password.is_empty() {
         errors.push(FieldIssue::new("required", "must not be empty").at("password"));
     } else if body.password.len() > MAX_SUBMITTED_PASSWORD_BYTES {
-        errors.push(
-            FieldIssue::new("too_long", "must be at most 1024 bytes")
-                .at("password"),
-        );
+        errors.push(FieldIssue::new("too_long", "must be at most 1024 bytes").at("password"));
     }
     if !errors.is_empty() {
         return Err(errors.into());
@@ -134,13 +131,19 @@ pub async fn sign_in(
     let account = state.store.operator_for_sign_in(&email).await?;
     let verified = state
         .hasher
-        .verify(&body.password, account.as_ref().map(|(_, hash)| hash.as_str()))
+        .verify(
+            &body.password,
+            account.as_ref().map(|(_, hash)| hash.as_str()),
+        )
         .await?;
     let operator = match account {
         Some((operator, hash)) if verified && !operator.disabled => {
             if state.hasher.needs_rehash(&hash) {
                 let upgraded = state.hasher.hash(&body.password).await?;
-                state.store.upgrade_password_hash(operator.id, upgraded).await?;
+                state
+                    .store
+                    .upgrade_password_hash(operator.id, upgraded)
+                    .await?;
             }
             operator
         }
@@ -204,11 +207,13 @@ pub async fn sign_in(
     state
         .store
         .open_session(
-            operator.id,
-            token.hash(),
-            &account_key,
-            client.clone(),
-            user_agent,
+            NewSession {
+                operator_id: operator.id,
+                id_hash: token.hash(),
+                account_key: account_key.clone(),
+                client_address: client.clone(),
+                user_agent,
+            },
             Audit::new(AuditEvent::SignIn)
                 .email(email.as_str())
                 .client(client),
@@ -253,7 +258,10 @@ pub async fn current(state: web::Data<ConsoleState>, signed_in: SignedIn) -> Res
     ),
     security(("csrf" = []))
 )]
-pub async fn sign_out(request: HttpRequest, state: web::Data<ConsoleState>) -> Result<HttpResponse> {
+pub async fn sign_out(
+    request: HttpRequest,
+    state: web::Data<ConsoleState>,
+) -> Result<HttpResponse> {
     csrf::check(&request, &state.origins)?;
     if let Some(token) = state.cookie.token(&request) {
         let id_hash = token.hash();

@@ -28,10 +28,20 @@ async fn the_app_is_served_with_its_headers() {
     let index = app.client.get(app.url("/")).send().await.unwrap();
     assert_eq!(index.status(), 200);
     let headers = index.headers().clone();
-    assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
     assert_eq!(headers["cache-control"], "no-cache");
     let csp = headers["content-security-policy"].to_str().unwrap();
-    for directive in ["script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "object-src 'none'"] {
+    for directive in [
+        "script-src 'self'",
+        "style-src 'self'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+    ] {
         assert!(csp.contains(directive), "{directive} missing from {csp}");
     }
     assert!(!csp.contains("unsafe-inline"), "{csp}");
@@ -42,11 +52,19 @@ async fn the_app_is_served_with_its_headers() {
     // No inline script: every <script> loads a file, as the CSP requires.
     for script in html.split("<script").skip(1) {
         let tag = script.split('>').next().unwrap_or_default();
-        assert!(tag.contains("src="), "inline script in index.html: <script{tag}>");
+        assert!(
+            tag.contains("src="),
+            "inline script in index.html: <script{tag}>"
+        );
     }
 
     // The app's own routes are index.html too (the SPA fallback).
-    let route = app.client.get(app.url("/people/3f1c")).send().await.unwrap();
+    let route = app
+        .client
+        .get(app.url("/people/3f1c"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(route.status(), 200);
     assert_eq!(route.text().await.unwrap(), html);
 
@@ -61,7 +79,10 @@ async fn the_app_is_served_with_its_headers() {
     assert_eq!(again.status(), 304);
 
     // Hashed assets are kept a year; each has its type.
-    let script = assets.iter().find(|a| a.ends_with(".js")).expect("a built script");
+    let script = assets
+        .iter()
+        .find(|a| a.ends_with(".js"))
+        .expect("a built script");
     let response = app
         .client
         .get(app.url(&format!("/assets/{script}")))
@@ -69,18 +90,46 @@ async fn the_app_is_served_with_its_headers() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["cache-control"], "public, max-age=31536000, immutable");
-    assert!(response.headers()["content-type"].to_str().unwrap().contains("javascript"));
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("javascript")
+    );
     if let Some(style) = assets.iter().find(|a| a.ends_with(".css")) {
-        let response = app.client.get(app.url(&format!("/assets/{style}"))).send().await.unwrap();
-        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+        let response = app
+            .client
+            .get(app.url(&format!("/assets/{style}")))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/css")
+        );
     }
 
     // A missing asset is a 404, not the app; API paths never fall back to the app.
-    for path in ["/assets/gone-1234.js", "/api/v1/nothing", "/console/api/v1/nothing"] {
+    for path in [
+        "/assets/gone-1234.js",
+        "/api/v1/nothing",
+        "/console/api/v1/nothing",
+    ] {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 404, "{path}");
-        assert!(response.headers()["content-type"].to_str().unwrap().contains("json"), "{path}");
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .contains("json"),
+            "{path}"
+        );
     }
     let post = app.client.post(app.url("/")).send().await.unwrap();
     assert_eq!(post.status(), 405);

@@ -35,7 +35,8 @@ async fn the_openapi_document_is_exact() {
         )],
         tests_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests"),
         max_examples: MAX_EXAMPLES,
-        report_dir: std::env::temp_dir().join(format!("schemathesis-console-{}", uuid::Uuid::new_v4())),
+        report_dir: std::env::temp_dir()
+            .join(format!("schemathesis-console-{}", uuid::Uuid::new_v4())),
     };
     tokio::task::spawn_blocking(move || run.assert_no_failures())
         .await

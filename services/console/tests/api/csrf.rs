@@ -23,9 +23,17 @@ async fn writes_without_the_header_are_refused(backend: Backend) {
 
     let admin = app.sign_in("admin@example.com").await;
     for (method, path, body) in [
-        (Method::POST, "/console/api/v1/operators", json!({"email": "x@example.com", "display_name": "X", "role": "viewer", "password": "long enough password"})),
+        (
+            Method::POST,
+            "/console/api/v1/operators",
+            json!({"email": "x@example.com", "display_name": "X", "role": "viewer", "password": "long enough password"}),
+        ),
         (Method::DELETE, "/console/api/v1/session", json!(null)),
-        (Method::PUT, "/console/api/v1/session/password", json!({"current_password": PASSWORD, "new_password": "another long password"})),
+        (
+            Method::PUT,
+            "/console/api/v1/session/password",
+            json!({"current_password": PASSWORD, "new_password": "another long password"}),
+        ),
         (Method::POST, "/api/v1/persons", json!({})),
     ] {
         let response = app
@@ -55,12 +63,24 @@ async fn other_sites_and_origins_are_refused(backend: Backend) {
     let app = spawn_app_with(options).await;
     app.operator("admin@example.com", Role::Admin).await;
     for (site, origin, allowed) in [
-        (Some("same-origin"), Some("http://console.example.com:8000"), true),
+        (
+            Some("same-origin"),
+            Some("http://console.example.com:8000"),
+            true,
+        ),
         (None, None, true),
         (Some("cross-site"), None, false),
-        (Some("same-site"), Some("http://console.example.com:8000"), false),
+        (
+            Some("same-site"),
+            Some("http://console.example.com:8000"),
+            false,
+        ),
         (None, Some("https://evil.example.com"), false),
-        (Some("same-origin"), Some("http://console.example.com:8001"), false),
+        (
+            Some("same-origin"),
+            Some("http://console.example.com:8001"),
+            false,
+        ),
     ] {
         let mut request = app
             .client

@@ -30,7 +30,10 @@ async fn ready_only_when_every_upstream_is() {
     // The gateway is not spawned by these tests: only it is missing.
     assert_eq!(body["checks"]["person_api"], "ok", "{body}");
     assert_eq!(body["checks"]["attendance_api"], "ok", "{body}");
-    assert!(body["checks"]["realtime_gateway"]["error"].is_string(), "{body}");
+    assert!(
+        body["checks"]["realtime_gateway"]["error"].is_string(),
+        "{body}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -57,9 +60,19 @@ async fn the_openapi_document_lists_every_route() {
     ] {
         assert!(paths.iter().any(|p| p.as_str() == path), "{path} missing");
     }
-    let unknown = app.client.get(app.url("/console/api/v1/nothing")).send().await.unwrap();
+    let unknown = app
+        .client
+        .get(app.url("/console/api/v1/nothing"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unknown.status(), 404);
-    let wrong_method = app.client.put(app.url("/console/api/v1/operators")).send().await.unwrap();
+    let wrong_method = app
+        .client
+        .put(app.url("/console/api/v1/operators"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong_method.status(), 405);
     assert_eq!(wrong_method.headers()["allow"], "GET, POST");
 }

@@ -10,8 +10,14 @@ use utoipa::OpenApi;
 
 fn documents() -> Vec<(&'static str, Value)> {
     vec![
-        ("console", serde_json::to_value(console::openapi::ApiDoc::openapi()).unwrap()),
-        ("person-api", serde_json::to_value(person_api::openapi::ApiDoc::openapi()).unwrap()),
+        (
+            "console",
+            serde_json::to_value(console::openapi::ApiDoc::openapi()).unwrap(),
+        ),
+        (
+            "person-api",
+            serde_json::to_value(person_api::openapi::ApiDoc::openapi()).unwrap(),
+        ),
         (
             "attendance-api",
             serde_json::to_value(attendance_api::openapi::ApiDoc::openapi()).unwrap(),

@@ -63,7 +63,11 @@ async fn an_admin_creates_lists_and_changes_operators(backend: Backend) {
     assert_eq!(emails, ["admin@example.com", "desk@example.com"]);
 
     let renamed = app
-        .page_request(Method::PATCH, &format!("/console/api/v1/operators/{id}"), &admin)
+        .page_request(
+            Method::PATCH,
+            &format!("/console/api/v1/operators/{id}"),
+            &admin,
+        )
         .json(&json!({"display_name": "Reception, hall B"}))
         .send()
         .await
@@ -79,18 +83,26 @@ async fn an_admin_creates_lists_and_changes_operators(backend: Backend) {
         .error_for_status()
         .unwrap();
     let reset = app
-        .page_request(Method::PUT, &format!("/console/api/v1/operators/{id}/password"), &admin)
+        .page_request(
+            Method::PUT,
+            &format!("/console/api/v1/operators/{id}/password"),
+            &admin,
+        )
         .json(&json!({"new_password": "second password 456"}))
         .send()
         .await
         .unwrap();
     assert_eq!(reset.status(), 204);
     assert_eq!(
-        app.sign_in_response("desk@example.com", "first password 123").await.status(),
+        app.sign_in_response("desk@example.com", "first password 123")
+            .await
+            .status(),
         401
     );
     assert_eq!(
-        app.sign_in_response("desk@example.com", "second password 456").await.status(),
+        app.sign_in_response("desk@example.com", "second password 456")
+            .await
+            .status(),
         200
     );
 
@@ -148,7 +160,11 @@ async fn operator_input_is_validated(backend: Backend) {
         .unwrap();
     assert_eq!(bad_role.status(), 422);
     let missing = app
-        .page_request(Method::GET, &format!("/console/api/v1/operators/{}", uuid::Uuid::now_v7()), &admin)
+        .page_request(
+            Method::GET,
+            &format!("/console/api/v1/operators/{}", uuid::Uuid::now_v7()),
+            &admin,
+        )
         .send()
         .await
         .unwrap();
@@ -178,10 +194,22 @@ async fn only_admins_manage_operators(backend: Backend) {
         for (method, path) in [
             (Method::GET, "/console/api/v1/operators".to_owned()),
             (Method::POST, "/console/api/v1/operators".to_owned()),
-            (Method::GET, format!("/console/api/v1/operators/{}", admin_operator.id)),
-            (Method::PATCH, format!("/console/api/v1/operators/{}", admin_operator.id)),
-            (Method::PUT, format!("/console/api/v1/operators/{}/password", admin_operator.id)),
-            (Method::DELETE, format!("/console/api/v1/operators/{}/sessions", admin_operator.id)),
+            (
+                Method::GET,
+                format!("/console/api/v1/operators/{}", admin_operator.id),
+            ),
+            (
+                Method::PATCH,
+                format!("/console/api/v1/operators/{}", admin_operator.id),
+            ),
+            (
+                Method::PUT,
+                format!("/console/api/v1/operators/{}/password", admin_operator.id),
+            ),
+            (
+                Method::DELETE,
+                format!("/console/api/v1/operators/{}/sessions", admin_operator.id),
+            ),
             (Method::GET, "/console/api/v1/audit".to_owned()),
         ] {
             let response = app
@@ -197,7 +225,10 @@ async fn only_admins_manage_operators(backend: Backend) {
     // Nobody raised themselves: there is still one admin, and four operators.
     let operators = app.store.operators().await.unwrap();
     assert_eq!(operators.len(), 4);
-    assert_eq!(operators.iter().filter(|o| o.role == Role::Admin).count(), 1);
+    assert_eq!(
+        operators.iter().filter(|o| o.role == Role::Admin).count(),
+        1
+    );
 }
 
 async fn an_admin_cannot_lock_themselves_out(backend: Backend) {
@@ -206,7 +237,11 @@ async fn an_admin_cannot_lock_themselves_out(backend: Backend) {
     let admin = app.sign_in("admin@example.com").await;
     for change in [json!({"role": "hr"}), json!({"disabled": true})] {
         let response = app
-            .page_request(Method::PATCH, &format!("/console/api/v1/operators/{}", me.id), &admin)
+            .page_request(
+                Method::PATCH,
+                &format!("/console/api/v1/operators/{}", me.id),
+                &admin,
+            )
             .json(&change)
             .send()
             .await

@@ -38,17 +38,72 @@ async fn each_role_does_what_its_permissions_allow() {
     let unknown_person = uuid::Uuid::now_v7();
     // (method, path, body, allowed roles)
     let routes: Vec<(Method, String, Value, &[Role])> = vec![
-        (Method::GET, "/api/v1/persons".into(), json!(null), &[Role::Admin, Role::Hr, Role::Reception, Role::Viewer]),
-        (Method::GET, "/api/v1/persons/search?q=grace".into(), json!(null), &[Role::Admin, Role::Hr, Role::Reception, Role::Viewer]),
-        (Method::POST, "/api/v1/persons".into(), json!("new person"), &[Role::Admin, Role::Hr]),
-        (Method::DELETE, format!("/api/v1/persons/{unknown_person}"), json!(null), &[Role::Admin, Role::Hr]),
-        (Method::GET, "/api/v1/attendance".into(), json!(null), &[Role::Admin, Role::Hr, Role::Reception, Role::Viewer]),
-        (Method::GET, "/api/v1/attendance/reports/daily".into(), json!(null), &[Role::Admin, Role::Hr, Role::Reception, Role::Viewer]),
-        (Method::POST, "/api/v1/attendance/check-in".into(), json!({"person_id": unknown_person}), &[Role::Admin, Role::Hr, Role::Reception]),
-        (Method::POST, "/api/v1/attendance/check-out".into(), json!({"person_id": unknown_person}), &[Role::Admin, Role::Hr, Role::Reception]),
-        (Method::POST, "/api/v1/attendance/corrections".into(), json!({}), &[Role::Admin, Role::Hr]),
-        (Method::POST, "/api/v1/attendance/rules".into(), json!({}), &[Role::Admin, Role::Hr]),
-        (Method::GET, "/api/v1/attendance/review".into(), json!(null), &[Role::Admin, Role::Hr, Role::Reception, Role::Viewer]),
+        (
+            Method::GET,
+            "/api/v1/persons".into(),
+            json!(null),
+            &[Role::Admin, Role::Hr, Role::Reception, Role::Viewer],
+        ),
+        (
+            Method::GET,
+            "/api/v1/persons/search?q=grace".into(),
+            json!(null),
+            &[Role::Admin, Role::Hr, Role::Reception, Role::Viewer],
+        ),
+        (
+            Method::POST,
+            "/api/v1/persons".into(),
+            json!("new person"),
+            &[Role::Admin, Role::Hr],
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/persons/{unknown_person}"),
+            json!(null),
+            &[Role::Admin, Role::Hr],
+        ),
+        (
+            Method::GET,
+            "/api/v1/attendance".into(),
+            json!(null),
+            &[Role::Admin, Role::Hr, Role::Reception, Role::Viewer],
+        ),
+        (
+            Method::GET,
+            "/api/v1/attendance/reports/daily".into(),
+            json!(null),
+            &[Role::Admin, Role::Hr, Role::Reception, Role::Viewer],
+        ),
+        (
+            Method::POST,
+            "/api/v1/attendance/check-in".into(),
+            json!({"person_id": unknown_person}),
+            &[Role::Admin, Role::Hr, Role::Reception],
+        ),
+        (
+            Method::POST,
+            "/api/v1/attendance/check-out".into(),
+            json!({"person_id": unknown_person}),
+            &[Role::Admin, Role::Hr, Role::Reception],
+        ),
+        (
+            Method::POST,
+            "/api/v1/attendance/corrections".into(),
+            json!({}),
+            &[Role::Admin, Role::Hr],
+        ),
+        (
+            Method::POST,
+            "/api/v1/attendance/rules".into(),
+            json!({}),
+            &[Role::Admin, Role::Hr],
+        ),
+        (
+            Method::GET,
+            "/api/v1/attendance/review".into(),
+            json!(null),
+            &[Role::Admin, Role::Hr, Role::Reception, Role::Viewer],
+        ),
     ];
     let mut created = 0;
     for (method, path, body, allowed) in &routes {
@@ -70,7 +125,11 @@ async fn each_role_does_what_its_permissions_allow() {
                 );
             } else {
                 assert_eq!(status, 403, "{role} {method} {path}");
-                assert_eq!(error_code(response).await, "forbidden", "{role} {method} {path}");
+                assert_eq!(
+                    error_code(response).await,
+                    "forbidden",
+                    "{role} {method} {path}"
+                );
             }
         }
     }
@@ -121,7 +180,11 @@ async fn the_upstream_sees_the_operator_and_answers_come_back_whole() {
 
     // A job run records who asked: the operator's id, from the token the console minted.
     let run = app
-        .page_request(Method::POST, "/api/v1/attendance/jobs/cleanup/runs", &browser)
+        .page_request(
+            Method::POST,
+            "/api/v1/attendance/jobs/cleanup/runs",
+            &browser,
+        )
         .json(&json!({}))
         .send()
         .await

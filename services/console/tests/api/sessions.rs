@@ -7,7 +7,9 @@ use console::session::SessionLifetime;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{Backend, Browser, PASSWORD, Spawn, TestApp, error_code, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Backend, Browser, PASSWORD, Spawn, TestApp, error_code, spawn_app, spawn_app_with,
+};
 use crate::on_both_backends;
 
 async fn session_status(app: &TestApp, browser: &Browser) -> u16 {
@@ -55,7 +57,10 @@ async fn an_active_session_ends_at_its_absolute_lifetime(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     // ...but not its lifetime (counted from before `started`).
-    tokio::time::sleep(Duration::from_secs(8).saturating_sub(started.elapsed()) + Duration::from_millis(200)).await;
+    tokio::time::sleep(
+        Duration::from_secs(8).saturating_sub(started.elapsed()) + Duration::from_millis(200),
+    )
+    .await;
     assert_eq!(session_status(&app, &browser).await, 401);
 }
 
@@ -92,7 +97,9 @@ async fn a_password_change_ends_the_other_sessions(backend: Backend) {
     assert_eq!(session_status(&app, &laptop).await, 200);
     assert_eq!(session_status(&app, &phone).await, 401);
     assert_eq!(
-        app.sign_in_response("ada@example.com", PASSWORD).await.status(),
+        app.sign_in_response("ada@example.com", PASSWORD)
+            .await
+            .status(),
         401
     );
     assert_eq!(
@@ -101,7 +108,11 @@ async fn a_password_change_ends_the_other_sessions(backend: Backend) {
             .status(),
         200
     );
-    assert!(app.audit_events().await.contains(&"password_changed".to_owned()));
+    assert!(
+        app.audit_events()
+            .await
+            .contains(&"password_changed".to_owned())
+    );
 }
 
 async fn an_admin_ends_an_operators_sessions(backend: Backend) {
@@ -134,7 +145,9 @@ async fn an_admin_ends_an_operators_sessions(backend: Backend) {
     let admin_elsewhere = app.sign_in("admin@example.com").await;
     let own = app
         .store
-        .operator_for_sign_in(&console::operators::OperatorEmail::parse("admin@example.com").unwrap())
+        .operator_for_sign_in(
+            &console::operators::OperatorEmail::parse("admin@example.com").unwrap(),
+        )
         .await
         .unwrap()
         .unwrap()
@@ -187,7 +200,9 @@ async fn disabling_or_a_new_role_ends_sessions_at_once(backend: Backend) {
     assert_eq!(disable.status(), 200);
     assert_eq!(session_status(&app, &browser).await, 401);
     assert_eq!(
-        app.sign_in_response("hr@example.com", PASSWORD).await.status(),
+        app.sign_in_response("hr@example.com", PASSWORD)
+            .await
+            .status(),
         401
     );
 }

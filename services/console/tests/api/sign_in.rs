@@ -13,10 +13,19 @@ async fn an_operator_signs_in_and_out(backend: Backend) {
     let response = app.sign_in_response("  ADA@Example.com ", PASSWORD).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["cache-control"], "no-store");
-    let set_cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(set_cookie.starts_with("faceattend_session="), "{set_cookie}");
+    let set_cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        set_cookie.starts_with("faceattend_session="),
+        "{set_cookie}"
+    );
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
-        assert!(set_cookie.contains(attribute), "{attribute} missing: {set_cookie}");
+        assert!(
+            set_cookie.contains(attribute),
+            "{attribute} missing: {set_cookie}"
+        );
     }
     assert!(!set_cookie.contains("Secure"), "plain HTTP: {set_cookie}");
     let cookie = app.session_cookie(&response).unwrap();
@@ -77,7 +86,10 @@ async fn without_a_session_nothing_is_shown(backend: Backend) {
     assert_eq!(response.status(), 401);
     assert_eq!(error_code(response).await, "not_signed_in");
     // A cookie that is not a session token, and one of the right shape that names no session.
-    for cookie in ["faceattend_session=forged", &format!("faceattend_session={}", "A".repeat(43))] {
+    for cookie in [
+        "faceattend_session=forged",
+        &format!("faceattend_session={}", "A".repeat(43)),
+    ] {
         let response = app
             .client
             .get(app.url("/console/api/v1/session"))
@@ -125,7 +137,10 @@ async fn wrong_password_unknown_email_and_disabled_account_answer_alike(backend:
     let failures: Vec<_> = log.iter().filter(|e| e.event == "sign_in_failed").collect();
     assert_eq!(failures.len(), 3);
     // The trail says why, though the answer does not.
-    let details: Vec<_> = failures.iter().filter_map(|e| e.detail.as_deref()).collect();
+    let details: Vec<_> = failures
+        .iter()
+        .filter_map(|e| e.detail.as_deref())
+        .collect();
     for reason in ["wrong password", "unknown email", "account disabled"] {
         assert!(details.contains(&reason), "{reason} not in {details:?}");
     }
@@ -137,11 +152,27 @@ async fn wrong_password_unknown_email_and_disabled_account_answer_alike(backend:
 async fn sign_in_input_is_validated(backend: Backend) {
     let app = spawn_app(backend).await;
     for (body, status, code) in [
-        (r#"{"email": "", "password": "x"}"#, 422, "validation_failed"),
-        (r#"{"email": "not-an-email", "password": "x"}"#, 422, "validation_failed"),
-        (r#"{"email": "a@example.com", "password": ""}"#, 422, "validation_failed"),
+        (
+            r#"{"email": "", "password": "x"}"#,
+            422,
+            "validation_failed",
+        ),
+        (
+            r#"{"email": "not-an-email", "password": "x"}"#,
+            422,
+            "validation_failed",
+        ),
+        (
+            r#"{"email": "a@example.com", "password": ""}"#,
+            422,
+            "validation_failed",
+        ),
         (r#"{"email": "a@example.com"}"#, 422, "validation_failed"),
-        (r#"{"email": "a@example.com", "password": "x", "remember": true}"#, 422, "validation_failed"),
+        (
+            r#"{"email": "a@example.com", "password": "x", "remember": true}"#,
+            422,
+            "validation_failed",
+        ),
         (r#"{"email": "#, 400, "malformed_json"),
     ] {
         let response = app
@@ -179,7 +210,10 @@ async fn over_https_the_cookie_is_host_prefixed_and_secure() {
     let response = app.sign_in_response("ada@example.com", PASSWORD).await;
     assert_eq!(response.status(), 200);
     let set_cookie = response.headers()["set-cookie"].to_str().unwrap();
-    assert!(set_cookie.starts_with("__Host-faceattend_session="), "{set_cookie}");
+    assert!(
+        set_cookie.starts_with("__Host-faceattend_session="),
+        "{set_cookie}"
+    );
     assert!(set_cookie.contains("Secure"), "{set_cookie}");
     assert!(!set_cookie.contains("Domain"), "{set_cookie}");
 }

@@ -26,7 +26,9 @@ async fn failures_slow_down_then_lock_an_account(backend: Backend) {
 
     // Failures 1 and 2 are answered as such; the second starts a wait.
     for _ in 0..2 {
-        let response = app.sign_in_response("ada@example.com", "wrong password").await;
+        let response = app
+            .sign_in_response("ada@example.com", "wrong password")
+            .await;
         assert_eq!(response.status(), 401);
     }
     // Within the wait even the right password is not tried.
@@ -48,7 +50,10 @@ async fn failures_slow_down_then_lock_an_account(backend: Backend) {
     assert_eq!(response.status(), 429);
     let events = app.audit_events().await;
     assert!(events.contains(&"account_locked".to_owned()), "{events:?}");
-    assert!(events.contains(&"sign_in_throttled".to_owned()), "{events:?}");
+    assert!(
+        events.contains(&"sign_in_throttled".to_owned()),
+        "{events:?}"
+    );
 
     // Another account from the same address is not affected by ada's lock.
     app.operator("bob@example.com", Role::Viewer).await;
@@ -57,7 +62,9 @@ async fn failures_slow_down_then_lock_an_account(backend: Backend) {
     // The lock ends on its own, and a success clears the count.
     tokio::time::sleep(Duration::from_millis(6100)).await;
     app.sign_in("ada@example.com").await;
-    let response = app.sign_in_response("ada@example.com", "wrong password").await;
+    let response = app
+        .sign_in_response("ada@example.com", "wrong password")
+        .await;
     assert_eq!(response.status(), 401);
     app.sign_in("ada@example.com").await;
 }
