@@ -11,6 +11,9 @@
 #   ATTENDANCE_WORKER_PORT (health and metrics, default 8083), REALTIME_GATEWAY_PORT (WebSocket,
 #   health and metrics, default 8084), CAMERA_AGENT_PORT (health and metrics, default 8085),
 #   CONSOLE_PORT (the web console, default 8000); the next free one is taken when busy.
+# ALLOWED_ORIGINS: the browser origins realtime-gateway accepts WebSockets from (default: the web
+#   console's, http://127.0.0.1:<console port> and http://localhost:<console port>, and the
+#   Swagger UIs' below).
 # Cameras: CAMERAS (a JSON list) or CAMERAS_FILE, as camera-agent reads them; with none,
 # camera-agent idles. DEMO=1 (`make demo`) enrols two people from a folder of photos
 # (FACEATTEND_FACES_DIR, default ../shared/data/faces), writes a video of them and a stranger
@@ -153,8 +156,17 @@ command -v curl >/dev/null || worker_ready() { port_open "$worker_port"; }
 wait_for "attendance-worker on port $worker_port" worker_ready
 
 # The gateway follows attendance.v1.* (ATTENDANCE stream) and serves the spec's WebSocket.
+# Browsers may open it from the web console (served on \$console_port) and from the pages served
+# here (the Swagger UIs), by 127.0.0.1 or localhost; its own origin is always allowed. Left
+# unset, as in production, only its own origin would be (ALLOWED_ORIGINS overrides the list).
+gateway_origins=""
+for port in "$console_port" "$api_port" "$attendance_port"; do
+    gateway_origins+="http://127.0.0.1:$port,http://localhost:$port,"
+done
+gateway_origins="${ALLOWED_ORIGINS:-${gateway_origins%,}}"
 NATS_URL="nats://127.0.0.1:$nats_port" \
 BIND_ADDRESS="127.0.0.1:$gateway_port" \
+ALLOWED_ORIGINS="$gateway_origins" \
 SITE_TIMEZONE="${SITE_TIMEZONE:-UTC}" \
 LOG_FORMAT="${LOG_FORMAT:-pretty}" \
 RUST_LOG="${RUST_LOG:-info}" \
@@ -236,6 +248,7 @@ faceattend is running. Grouped by what you do with it:
 3. Watch attendance live. A WebSocket; the token goes in the URL (or in an Authorization
    header, or as the subprotocol bearer.<token>); any client id will do:
    ws://127.0.0.1:$gateway_port/api/v1/attendance/ws/my-screen?token=\$TOKEN
+   Browser pages may connect from: ${gateway_origins//,/ }
    Events on NATS: nats://127.0.0.1:$nats_port, subjects attendance.v1.* (protobufs: proto/)
 
 4. Health and metrics. No token needed:

@@ -19,6 +19,8 @@ pub const CHECKED_IN: &str = "attendance.v1.checked_in";
 pub const CHECKED_OUT: &str = "attendance.v1.checked_out";
 pub const STATUS_CHANGED: &str = "attendance.v1.status_changed";
 pub const REVIEW_REQUIRED: &str = "attendance.v1.review_required";
+/// Every subject an attendance event is published on.
+pub const PUBLISHED: [&str; 4] = [CHECKED_IN, CHECKED_OUT, STATUS_CHANGED, REVIEW_REQUIRED];
 
 /// The deterministic id of the event of kind `kind` that `cause` caused on `subject`'s day.
 pub fn event_id(cause: Uuid, subject: &EventSubject, kind: &str) -> Uuid {
@@ -300,4 +302,20 @@ pub fn from_timestamp(at: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
     u32::try_from(at.nanos)
         .ok()
         .and_then(|nanos| DateTime::from_timestamp(at.seconds, nanos))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_subject_is_a_channel_of_the_asyncapi_document() {
+        for subject in PUBLISHED {
+            assert_eq!(
+                faceattend_proto::asyncapi_channel_for(subject),
+                Some(subject),
+                "proto/asyncapi.yaml has no channel {subject}"
+            );
+        }
+    }
 }

@@ -57,6 +57,12 @@ pub enum BusError {
     KeyValue { bucket: String, reason: String },
 }
 
+/// The subject a message given up on is republished on: `deadletter.v1.` and its original
+/// subject (relative to the namespace), so an operator can tell at once where it came from.
+pub fn dead_letter_subject(original_relative: &str) -> String {
+    format!("deadletter.v1.{original_relative}")
+}
+
 /// How to reach the bus.
 #[derive(Debug, Clone)]
 pub struct BusConfig {

@@ -51,6 +51,8 @@ pub mod subjects {
     pub const PERSON_DELETED: &str = "persons.v1.deleted";
     /// Everything the PERSONS stream holds.
     pub const PERSONS_ALL: &str = "persons.v1.>";
+    /// Every subject a [`PersonEvent`](super::PersonEvent) is published on.
+    pub const PUBLISHED: [&str; 3] = [PERSON_CREATED, PERSON_UPDATED, PERSON_DELETED];
 }
 
 impl PersonEvent {
@@ -170,6 +172,16 @@ fn person_to_wire(person: &Person) -> wire::Person {
 mod tests {
     use super::*;
     use crate::person::{PersonStatus, PersonType};
+
+    #[test]
+    fn every_subject_is_a_channel_of_the_asyncapi_document() {
+        for subject in subjects::PUBLISHED {
+            assert!(
+                faceattend_proto::asyncapi_channel_for(subject) == Some(subject),
+                "proto/asyncapi.yaml has no channel {subject}"
+            );
+        }
+    }
 
     #[test]
     fn created_event_round_trips_through_protobuf() {

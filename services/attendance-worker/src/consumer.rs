@@ -91,7 +91,7 @@ impl Settler {
         let relative = strip_namespace(&message.subject, &self.bus).unwrap_or(&message.subject);
         self.bus
             .publish(OutgoingMessage {
-                subject: format!("deadletter.v1.{relative}"),
+                subject: faceattend_bus::dead_letter_subject(relative),
                 msg_id: format!("{}:{}", info.stream, info.stream_sequence),
                 content_type: message
                     .headers

@@ -694,3 +694,28 @@ fn sleep_unless_cancelled(duration: Duration, shutdown: &CancellationToken) -> b
         std::thread::sleep(left.min(Duration::from_millis(50)));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captures_go_on_a_channel_of_the_asyncapi_document() {
+        let outgoing = Outgoing {
+            capture: wire::FaceCapture::default(),
+            headers: Vec::new(),
+            snapshot: None,
+            decided_at: Instant::now(),
+            span: tracing::Span::none(),
+        };
+        let message = outgoing.message("door-1");
+        assert_eq!(
+            faceattend_proto::asyncapi_channel_for(&message.subject),
+            Some("faces.v1.{camera_id}")
+        );
+        assert_eq!(
+            message.content_type,
+            "application/protobuf; proto=faceattend.faces.v1.FaceCapture"
+        );
+    }
+}

@@ -165,7 +165,7 @@ impl CaptureProcessor {
         for (index, face) in faces.into_iter().enumerate() {
             let detection = self.detection(&capture, &camera, index, face, processed_at);
             let outgoing = OutgoingMessage {
-                subject: format!("detections.v1.{camera}"),
+                subject: detection_subject(&camera),
                 msg_id: detection.detection_id.clone(),
                 content_type: format!(
                     "application/protobuf; proto={}",
@@ -240,7 +240,7 @@ impl CaptureProcessor {
         let relative = strip_namespace(&message.subject, &self.bus).unwrap_or(&message.subject);
         self.bus
             .publish(OutgoingMessage {
-                subject: format!("deadletter.v1.{relative}"),
+                subject: faceattend_bus::dead_letter_subject(relative),
                 msg_id: format!("{}:{}", info.stream, info.stream_sequence),
                 content_type: message
                     .headers
@@ -258,6 +258,12 @@ impl CaptureProcessor {
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
+}
+
+/// `detections.v1.<camera>`: a capture's detections go on a subject per camera, as the
+/// captures came, so a consumer can follow one door.
+fn detection_subject(camera: &str) -> String {
+    format!("detections.v1.{camera}")
 }
 
 /// The subject relative to the bus namespace.
@@ -288,5 +294,28 @@ pub fn timestamp(at: chrono::DateTime<Utc>) -> prost_types::Timestamp {
     prost_types::Timestamp {
         seconds: at.timestamp(),
         nanos: at.timestamp_subsec_nanos() as i32,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use faceattend_proto::asyncapi_channel_for;
+
+    use super::*;
+    use crate::service_api::{EMBED_SUBJECT, IDENTIFY_SUBJECT};
+
+    #[test]
+    fn every_subject_is_a_channel_of_the_asyncapi_document() {
+        assert_eq!(
+            asyncapi_channel_for(&detection_subject("door-1")),
+            Some("detections.v1.{camera_id}")
+        );
+        assert_eq!(
+            asyncapi_channel_for(&faceattend_bus::dead_letter_subject("faces.v1.door-1")),
+            Some("deadletter.v1.{original_subject}")
+        );
+        for subject in [EMBED_SUBJECT, IDENTIFY_SUBJECT] {
+            assert_eq!(asyncapi_channel_for(subject), Some(subject));
+        }
     }
 }

@@ -21,9 +21,9 @@ pub struct Settings {
     /// The site's zone: on start the gateway replays the ATTENDANCE stream from the start of
     /// yesterday there (a night shift's work day began yesterday) to know who is in.
     pub site_zone: SiteZone,
-    /// `Origin` values a browser may connect from (`ALLOWED_ORIGINS`, comma-separated);
-    /// empty accepts any. Clients that send no `Origin` (not browsers) are not affected.
-    pub allowed_origins: Vec<String>,
+    /// Which browsers may connect (`ALLOWED_ORIGINS`). Clients that send no `Origin` (not
+    /// browsers) are not affected.
+    pub allowed_origins: AllowedOrigins,
     /// Open WebSocket sessions at most; the next upgrade is refused with 503.
     pub max_connections: usize,
     /// Largest client message (and frame) accepted; a larger one closes with 1009.
@@ -51,6 +51,77 @@ pub struct Settings {
     pub log_format: LogFormat,
 }
 
+/// The browser origins a WebSocket may be opened from: the defence against another site's
+/// page opening a session in a user's browser (cross-site WebSocket hijacking).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AllowedOrigins {
+    /// `ALLOWED_ORIGINS=*`: any origin. For development only.
+    Any,
+    /// The gateway's own origin (an `Origin` whose host and port are the request's `Host`)
+    /// and these, each `scheme://host[:port]`, lower-case, without a trailing slash. Empty
+    /// (the default): only the gateway's own origin, so production refuses other sites'
+    /// pages unless they are named.
+    Listed(Vec<String>),
+}
+
+impl AllowedOrigins {
+    /// Parses the comma-separated `ALLOWED_ORIGINS`; the entries that are not origins are
+    /// returned as problems.
+    pub fn parse(raw: &str) -> Result<Self, Vec<String>> {
+        let entries: Vec<&str> = raw
+            .split(',')
+            .map(|origin| origin.trim().trim_end_matches('/'))
+            .filter(|origin| !origin.is_empty())
+            .collect();
+        if entries.contains(&"*") {
+            return Ok(Self::Any);
+        }
+        let mut problems = Vec::new();
+        let mut origins = Vec::new();
+        for entry in entries {
+            let authority = entry
+                .strip_prefix("https://")
+                .or_else(|| entry.strip_prefix("http://"));
+            let valid = authority.is_some_and(|authority| {
+                !authority.is_empty()
+                    && !authority.contains(['/', '?', '#', '@'])
+                    && !authority.contains(char::is_whitespace)
+            });
+            if valid {
+                origins.push(entry.to_ascii_lowercase());
+            } else {
+                problems.push(entry.to_owned());
+            }
+        }
+        if problems.is_empty() {
+            Ok(Self::Listed(origins))
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Whether a browser showing `origin` may connect to the gateway reached as `host`.
+    pub fn allows(&self, origin: &str, host: Option<&str>) -> bool {
+        let listed = match self {
+            Self::Any => return true,
+            Self::Listed(listed) => listed,
+        };
+        let origin = origin.trim().trim_end_matches('/');
+        if listed
+            .iter()
+            .any(|allowed| allowed.eq_ignore_ascii_case(origin))
+        {
+            return true;
+        }
+        // Same origin: browsers omit a default port from both `Origin` and `Host`, so the
+        // two authorities compare as they are (the rule of gorilla/websocket's default).
+        let authority = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"));
+        matches!((authority, host), (Some(authority), Some(host)) if authority.eq_ignore_ascii_case(host.trim()))
+    }
+}
+
 impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_reader(EnvReader::from_env())
@@ -64,7 +135,14 @@ impl Settings {
             ));
             SiteZone::default()
         });
-        let allowed_origins: String = env.or("ALLOWED_ORIGINS", String::new());
+        let raw_origins: String = env.or("ALLOWED_ORIGINS", String::new());
+        let allowed_origins = AllowedOrigins::parse(&raw_origins).unwrap_or_else(|problems| {
+            env.problem(format!(
+                "ALLOWED_ORIGINS: {} not an origin (scheme://host[:port], http or https) nor *",
+                problems.join(", ")
+            ));
+            AllowedOrigins::Listed(Vec::new())
+        });
         let settings = Settings {
             bind_address: env.or("BIND_ADDRESS", "0.0.0.0:8084".to_owned()),
             auth: AuthConfig {
@@ -77,11 +155,7 @@ impl Settings {
             nats_url: env.or("NATS_URL", "nats://127.0.0.1:4222".to_owned()),
             bus_namespace: env.or("BUS_NAMESPACE", String::new()),
             site_zone,
-            allowed_origins: allowed_origins
-                .split(',')
-                .map(|origin| origin.trim().trim_end_matches('/').to_owned())
-                .filter(|origin| !origin.is_empty())
-                .collect(),
+            allowed_origins,
             max_connections: env.or("MAX_CONNECTIONS", 20_000usize),
             max_message_bytes: env.or("MAX_MESSAGE_BYTES", 4096usize),
             client_queue: env.or("CLIENT_QUEUE", 256usize),
@@ -157,10 +231,50 @@ mod tests {
         assert_eq!(settings.bind_address, "0.0.0.0:8084");
         assert_eq!(
             settings.allowed_origins,
-            ["https://dash.example.com", "http://localhost:3000"]
+            AllowedOrigins::Listed(vec![
+                "https://dash.example.com".to_owned(),
+                "http://localhost:3000".to_owned()
+            ])
         );
         assert_eq!(settings.ping_interval, Duration::from_secs(30));
         assert_eq!(settings.read_buffer_bytes, 1024);
         assert_eq!(settings.site_zone.name(), "UTC");
+    }
+
+    #[test]
+    fn origins_default_to_the_gateway_s_own() {
+        let settings = Settings::from_reader(EnvReader::from_pairs([("JWT_SECRET", SECRET)]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let origins = settings.allowed_origins;
+        assert_eq!(origins, AllowedOrigins::Listed(Vec::new()));
+        assert!(origins.allows("https://gate.example.com", Some("gate.example.com")));
+        assert!(origins.allows("http://localhost:8084/", Some("LOCALHOST:8084")));
+        assert!(!origins.allows("http://localhost:5173", Some("localhost:8084")));
+        assert!(!origins.allows("https://evil.example.com", Some("gate.example.com")));
+        assert!(!origins.allows("null", Some("gate.example.com")));
+        assert!(!origins.allows("https://gate.example.com", None));
+    }
+
+    #[test]
+    fn origins_listed_any_or_refused() {
+        let listed = AllowedOrigins::parse("https://Dash.example.com").expect("an origin");
+        assert!(listed.allows("https://dash.example.com", Some("gate:8084")));
+        assert!(!listed.allows("http://dash.example.com", Some("gate:8084")));
+        assert_eq!(AllowedOrigins::parse(" * "), Ok(AllowedOrigins::Any));
+        assert!(AllowedOrigins::Any.allows("null", None));
+        assert_eq!(
+            AllowedOrigins::parse("dash.example.com, https://ok.example.com, https://x.com/app"),
+            Err(vec![
+                "dash.example.com".to_owned(),
+                "https://x.com/app".to_owned()
+            ])
+        );
+        let err = Settings::from_reader(EnvReader::from_pairs([
+            ("JWT_SECRET", SECRET),
+            ("ALLOWED_ORIGINS", "ftp://files.example.com"),
+        ]))
+        .err()
+        .expect("an invalid origin");
+        assert!(err.to_string().contains("ALLOWED_ORIGINS"), "{err}");
     }
 }

@@ -1,24 +1,44 @@
-//! The one listener's HTTP: each connection's request head is read and parsed (httparse),
-//! then either answered (`/healthz`, `/readyz`, `/metrics`, refusals) or upgraded to a
-//! WebSocket session.
+//! The one listener's HTTP/1.1, served by hyper: `/healthz`, `/readyz` and `/metrics` are
+//! answered here, and WebSocket upgrades are checked and handed to a [`session`].
+//!
+//! hyper parses every request head (so request smuggling, folded headers, pipelining and
+//! half-closed sockets are handled by an implementation many servers share) within limits set
+//! here: [`MAX_HEAD_BYTES`] and [`MAX_HEADERS`] (a larger head gets 431), and
+//! `HANDSHAKE_TIMEOUT` to send a head, also the longest an idle keep-alive connection stays.
+//! No route takes a body, so a request that has one is refused and its connection closed:
+//! whatever framing it claims, nothing after its head is ever read as a request. Heads hyper
+//! cannot parse are answered by hyper (400, 431) without the envelope: no route saw them.
 //!
 //! An upgrade is checked in full before the `101`: path and client id, origin, token and
 //! permission, query, connection limit, readiness. A refusal is a plain HTTP response with the
 //! error envelope every faceattend service uses (401 before 403, stable `code`), so a client
 //! learns why; browsers, which hide the status of a failed upgrade, get the same check and
-//! can read the reason from the gateway's logs and metrics.
+//! can read the reason from the gateway's logs and metrics. After the `101` hyper gives the
+//! connection back: its buffers are freed and the session owns the bare `TcpStream`, read
+//! through tungstenite's small buffer (`READ_BUFFER_BYTES`), which is what lets one replica
+//! hold tens of thousands of idle listeners.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
-use actix_http::StatusCode;
+use actix_http::StatusCode as ApiStatus;
+use bytes::Bytes;
 use faceattend_service::ApiError;
 use faceattend_service::auth::{AttendanceRead, Permission, Principal};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_util::task::TaskTracker;
 
+use crate::config::Settings;
 use crate::protocol::{Filter, Subscription, parse_min_confidence};
 use crate::session::{self, SessionRequest};
 use crate::startup::Gateway;
@@ -30,202 +50,213 @@ pub const SUBPROTOCOL: &str = "faceattend.v1";
 /// A subprotocol `bearer.<token>` carries the token for browsers, which cannot set headers.
 pub const TOKEN_SUBPROTOCOL_PREFIX: &str = "bearer.";
 
-/// Longest request head accepted.
-const MAX_HEAD_BYTES: usize = 8 * 1024;
-const MAX_HEADERS: usize = 48;
+/// Longest request head accepted (request line and headers); a longer one gets 431. A
+/// browser's upgrade with a token in the query and a subprotocol is some 1.5 KB.
+pub const MAX_HEAD_BYTES: usize = 8 * 1024;
+/// Most header lines accepted; more get 431.
+pub const MAX_HEADERS: usize = 48;
+/// hyper's read buffer for a head grows up to this (its smallest allowed maximum); it is
+/// freed when a connection is upgraded or closed.
+const MAX_BUFFER_BYTES: usize = 8 * 1024;
 
-/// A parsed request head.
-#[derive(Debug)]
-pub struct RequestHead {
-    pub method: String,
-    pub path: String,
-    pub query: String,
-    headers: Vec<(String, String)>,
+type Body = Full<Bytes>;
+
+/// Serves the connections of the one listener: probes and metrics, and upgrades whose
+/// sessions run in `sessions` (waited for on shutdown).
+pub struct HttpFront {
+    http: http1::Builder,
+    gateway: Arc<Gateway>,
+    sessions: TaskTracker,
 }
 
-impl RequestHead {
-    /// The first value of a header, by case-insensitive name.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+impl HttpFront {
+    pub fn new(gateway: Arc<Gateway>, sessions: TaskTracker) -> Arc<Self> {
+        let mut http = http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(gateway.settings.handshake_timeout)
+            .max_headers(MAX_HEADERS)
+            .max_header_size(MAX_HEAD_BYTES)
+            .max_buf_size(MAX_BUFFER_BYTES)
+            // A client may send its request and shut its side: it still gets the answer.
+            .half_close(true);
+        Arc::new(Self {
+            http,
+            gateway,
+            sessions,
+        })
     }
 
-    /// Whether a comma-separated header lists `token` (case-insensitively).
-    fn header_has_token(&self, name: &str, token: &str) -> bool {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .flat_map(|(_, v)| v.split(','))
-            .any(|t| t.trim().eq_ignore_ascii_case(token))
-    }
-
-    fn subprotocols(&self) -> impl Iterator<Item = &str> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case("sec-websocket-protocol"))
-            .flat_map(|(_, v)| v.split(','))
-            .map(str::trim)
-    }
-}
-
-/// Reads the request head; returns it with any bytes read past it. `None` when the peer
-/// closed or sent something that is not HTTP/1.1 (answered with 400 where possible).
-async fn read_head(stream: &mut TcpStream) -> Option<(RequestHead, Vec<u8>)> {
-    let mut buffer = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 1024];
-    loop {
-        let read = stream.read(&mut chunk).await.ok()?;
-        if read == 0 {
-            return None;
+    /// Serves one accepted connection until it closes or is upgraded; on shutdown a
+    /// keep-alive connection is closed once its current request is answered.
+    pub async fn serve(self: Arc<Self>, stream: TcpStream) {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
-        buffer.extend_from_slice(&chunk[..read]);
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut request = httparse::Request::new(&mut headers);
-        match request.parse(&buffer) {
-            Ok(httparse::Status::Complete(length)) => {
-                let target = request.path.unwrap_or("/");
-                let (path, query) = target.split_once('?').unwrap_or((target, ""));
-                let head = RequestHead {
-                    method: request.method.unwrap_or("").to_owned(),
-                    path: path.to_owned(),
-                    query: query.to_owned(),
-                    headers: request
-                        .headers
-                        .iter()
-                        .map(|h| {
-                            (
-                                h.name.to_owned(),
-                                String::from_utf8_lossy(h.value).into_owned(),
-                            )
-                        })
-                        .collect(),
+        let shutdown = self.gateway.shutdown.clone();
+        let front = self.clone();
+        let service = service_fn(move |request| {
+            let front = front.clone();
+            async move { Ok::<_, Infallible>(front.route(request).await) }
+        });
+        let connection = self
+            .http
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades();
+        let mut connection = std::pin::pin!(connection);
+        let outcome = tokio::select! {
+            outcome = connection.as_mut() => outcome,
+            () = shutdown.cancelled() => {
+                connection.as_mut().graceful_shutdown();
+                connection.await
+            }
+        };
+        if let Err(error) = outcome {
+            // Malformed heads, timeouts, peers gone: hyper answered what could be answered.
+            tracing::debug!(%error, "HTTP connection ended with an error");
+        }
+    }
+
+    async fn route(&self, mut request: Request<Incoming>) -> Response<Body> {
+        let gateway = &self.gateway;
+        let path = request.uri().path().to_owned();
+        if has_body(request.headers()) {
+            if path.starts_with(WS_PATH) {
+                gateway
+                    .metrics
+                    .upgrades
+                    .with_label_values(&["bad_request"])
+                    .inc();
+            }
+            let error = ApiError::bad_request(
+                "request_body_not_allowed",
+                "the gateway's routes take no request body (Transfer-Encoding, or a Content-Length above 0)",
+            );
+            return closing(refusal(&error));
+        }
+        let probe = matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics");
+        if probe && request.method() != Method::GET {
+            let error = method_not_allowed(request.method(), &path);
+            return refusal(&error);
+        }
+        match path.as_str() {
+            "/healthz" => respond(StatusCode::OK, "application/json", r#"{"status":"ok"}"#),
+            "/readyz" => {
+                let (ready, body) = Box::pin(gateway.readiness.report()).await;
+                let status = if ready {
+                    StatusCode::OK
+                } else {
+                    StatusCode::SERVICE_UNAVAILABLE
                 };
-                return Some((head, buffer[length..].to_vec()));
+                respond(status, "application/json", body.to_string())
             }
-            Ok(httparse::Status::Partial) if buffer.len() < MAX_HEAD_BYTES => continue,
-            Ok(httparse::Status::Partial) | Err(_) => {
-                let error =
-                    ApiError::bad_request("bad_request", "the request head is not valid HTTP/1.1");
-                let _ = write_error(stream, &error).await;
-                return None;
-            }
-        }
-    }
-}
-
-/// Serves one accepted connection until it ends.
-pub async fn serve(mut stream: TcpStream, gateway: Arc<Gateway>) {
-    // Boxed, like the rarer paths of a session: the future of a connection is held as long
-    // as the connection, so only the session's own state should be in it.
-    let head = tokio::time::timeout(
-        gateway.settings.handshake_timeout,
-        Box::pin(read_head(&mut stream)),
-    )
-    .await;
-    let Ok(Some((head, leftover))) = head else {
-        return;
-    };
-    let outcome = match (head.method.as_str(), head.path.as_str()) {
-        ("GET", "/healthz") => {
-            write_response(
-                &mut stream,
-                StatusCode::OK,
-                "application/json",
-                br#"{"status":"ok"}"#,
-            )
-            .await
-        }
-        ("GET", "/readyz") => {
-            let (ready, body) = Box::pin(gateway.readiness.report()).await;
-            let status = if ready {
-                StatusCode::OK
-            } else {
-                StatusCode::SERVICE_UNAVAILABLE
-            };
-            write_response(
-                &mut stream,
-                status,
-                "application/json",
-                body.to_string().as_bytes(),
-            )
-            .await
-        }
-        ("GET", "/metrics") => match gateway.http_metrics.render() {
-            Ok(text) => {
-                write_response(
-                    &mut stream,
+            "/metrics" => match gateway.http_metrics.render() {
+                Ok(text) => respond(
                     StatusCode::OK,
                     "text/plain; version=0.0.4; charset=utf-8",
-                    text.as_bytes(),
-                )
-                .await
+                    text,
+                ),
+                Err(error) => refusal(&ApiError::internal(error)),
+            },
+            path if path.starts_with(WS_PATH) => {
+                let response = self.upgrade(&mut request);
+                if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+                    response
+                } else {
+                    // A refused upgrade ends the connection: a client that wanted a
+                    // WebSocket has no next request, and a full gateway keeps no idle socket.
+                    closing(response)
+                }
             }
-            Err(error) => write_error(&mut stream, &ApiError::internal(error)).await,
-        },
-        (_, path) if path.starts_with(WS_PATH) => {
-            return upgrade(stream, head, leftover, gateway).await;
+            path => {
+                let error = ApiError::not_found(
+                    "route_not_found",
+                    format!("no route for {} {path}", request.method()),
+                );
+                refusal(&error)
+            }
         }
-        (method, path) => {
-            let error =
-                ApiError::not_found("route_not_found", format!("no route for {method} {path}"));
-            write_error(&mut stream, &error).await
+    }
+
+    /// Checks an upgrade request; if it may proceed, the `101` is returned and the session
+    /// is started on the connection hyper hands over once the `101` is written.
+    fn upgrade(&self, request: &mut Request<Incoming>) -> Response<Body> {
+        let gateway = &self.gateway;
+        let (session_request, accept_key) = match check_upgrade(request, gateway) {
+            Ok(accepted) => accepted,
+            Err((error, outcome)) => {
+                gateway.metrics.upgrades.with_label_values(&[outcome]).inc();
+                tracing::info!(
+                    code = error.code,
+                    status = error.status.as_u16(),
+                    "WebSocket upgrade refused"
+                );
+                return refusal(&error);
+            }
+        };
+        let Some(permit) = gateway.hub.admit() else {
+            gateway.metrics.upgrades.with_label_values(&["limit"]).inc();
+            let error = ApiError::new(
+                ApiStatus::SERVICE_UNAVAILABLE,
+                "too_many_connections",
+                "the gateway holds as many connections as it may; retry on another replica or later",
+            );
+            return refusal(&error);
+        };
+        let offers_protocol = subprotocols(request.headers()).any(|p| p == SUBPROTOCOL);
+        let upgraded = hyper::upgrade::on(request);
+        let gateway = gateway.clone();
+        // Boxed, like the rarer paths of a session: the task lives as long as the
+        // connection, so only the session's own state should be in it.
+        self.sessions.spawn(Box::pin(async move {
+            let upgraded = match upgraded.await {
+                Ok(upgraded) => upgraded,
+                Err(error) => {
+                    tracing::debug!(%error, "the connection closed before its upgrade");
+                    return;
+                }
+            };
+            // `serve` hands hyper a `TokioIo<TcpStream>`: the downcast gives the socket
+            // back with whatever the client sent after its head, and hyper's buffers go.
+            let parts = match upgraded.downcast::<TokioIo<TcpStream>>() {
+                Ok(parts) => parts,
+                Err(_) => {
+                    tracing::error!("an upgraded connection is not the accepted TCP stream");
+                    return;
+                }
+            };
+            gateway
+                .metrics
+                .upgrades
+                .with_label_values(&["accepted"])
+                .inc();
+            let ws = WebSocketStream::from_partially_read(
+                parts.io.into_inner(),
+                parts.read_buf.to_vec(),
+                Role::Server,
+                Some(websocket_config(&gateway.settings)),
+            )
+            .await;
+            session::run(ws, session_request, gateway, permit).await;
+        }));
+        let mut response = Response::new(Body::default());
+        *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+        let headers = response.headers_mut();
+        headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+        if let Ok(accept) = HeaderValue::from_str(&accept_key) {
+            headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
         }
-    };
-    if let Err(error) = outcome {
-        tracing::debug!(%error, "cannot write an HTTP response");
+        if offers_protocol {
+            headers.insert(
+                header::SEC_WEBSOCKET_PROTOCOL,
+                HeaderValue::from_static(SUBPROTOCOL),
+            );
+        }
+        response
     }
 }
 
-/// Checks an upgrade request and, if it may proceed, answers `101` and runs the session.
-async fn upgrade(
-    mut stream: TcpStream,
-    head: RequestHead,
-    leftover: Vec<u8>,
-    gateway: Arc<Gateway>,
-) {
-    let checked = check_upgrade(&head, &gateway);
-    let (request, accept_key) = match checked {
-        Ok(accepted) => accepted,
-        Err((error, outcome)) => {
-            gateway.metrics.upgrades.with_label_values(&[outcome]).inc();
-            tracing::info!(
-                code = error.code,
-                status = error.status.as_u16(),
-                "WebSocket upgrade refused"
-            );
-            let _ = write_error(&mut stream, &error).await;
-            return;
-        }
-    };
-    let Some(permit) = gateway.hub.admit() else {
-        gateway.metrics.upgrades.with_label_values(&["limit"]).inc();
-        let error = ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "too_many_connections",
-            "the gateway holds as many connections as it may; retry on another replica or later",
-        );
-        let _ = write_error(&mut stream, &error).await;
-        return;
-    };
-    let protocol = if head.subprotocols().any(|p| p == SUBPROTOCOL) {
-        format!("Sec-WebSocket-Protocol: {SUBPROTOCOL}\r\n")
-    } else {
-        String::new()
-    };
-    let response = format!(
-        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept_key}\r\n{protocol}\r\n"
-    );
-    if stream.write_all(response.as_bytes()).await.is_err() {
-        return;
-    }
-    gateway
-        .metrics
-        .upgrades
-        .with_label_values(&["accepted"])
-        .inc();
-    let settings = &gateway.settings;
+fn websocket_config(settings: &Settings) -> WebSocketConfig {
     let mut config = WebSocketConfig::default();
     config.read_buffer_size = settings.read_buffer_bytes;
     // Each message is written at once: nothing waits in a buffer for a quiet client.
@@ -233,28 +264,58 @@ async fn upgrade(
     config.max_write_buffer_size = settings.max_message_bytes.max(64 * 1024);
     config.max_message_size = Some(settings.max_message_bytes);
     config.max_frame_size = Some(settings.max_message_bytes);
-    let _ = stream.set_nodelay(true);
-    let ws =
-        WebSocketStream::from_partially_read(stream, leftover, Role::Server, Some(config)).await;
-    session::run(ws, request, gateway.clone(), permit).await;
+    config
+}
+
+/// The first value of a header; a value that is not UTF-8 reads as U+FFFD, which no check
+/// accepts.
+fn header<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> Option<&'a str> {
+    headers
+        .get(name)
+        .map(|value| std::str::from_utf8(value.as_bytes()).unwrap_or("\u{fffd}"))
+}
+
+/// Whether a comma-separated header lists `token` (case-insensitively), on any of its lines.
+fn header_has_token(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
+}
+
+fn subprotocols(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+    headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+}
+
+fn method_not_allowed(method: &Method, path: &str) -> ApiError {
+    ApiError::new(
+        ApiStatus::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{method} is not allowed on {path}"),
+    )
 }
 
 type Refusal = (ApiError, &'static str);
 
 /// Everything an upgrade request must satisfy, in the order a client should hear about it.
 fn check_upgrade(
-    head: &RequestHead,
+    request: &Request<Incoming>,
     gateway: &Gateway,
 ) -> Result<(SessionRequest, String), Refusal> {
     let bad = |error: ApiError| (error, "bad_request");
-    if head.method != "GET" {
-        return Err(bad(ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            format!("{} is not allowed on {}", head.method, head.path),
-        )));
+    let path = request.uri().path();
+    if request.method() != Method::GET {
+        return Err(bad(method_not_allowed(request.method(), path)));
     }
-    let client_id = &head.path[WS_PATH.len()..];
+    let headers = request.headers();
+    let client_id = &path[WS_PATH.len()..];
     let valid_id = !client_id.is_empty()
         && client_id.len() <= 128
         && client_id
@@ -266,24 +327,24 @@ fn check_upgrade(
             "the client id is 1 to 128 letters, digits, '-', '_', '.' or '~'",
         )));
     }
-    let key = head.header("sec-websocket-key");
-    let upgrade = head.header_has_token("upgrade", "websocket")
-        && head.header_has_token("connection", "upgrade")
-        && head.header("sec-websocket-version") == Some("13");
+    let key = header(headers, header::SEC_WEBSOCKET_KEY);
+    let upgrade = header_has_token(headers, header::UPGRADE, "websocket")
+        && header_has_token(headers, header::CONNECTION, "upgrade")
+        && header(headers, header::SEC_WEBSOCKET_VERSION) == Some("13");
     let Some(key) = key.filter(|_| upgrade) else {
         return Err(bad(ApiError::new(
-            StatusCode::UPGRADE_REQUIRED,
+            ApiStatus::UPGRADE_REQUIRED,
             "websocket_upgrade_required",
             "this route is a WebSocket (version 13): send an upgrade request",
         )));
     };
-    if let Some(origin) = head.header("origin") {
-        let allowed = &gateway.settings.allowed_origins;
-        let origin = origin.trim_end_matches('/');
-        if !allowed.is_empty() && !allowed.iter().any(|a| a.eq_ignore_ascii_case(origin)) {
+    if let Some(origin) = header(headers, header::ORIGIN) {
+        let host = header(headers, header::HOST);
+        if !gateway.settings.allowed_origins.allows(origin, host) {
+            let origin = origin.trim_end_matches('/');
             return Err((
                 ApiError::new(
-                    StatusCode::FORBIDDEN,
+                    ApiStatus::FORBIDDEN,
                     "origin_not_allowed",
                     format!("origin {origin} is not allowed"),
                 ),
@@ -291,7 +352,8 @@ fn check_upgrade(
             ));
         }
     }
-    let query: Vec<(String, String)> = form_urlencoded::parse(head.query.as_bytes())
+    let query = request.uri().query().unwrap_or("");
+    let query: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect();
     let param = |name: &str| {
@@ -301,7 +363,7 @@ fn check_upgrade(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let principal = authenticate(head, param("token"), gateway)?;
+    let principal = authenticate(headers, param("token"), gateway)?;
     let subscription =
         Subscription::from_parts(param("person_id"), param("department"), param("camera_id"))
             .map_err(bad)?;
@@ -329,7 +391,7 @@ fn check_upgrade(
     if !gateway.position.is_caught_up() {
         return Err((
             ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
+                ApiStatus::SERVICE_UNAVAILABLE,
                 "not_ready",
                 "the gateway is still reading today's attendance; retry shortly",
             ),
@@ -354,12 +416,12 @@ fn check_upgrade(
 /// The token from the `Authorization` header, the `token` query parameter or a
 /// `bearer.<token>` subprotocol, in that order; it must carry `attendance:read`.
 fn authenticate(
-    head: &RequestHead,
+    headers: &HeaderMap,
     query_token: Option<&str>,
     gateway: &Gateway,
 ) -> Result<Principal, Refusal> {
     let unauthorized = |error: ApiError| (error, "unauthorized");
-    let token = if let Some(header) = head.header("authorization") {
+    let token = if let Some(header) = header(headers, header::AUTHORIZATION) {
         let (scheme, token) = header.split_once(' ').ok_or_else(|| {
             unauthorized(ApiError::unauthorized(
                 "invalid_token",
@@ -375,9 +437,8 @@ fn authenticate(
         token.trim().to_owned()
     } else if let Some(token) = query_token {
         token.trim().to_owned()
-    } else if let Some(token) = head
-        .subprotocols()
-        .find_map(|p| p.strip_prefix(TOKEN_SUBPROTOCOL_PREFIX))
+    } else if let Some(token) =
+        subprotocols(headers).find_map(|p| p.strip_prefix(TOKEN_SUBPROTOCOL_PREFIX))
     {
         token.to_owned()
     } else {
@@ -393,49 +454,68 @@ fn authenticate(
     Ok(principal)
 }
 
-async fn write_error(stream: &mut TcpStream, error: &ApiError) -> std::io::Result<()> {
-    let status = StatusCode::from_u16(error.status.as_u16()).unwrap_or(StatusCode::BAD_REQUEST);
-    let extra = if status == StatusCode::UNAUTHORIZED {
-        "WWW-Authenticate: Bearer\r\n"
-    } else if status == StatusCode::UPGRADE_REQUIRED {
-        "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
-    } else {
-        ""
-    };
-    write_with(
-        stream,
-        status,
-        "application/json",
-        extra,
-        error.body_json().as_bytes(),
-    )
-    .await
+/// Whether a request has a body. hyper has already refused a malformed `Content-Length` and
+/// dropped one sent beside `Transfer-Encoding` (so that pair is refused here as a
+/// `Transfer-Encoding`); a `Content-Length: 0`, which some clients send on every request, is
+/// no body.
+fn has_body(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get_all(header::CONTENT_LENGTH)
+            .iter()
+            .any(|length| {
+                length
+                    .to_str()
+                    .ok()
+                    .and_then(|l| l.trim().parse::<u64>().ok())
+                    != Some(0)
+            })
 }
 
-async fn write_response(
-    stream: &mut TcpStream,
-    status: StatusCode,
-    content_type: &str,
-    body: &[u8],
-) -> std::io::Result<()> {
-    write_with(stream, status, content_type, "", body).await
+/// The response with `Connection: close`: hyper closes the connection once it is written,
+/// without reading what the client sent after the request.
+fn closing(mut response: Response<Body>) -> Response<Body> {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
-async fn write_with(
-    stream: &mut TcpStream,
+/// A refusal: the error envelope with the headers its status calls for.
+fn refusal(error: &ApiError) -> Response<Body> {
+    let status =
+        StatusCode::from_u16(error.status.as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = respond(status, "application/json", error.body_json());
+    let headers = response.headers_mut();
+    match status {
+        StatusCode::UNAUTHORIZED => {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        StatusCode::UPGRADE_REQUIRED => {
+            headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+            headers.insert(
+                header::SEC_WEBSOCKET_VERSION,
+                HeaderValue::from_static("13"),
+            );
+        }
+        // Every route of the gateway is a GET (RFC 9110 requires the list on a 405).
+        StatusCode::METHOD_NOT_ALLOWED => {
+            headers.insert(header::ALLOW, HeaderValue::from_static("GET"));
+        }
+        _ => {}
+    }
+    response
+}
+
+fn respond(
     status: StatusCode,
-    content_type: &str,
-    extra_headers: &str,
-    body: &[u8],
-) -> std::io::Result<()> {
-    let head = format!(
-        "HTTP/1.1 {} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{extra_headers}Connection: close\r\n\r\n",
-        status.as_u16(),
-        status.canonical_reason().unwrap_or(""),
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body).await?;
-    stream.flush().await?;
-    stream.shutdown().await
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Response<Body> {
+    let mut response = Response::new(Full::new(body.into()));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
 }

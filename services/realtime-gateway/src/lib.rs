@@ -4,9 +4,9 @@
 //! consumer; on start it replays today's part to learn who is in, kept in [`status`]), turns
 //! each `attendance.v1.*` event into the spec's messages ([`events`]) and hands them to the
 //! clients whose subscription matches ([`hub`]: an index by person, department and camera,
-//! one bounded queue per client). [`http`] reads each connection's request head on the one
-//! listener: probes and metrics are answered there, WebSocket upgrades are checked (token,
-//! origin, limits, query) and handed to a [`session`], which speaks the [`protocol`]: the
+//! one bounded queue per client). [`http`] serves the one listener with hyper: probes and
+//! metrics are answered there, WebSocket upgrades are checked (token, origin, limits, query)
+//! and the upgraded connection handed to a [`session`], which speaks the [`protocol`]: the
 //! spec's JSON messages, subscriptions switched on the fly, resume from a stream sequence.
 //! [`startup`] wires it together.
 

@@ -20,7 +20,7 @@ use tokio_util::task::TaskTracker;
 use crate::config::Settings;
 use crate::error::GatewayError;
 use crate::feed::{Feed, FeedPosition};
-use crate::http;
+use crate::http::HttpFront;
 use crate::hub::Hub;
 use crate::metrics::GatewayMetrics;
 use crate::status::StatusBoard;
@@ -149,7 +149,9 @@ impl Application {
                 }
             })
         };
+        // Connections being served over HTTP, and WebSocket sessions: both are waited for.
         let connections = TaskTracker::new();
+        let front = HttpFront::new(gateway.clone(), connections.clone());
         loop {
             let accepted = tokio::select! {
                 _ = token.cancelled() => break,
@@ -157,7 +159,7 @@ impl Application {
             };
             match accepted {
                 Ok((stream, _)) => {
-                    connections.spawn(http::serve(stream, gateway.clone()));
+                    connections.spawn(front.clone().serve(stream));
                 }
                 Err(error) => {
                     // Out of file descriptors, typically: wait instead of spinning.

@@ -15,7 +15,7 @@ use faceattend_service::auth::{AuthConfig, Claims, JwtKeys};
 use faceattend_service::config::LogFormat;
 use futures::{SinkExt, StreamExt};
 use prost::Message as _;
-use realtime_gateway::config::Settings;
+use realtime_gateway::config::{AllowedOrigins, Settings};
 use realtime_gateway::startup::Application;
 use secrecy::SecretString;
 use serde_json::Value;
@@ -80,7 +80,7 @@ pub fn settings(namespace: &str) -> Settings {
         nats_url: test_nats_url(),
         bus_namespace: namespace.to_owned(),
         site_zone: SiteZone::default(),
-        allowed_origins: Vec::new(),
+        allowed_origins: AllowedOrigins::Listed(Vec::new()),
         max_connections: 100,
         max_message_bytes: 4096,
         client_queue: 64,

@@ -1,10 +1,12 @@
 //! Upgrades the gateway refuses, with the status and stable code of the error envelope; the
 //! three ways to present a token; the probes and metrics on the same listener.
 
+use faceattend_service::config::EnvReader;
+use realtime_gateway::config::{AllowedOrigins, Settings};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::helpers::{expired_token, spawn_app, spawn_app_with, token};
+use crate::helpers::{SECRET, expired_token, spawn_app, spawn_app_with, token};
 
 type Headers = Vec<(&'static str, String)>;
 
@@ -136,8 +138,11 @@ async fn bad_queries_paths_and_plain_requests_are_4xx() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn origins_outside_the_allowed_list_are_refused() {
-    let app =
-        spawn_app_with(|s| s.allowed_origins = vec!["https://dash.example.com".to_owned()]).await;
+    let app = spawn_app_with(|s| {
+        s.allowed_origins =
+            AllowedOrigins::parse("https://dash.example.com").expect("a valid origin list")
+    })
+    .await;
     let mut headers = bearer(&token(&["attendance:read"]));
     headers.push(("Origin", "https://evil.example.com".to_owned()));
     let (status, body) = app.refused(&app.ws_url("client123", ""), &headers).await;
@@ -152,6 +157,54 @@ async fn origins_outside_the_allowed_list_are_refused() {
         .await
         .expect("an allowed origin");
     client.expect("connection_established").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn by_default_only_the_gateway_s_own_origin_and_non_browsers_connect() {
+    // ALLOWED_ORIGINS unset, as a production deployment that names no console.
+    let defaults = Settings::from_reader(EnvReader::from_pairs([("JWT_SECRET", SECRET)]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let app = spawn_app_with(|s| s.allowed_origins = defaults.allowed_origins).await;
+    let reader = bearer(&token(&["attendance:read"]));
+    let url = app.ws_url("client123", "");
+    // Another site's page, a page on another port of the same host, a sandboxed page: all
+    // cross-origin, so another site cannot ride a user's token (cross-site WebSocket
+    // hijacking).
+    let cross_origin = [
+        "https://evil.example.com".to_owned(),
+        format!("http://localhost:{}", app.port),
+        "http://127.0.0.1:1".to_owned(),
+        "null".to_owned(),
+    ];
+    for origin in &cross_origin {
+        let mut headers = reader.clone();
+        headers.push(("Origin", origin.clone()));
+        let (status, body) = app.refused(&url, &headers).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (403, Some("origin_not_allowed")),
+            "{origin}: {body}"
+        );
+    }
+    assert_eq!(
+        app.metric("gateway_upgrades_total{outcome=\"origin\"")
+            .await,
+        cross_origin.len() as f64
+    );
+
+    // Same origin: a page served by the gateway's own host and port (the client connects to
+    // 127.0.0.1:<port>, its Host).
+    let mut headers = reader.clone();
+    headers.push(("Origin", format!("http://127.0.0.1:{}", app.port)));
+    let mut same_origin = app
+        .connect_with("", &headers)
+        .await
+        .expect("the gateway's own origin");
+    same_origin.expect("connection_established").await;
+
+    // No Origin: not a browser (a service, a script), which no page can drive.
+    let mut no_origin = app.connect_with("", &reader).await.expect("no Origin");
+    no_origin.expect("connection_established").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
