@@ -90,6 +90,17 @@ impl ObjectStorage {
         Ok(self.store.get(&self.path(key)).await?.bytes().await?)
     }
 
+    /// Reads an object; one that is not there is `None`, so a caller can tell a missing object
+    /// (its own data is inconsistent) from a store that cannot be reached (retry later).
+    pub async fn get_if_exists(&self, key: &str) -> Result<Option<Bytes>, ObjectStorageError> {
+        let read = async { self.store.get(&self.path(key)).await?.bytes().await };
+        match read.await {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+
     /// Deletes an object; one that is already gone counts as deleted.
     pub async fn delete(&self, key: &str) -> Result<(), ObjectStorageError> {
         match self.store.delete(&self.path(key)).await {

@@ -20,6 +20,10 @@ pub enum PersonApiError {
     InvalidParameters(ValidationErrors),
     #[error("face encoding {0} not found")]
     FaceNotFound(Uuid),
+    /// The encoding exists but its photo does not: never stored, or gone from the object
+    /// store (which the handler logs, since it means the store lost data).
+    #[error("the photo of face encoding {0} is not stored")]
+    FaceImageNotFound(Uuid),
     /// An image or enrolment request the face pipeline refused (no face, several faces,
     /// too small, blurred, undecodable, …): `code` says which.
     #[error("{message}")]
@@ -92,6 +96,10 @@ impl From<&PersonApiError> for ApiError {
             PersonApiError::FaceNotFound(id) => {
                 ApiError::not_found("face_not_found", format!("no face encoding with id {id}"))
             }
+            PersonApiError::FaceImageNotFound(id) => ApiError::not_found(
+                "face_image_not_found",
+                format!("the photo of face encoding {id} is not stored"),
+            ),
             PersonApiError::FaceRejected {
                 status,
                 code,
@@ -125,7 +133,9 @@ impl ResponseError for PersonApiError {
             PersonApiError::EmailTaken | PersonApiError::IdNumberTaken => StatusCode::CONFLICT,
             PersonApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             PersonApiError::InvalidParameters(_) => StatusCode::BAD_REQUEST,
-            PersonApiError::FaceNotFound(_) => StatusCode::NOT_FOUND,
+            PersonApiError::FaceNotFound(_) | PersonApiError::FaceImageNotFound(_) => {
+                StatusCode::NOT_FOUND
+            }
             PersonApiError::FaceRejected { status, .. } => {
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)
             }

@@ -20,6 +20,7 @@ use crate::routes::{faces, metadata, persons};
         persons::get, persons::update, persons::delete,
         metadata::get, metadata::update,
         faces::enroll, faces::search_by_face, faces::list_faces, faces::delete_face,
+        faces::face_image,
     ),
     components(schemas(
         dto::CreatePersonRequest, dto::UpdatePersonRequest, dto::PersonResponse, dto::PersonSummary,
@@ -137,6 +138,75 @@ mod tests {
             .map(|s| s.as_str().to_owned())
             .collect();
         assert_eq!(values("PersonStatus"), statuses);
+    }
+
+    /// The photo route answers bytes in the photo's own format: the document must say so
+    /// (no JSON schema on the 200), list every status the handler and the extractors produce,
+    /// and state the cache lifetime the handler sends.
+    #[test]
+    fn the_face_image_route_is_documented_as_binary() {
+        let doc = document();
+        let operation =
+            &doc["paths"]["/api/v1/persons/{person_id}/faces/{encoding_id}/image"]["get"];
+        let responses = operation["responses"].as_object().expect("responses");
+        let statuses: Vec<&str> = responses.keys().map(String::as_str).collect();
+        assert_eq!(
+            statuses,
+            ["200", "304", "400", "401", "403", "404", "503"],
+            "{operation}"
+        );
+        let ok = &responses["200"];
+        let types: Vec<&str> = ok["content"]
+            .as_object()
+            .expect("200 content")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(types, ["image/jpeg", "image/png", "image/webp"]);
+        for media in ok["content"].as_object().expect("content").values() {
+            assert!(media.get("schema").is_none(), "raw bytes: {media}");
+        }
+        for header in ["ETag", "Cache-Control", "X-Content-Type-Options"] {
+            assert!(ok["headers"][header].is_object(), "200 documents {header}");
+        }
+        let cache = ok["headers"]["Cache-Control"]["description"]
+            .as_str()
+            .expect("described");
+        assert!(
+            cache.contains(&format!(
+                "max-age={}",
+                crate::routes::faces::FACE_IMAGE_MAX_AGE_SECS
+            )),
+            "{cache}"
+        );
+        assert!(responses["304"].get("content").is_none());
+        for status in ["400", "401", "403", "404", "503"] {
+            assert_eq!(
+                responses[status]["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/ErrorEnvelope",
+                "{status}"
+            );
+        }
+        let params: Vec<(&str, &str, &str)> = operation["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .map(|p| {
+                (
+                    p["name"].as_str().unwrap_or(""),
+                    p["in"].as_str().unwrap_or(""),
+                    p["schema"]["format"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(
+            params,
+            [
+                ("person_id", "path", "uuid"),
+                ("encoding_id", "path", "uuid"),
+                ("If-None-Match", "header", "")
+            ]
+        );
     }
 
     /// The metadata objects' schemas are built as JSON and go through utoipa's types, which

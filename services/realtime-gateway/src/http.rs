@@ -269,7 +269,7 @@ fn websocket_config(settings: &Settings) -> WebSocketConfig {
 
 /// The first value of a header; a value that is not UTF-8 reads as U+FFFD, which no check
 /// accepts.
-fn header<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> Option<&'a str> {
+fn header(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers
         .get(name)
         .map(|value| std::str::from_utf8(value.as_bytes()).unwrap_or("\u{fffd}"))

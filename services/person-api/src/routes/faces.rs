@@ -1,8 +1,12 @@
 //! Face routes of the spec: enrol a face, search persons by face, list and delete a person's
-//! faces. The recognition itself happens in face-embedder (over NATS); this service keeps the
-//! photos (object store), the encodings (database) and the gallery entry (through the outbox).
+//! faces, and (for the web console's thumbnails) the stored photo of one encoding. The
+//! recognition itself happens in face-embedder (over NATS); this service keeps the photos
+//! (object store), the encodings (database) and the gallery entry (through the outbox).
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::{
+    self, CacheControl, CacheDirective, ETag, EntityTag, Header, IfNoneMatch,
+};
+use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -15,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use uuid::Uuid;
 
+use crate::db::entities::person_image;
 use crate::error::PersonApiError;
 use crate::face_client::FaceClient;
 use crate::images::ImageStore;
@@ -559,6 +564,104 @@ pub async fn delete_face(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// How long a browser may show an encoding's photo without asking again. The bytes behind an
+/// encoding id never change (a new photo is a new encoding), so expiry is not about staleness
+/// but about erasure and access: a cached copy is shown without a token check, so this bounds
+/// how long a deleted face, or a console whose token has lapsed, can still show the photo.
+/// An hour matches the console tokens' usual lifetime (`faceattend token --ttl 1h`), and after
+/// it the ETag makes asking again a 304 that reads nothing from the object store. `private`
+/// keeps the biometric photo out of shared caches.
+pub const FACE_IMAGE_MAX_AGE_SECS: u32 = 3600;
+
+/// The photo's entity tag: its SHA-256, recorded when it was stored, so a revalidation needs
+/// the database row only. The image id stands in should the row ever hold something that is
+/// not a hex digest (an entity tag must not contain every character a column may).
+fn photo_etag(image: &person_image::Model) -> EntityTag {
+    if image.sha256.len() == 64 && image.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        EntityTag::new_strong(image.sha256.clone())
+    } else {
+        EntityTag::new_strong(image.id.simple().to_string())
+    }
+}
+
+/// Whether `If-None-Match` names the current photo (or is `*`). Weak comparison, as RFC 9110
+/// prescribes for this header; a header that does not parse is ignored, as if absent.
+fn client_has(request: &HttpRequest, etag: &EntityTag) -> bool {
+    match IfNoneMatch::parse(request) {
+        Ok(IfNoneMatch::Any) => true,
+        Ok(IfNoneMatch::Items(tags)) => tags.iter().any(|tag| tag.weak_eq(etag)),
+        Err(_) => false,
+    }
+}
+
+/// The stored photo of one of a person's face encodings, as enrolled (JPEG, PNG or WebP).
+#[utoipa::path(
+    get, path = "/api/v1/persons/{person_id}/faces/{encoding_id}/image", tag = "faces",
+    params(
+        ("person_id" = Uuid, Path, description = "The person's id"),
+        ("encoding_id" = Uuid, Path, description = "The encoding's id, as `GET /api/v1/persons/{person_id}/faces` lists it"),
+        ("If-None-Match" = Option<String>, Header, description = "Entity tags of copies the client holds (or `*`); a match answers 304 without a body"),
+    ),
+    responses(
+        (status = 200, description = "The photo's bytes exactly as enrolled, in its own format",
+            content(("image/jpeg"), ("image/png"), ("image/webp")),
+            headers(
+                ("ETag" = String, description = "Strong entity tag of the photo (its SHA-256)"),
+                ("Cache-Control" = String, description = "`private, max-age=3600`: an encoding's photo never changes"),
+                ("X-Content-Type-Options" = String, description = "`nosniff`"),
+            )),
+        (status = 304, description = "`If-None-Match` names this photo: the client's copy is current",
+            headers(
+                ("ETag" = String, description = "Strong entity tag of the photo"),
+                ("Cache-Control" = String, description = "`private, max-age=3600`"),
+            )),
+        (status = 400, description = "A path parameter that is not a UUID (`invalid_path_parameter`)", body = ErrorEnvelope),
+        (status = 401, description = "Missing, invalid or expired token", body = ErrorEnvelope),
+        (status = 403, description = "Token lacks persons:read", body = ErrorEnvelope),
+        (status = 404, description = "No such person (`person_not_found`), no such encoding of this person (`face_not_found`), or the encoding's photo is not stored (`face_image_not_found`)", body = ErrorEnvelope),
+        (status = 503, description = "The database or the photo store is unavailable (`service_unavailable`); retry later", body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn face_image(
+    _auth: Require<PersonsRead>,
+    store: web::Data<PersonStore>,
+    images: web::Data<ImageStore>,
+    path: web::Path<(Uuid, Uuid)>,
+    request: HttpRequest,
+) -> Result<HttpResponse> {
+    let (person_id, encoding_id) = path.into_inner();
+    let image = store.face_image(person_id, encoding_id).await?;
+    let etag = photo_etag(&image);
+    let cache = CacheControl(vec![
+        CacheDirective::Private,
+        CacheDirective::MaxAge(FACE_IMAGE_MAX_AGE_SECS),
+    ]);
+    let nosniff = (header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    if client_has(&request, &etag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header(ETag(etag))
+            .insert_header(cache)
+            .insert_header(nosniff)
+            .finish());
+    }
+    let Some(bytes) = images.get_if_exists(&image.image_path).await? else {
+        // The row says the photo was stored: the store has lost it (or it was removed by
+        // hand). The client can do nothing about it; an operator should know.
+        tracing::warn!(
+            %person_id, %encoding_id, image_id = %image.id, path = %image.image_path,
+            "a face photo is missing from the object store"
+        );
+        return Err(PersonApiError::FaceImageNotFound(encoding_id));
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(image.content_type)
+        .insert_header(ETag(etag))
+        .insert_header(cache)
+        .insert_header(nosniff)
+        .body(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -582,6 +685,32 @@ mod tests {
         assert_eq!(
             code(&base64::engine::general_purpose::STANDARD.encode([0xFF; 13])),
             "image_too_large"
+        );
+    }
+
+    #[test]
+    fn a_photo_is_tagged_by_its_digest_or_else_its_id() {
+        let digest = hex::encode(sha2::Sha256::digest(b"photo"));
+        let mut image = person_image::Model {
+            id: Uuid::now_v7(),
+            person_id: Uuid::now_v7(),
+            image_path: "persons/p/i.jpg".to_owned(),
+            content_type: "image/jpeg".to_owned(),
+            file_size: 5,
+            sha256: digest.clone(),
+            width: 1,
+            height: 1,
+            is_primary: true,
+            quality_score: 1.0,
+            face_location: serde_json::json!({}),
+            created_at: Utc::now(),
+        };
+        assert_eq!(photo_etag(&image), EntityTag::new_strong(digest));
+        // A value an entity tag cannot carry must not reach the header (it would panic).
+        image.sha256 = "\"quoted\"".to_owned();
+        assert_eq!(
+            photo_etag(&image),
+            EntityTag::new_strong(image.id.simple().to_string())
         );
     }
 }

@@ -60,6 +60,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_image_body_bytes: usize) {
                     .default_service(method_not_allowed(&["DELETE"])),
             )
             .service(
+                web::resource("/{person_id}/faces/{encoding_id}/image")
+                    .route(web::get().to(faces::face_image))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
                 web::resource("/{person_id}/metadata")
                     .route(web::get().to(metadata::get))
                     .route(web::put().to(metadata::update))

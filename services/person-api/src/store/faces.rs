@@ -168,6 +168,33 @@ impl PersonStore {
             .collect())
     }
 
+    /// The photo row an encoding of this person was computed from. An encoding of another
+    /// person is `face_not_found`, exactly like an unknown one, so an id guessed or copied
+    /// from elsewhere never reaches someone else's photo.
+    pub async fn face_image(
+        &self,
+        person_id: Uuid,
+        encoding_id: Uuid,
+    ) -> Result<person_image::Model, PersonApiError> {
+        let encoding = person_face_encoding::Entity::find_by_id(encoding_id)
+            .filter(person_face_encoding::Column::PersonId.eq(person_id))
+            .one(&self.db)
+            .await?;
+        let Some(encoding) = encoding else {
+            // Only when the encoding is not found does it matter which of the two is missing.
+            self.ensure_exists(person_id).await?;
+            return Err(PersonApiError::FaceNotFound(encoding_id));
+        };
+        let image_id = encoding
+            .image_id
+            .ok_or(PersonApiError::FaceImageNotFound(encoding_id))?;
+        person_image::Entity::find_by_id(image_id)
+            .filter(person_image::Column::PersonId.eq(person_id))
+            .one(&self.db)
+            .await?
+            .ok_or(PersonApiError::FaceImageNotFound(encoding_id))
+    }
+
     /// Deletes one encoding (and its photo when no other encoding uses it).
     pub async fn delete_face(
         &self,

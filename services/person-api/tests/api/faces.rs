@@ -10,16 +10,16 @@ use serde_json::{Value, json};
 use crate::helpers::{Backend, Spawn, TestApp, assert_error, person_body, spawn_app_with};
 
 #[track_caller]
-fn faces_dir() -> Option<PathBuf> {
+pub(crate) fn faces_dir() -> Option<PathBuf> {
     faceattend_face::photo_set::labelled_photos()
 }
 
-fn base64_photo(faces: &Path, name: &str) -> String {
+pub(crate) fn base64_photo(faces: &Path, name: &str) -> String {
     let bytes = std::fs::read(faces.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-async fn spawn_with_faces(backend: Backend) -> TestApp {
+pub(crate) async fn spawn_with_faces(backend: Backend) -> TestApp {
     spawn_app_with(
         backend,
         Spawn {
@@ -31,7 +31,7 @@ async fn spawn_with_faces(backend: Backend) -> TestApp {
     .await
 }
 
-async fn enrol(app: &TestApp, person_id: &str, photo: String, extra: Value) -> Value {
+pub(crate) async fn enrol(app: &TestApp, person_id: &str, photo: String, extra: Value) -> Value {
     let mut body = json!({ "frame_data": photo });
     if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
         body.extend(extra.clone());
@@ -71,7 +71,7 @@ async fn search_until(app: &TestApp, photo: &str, check: impl Fn(&Value) -> bool
     }
 }
 
-fn files_under(dir: &Path) -> usize {
+pub(crate) fn files_under(dir: &Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };

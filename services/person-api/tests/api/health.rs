@@ -73,6 +73,17 @@ async fn openapi_documents_every_route(backend: Backend) {
         ("/api/v1/persons/summary", &["get"]),
         ("/api/v1/persons/{person_id}", &["get", "put", "delete"]),
         ("/api/v1/persons/{person_id}/metadata", &["get", "put"]),
+        ("/api/v1/persons/{person_id}/enroll", &["post"]),
+        ("/api/v1/persons/search/by-face", &["post"]),
+        ("/api/v1/persons/{person_id}/faces", &["get"]),
+        (
+            "/api/v1/persons/{person_id}/faces/{encoding_id}",
+            &["delete"],
+        ),
+        (
+            "/api/v1/persons/{person_id}/faces/{encoding_id}/image",
+            &["get"],
+        ),
     ] {
         for method in methods {
             assert!(

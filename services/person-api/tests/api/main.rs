@@ -7,6 +7,7 @@ mod auth;
 mod bad_input;
 mod contract;
 mod events;
+mod face_images;
 mod faces;
 mod health;
 mod metadata;
