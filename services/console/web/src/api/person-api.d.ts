@@ -90,6 +90,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/persons/{person_id}/faces/{encoding_id}/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The stored photo of one of a person's face encodings, as enrolled (JPEG, PNG or WebP). */
+        get: operations["face_image"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/persons/{person_id}/metadata": {
         parameters: {
             query?: never;
@@ -1135,6 +1152,98 @@ export interface operations {
                 };
             };
             /** @description The database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    face_image: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Entity tags of copies the client holds (or `*`); a match answers 304 without a body */
+                "If-None-Match"?: string | null;
+            };
+            path: {
+                /** @description The encoding's id, as `GET /api/v1/persons/{person_id}/faces` lists it */
+                encoding_id: string;
+                /** @description The person's id */
+                person_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The photo's bytes exactly as enrolled, in its own format */
+            200: {
+                headers: {
+                    /** @description `private, max-age=3600`: an encoding's photo never changes */
+                    "Cache-Control"?: string;
+                    /** @description Strong entity tag of the photo (its SHA-256) */
+                    ETag?: string;
+                    /** @description `nosniff` */
+                    "X-Content-Type-Options"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                    "image/png": unknown;
+                    "image/webp": unknown;
+                };
+            };
+            /** @description `If-None-Match` names this photo: the client's copy is current */
+            304: {
+                headers: {
+                    /** @description `private, max-age=3600` */
+                    "Cache-Control"?: string;
+                    /** @description Strong entity tag of the photo */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A path parameter that is not a UUID (`invalid_path_parameter`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Token lacks persons:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such person (`person_not_found`), no such encoding of this person (`face_not_found`), or the encoding's photo is not stored (`face_image_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database or the photo store is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
