@@ -142,6 +142,29 @@ describe("the session ending", () => {
   });
 });
 
+describe("signing out", () => {
+  it("ends the session and shows the plain sign-in page, saying so", async () => {
+    let signedIn = true;
+    const { requests } = mockFetch((r) => {
+      const path = new URL(r.url).pathname;
+      if (path === "/console/api/v1/session" && r.method === "GET") return signedIn ? json(200, { success: true, data: SESSION }) : notSignedIn();
+      if (path === "/console/api/v1/session" && r.method === "DELETE") {
+        signedIn = false;
+        return new Response(null, { status: 204 });
+      }
+      if (path === "/api/v1/persons") return page([PERSON]);
+      return undefined;
+    });
+    renderApp("/people");
+    await screen.findByRole("link", { name: "Ada Lovelace" });
+    const user = userEvent.setup();
+    await user.click(screen.getByRole("button", { name: "Sign out" }));
+    expect(await screen.findByText("You have signed out.")).toBeTruthy();
+    expect(window.location.pathname + window.location.search).toBe("/sign-in");
+    expect(requests.find((r) => r.method === "DELETE")?.headers.get("X-Faceattend-Csrf")).toBe("1");
+  });
+});
+
 describe("permissions", () => {
   it("shows a viewer no button that needs persons:write", async () => {
     mockFetch((r) => {

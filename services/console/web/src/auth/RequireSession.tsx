@@ -4,6 +4,7 @@ import { ErrorMessage } from "../components/ErrorSummary";
 import { describeError } from "../lib/errors";
 import { signInUrl } from "../lib/safeNext";
 import { useSession } from "./session";
+import { peekSessionEnded, SIGNED_OUT } from "./sessionEnd";
 
 /** Renders its children for a signed-in operator; sends anyone else to sign in, and back here after. */
 export function RequireSession({ children }: { children: ReactNode }) {
@@ -26,6 +27,8 @@ export function RequireSession({ children }: { children: ReactNode }) {
     );
   }
   if (session.data === null) {
+    // After a sign-out, the next operator starts afresh, not on the page the last one left.
+    if (peekSessionEnded() === SIGNED_OUT) return <Navigate to="/sign-in" replace />;
     return <Navigate to={signInUrl(location.pathname + location.search + location.hash)} replace />;
   }
   return children;

@@ -3,6 +3,9 @@
 
 let ended: string | undefined;
 
+/** The reason when the operator signed out themselves. */
+export const SIGNED_OUT = "signed_out";
+
 export function markSessionEnded(code: string | undefined): void {
   ended = code ?? "session_ended";
 }
@@ -12,4 +15,14 @@ export function takeSessionEnded(): string | undefined {
   const reason = ended;
   ended = undefined;
   return reason;
+}
+
+/** The operator signed out: the sign-in page says so, and asks for no `next`. */
+export function markSignedOut(): void {
+  ended = SIGNED_OUT;
+}
+
+/** The reason, if any, without clearing it. */
+export function peekSessionEnded(): string | undefined {
+  return ended;
 }

@@ -1,8 +1,9 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Suspense, useState } from "react";
-import { NavLink, Outlet, useNavigate } from "react-router";
+import { NavLink, Outlet } from "react-router";
 import { call, consoleApi } from "../api/client";
-import { forgetSession, roleLabel, useSignedIn } from "../auth/session";
+import { forgetSession, roleLabel, useSession } from "../auth/session";
+import { markSignedOut } from "../auth/sessionEnd";
 import { clearAllDrafts } from "../lib/drafts";
 import { describeError } from "../lib/errors";
 
@@ -15,19 +16,24 @@ function focusMain(event: React.MouseEvent<HTMLAnchorElement>) {
 
 /** The frame of every signed-in page: skip link, header (operator, sign-out), navigation, main. */
 export function Shell() {
-  const session = useSignedIn();
+  // Not useSignedIn: at sign-out the session turns null while this is still mounted, and
+  // RequireSession above takes the operator to sign in.
+  const session = useSession().data;
   const queryClient = useQueryClient();
-  const navigate = useNavigate();
   const [signOutError, setSignOutError] = useState<string>();
   const signOut = useMutation({
     mutationFn: () => call(consoleApi.DELETE("/console/api/v1/session")),
+    // Forgetting the session makes RequireSession send the operator to sign in; the mark
+    // makes it the plain sign-in page, saying they signed out. (Navigating from here as well
+    // raced with that redirect, which won: the page said nothing and asked for `next`.)
     onSuccess: () => {
       clearAllDrafts();
-      void navigate("/sign-in", { replace: true, state: { signedOut: true } });
+      markSignedOut();
       forgetSession(queryClient);
     },
     onError: (error) => setSignOutError(describeError(error)),
   });
+  if (session === undefined || session === null) return null;
   const { operator } = session;
   return (
     <div className="shell">

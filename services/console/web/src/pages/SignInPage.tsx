@@ -3,7 +3,7 @@ import { useState, type FormEvent } from "react";
 import { Navigate, useLocation, useNavigate, useSearchParams } from "react-router";
 import { ApiError, call, consoleApi } from "../api/client";
 import { SESSION_KEY, useSession } from "../auth/session";
-import { takeSessionEnded } from "../auth/sessionEnd";
+import { SIGNED_OUT, takeSessionEnded } from "../auth/sessionEnd";
 import { ErrorSummary } from "../components/ErrorSummary";
 import { TextField } from "../components/Field";
 import { PageHeading } from "../components/PageHeading";
@@ -31,8 +31,9 @@ export default function SignInPage() {
   const wait = useCountdown(retryAt);
   const [notice] = useState(() => {
     const state = location.state as { signedOut?: boolean } | null;
-    if (state?.signedOut === true) return "You have signed out.";
-    return takeSessionEnded() !== undefined ? "Your session has ended. Sign in again to go on." : undefined;
+    const reason = takeSessionEnded();
+    if (state?.signedOut === true || reason === SIGNED_OUT) return "You have signed out.";
+    return reason !== undefined ? "Your session has ended. Sign in again to go on." : undefined;
   });
 
   const signIn = useMutation({
