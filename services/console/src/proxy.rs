@@ -103,10 +103,6 @@ impl Upstream {
             Err(format!("readyz answered {}", response.status()))
         }
     }
-
-    pub fn client(&self) -> &reqwest::Client {
-        &self.client
-    }
 }
 
 /// Mounts the forwarded routes; `max_body_bytes` bounds a forwarded body.

@@ -233,10 +233,6 @@ impl ConsoleStore {
         Ok(Self { db })
     }
 
-    pub fn connection(&self) -> &DatabaseConnection {
-        &self.db
-    }
-
     pub async fn operator_count(&self) -> Result<u64, StoreError> {
         Ok(operator::Entity::find().count(&self.db).await?)
     }
