@@ -23,6 +23,7 @@ command -v cargo >/dev/null || die "needs cargo (https://rustup.rs)"
 command -v npm >/dev/null || die "needs node 20+ and npm"
 command -v python3 >/dev/null || die "needs python3"
 command -v curl >/dev/null || die "needs curl"
+[[ -n "${CHROMIUM:-}" ]] || scripts/system-deps.sh --browser
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 [[ -x "$CHROMIUM" ]] || die "no Chromium at $CHROMIUM (Debian package chromium: scripts/system-deps.sh installs it; or set CHROMIUM)"
 

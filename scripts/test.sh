@@ -12,7 +12,7 @@ command -v python3 >/dev/null || { echo "make test needs python3 (for the projec
 command -v npm >/dev/null || { echo "make test needs npm (the face embedding model comes from the npm registry)" >&2; exit 1; }
 
 # OpenCV and libclang for camera-agent (installed when missing, as root with apt).
-scripts/system-deps.sh
+scripts/system-deps.sh --browser
 # The Helm chart, rendered and validated against the Kubernetes schemas (a few seconds once the
 # renderer and the validator are cached under .local/).
 scripts/chart-check.sh
