@@ -7,11 +7,18 @@
 # engine rebuilt on the libraries Helm uses (sprig, sigs.k8s.io/yaml) from Debian's Go packages,
 # built offline; the objects are validated by PyPI's kubernetes-validate (its bundled schemas,
 # strict: unknown fields are errors) in a project-local virtualenv. Rendered:
-#   - the chart's defaults (plus the two values they cannot have: jwt.secret, database.url);
+#   - the chart's defaults (plus the values they cannot have: jwt.secret, database.url and the
+#     console's own database URL);
 #   - every k8s/examples/*.yaml;
 #   - NOTES.txt for each of those, as helm install renders it (it must render; not a manifest);
 #   - every k8s/examples/must-fail/*.yaml, which must fail with the message in its first line
 #     ("# must fail: <message>"), so the chart's guards are checked too.
+# Then what the output must contain (k8s/render/rendered_check.py): the web console in every
+# case (Deployment, Service on 8000, ConfigMap with its upstreams naming the Services rendered
+# beside it, its own DATABASE_URL and the shared JWT_SECRET from Secrets, probes, security and
+# PodDisruptionBudget as the other services', NOTES with the first admin), and its Ingress
+# where the case enables it (production: TLS, derived COOKIE_SECURE/PUBLIC_ORIGINS,
+# realtime-gateway's ALLOWED_ORIGINS) and nowhere else (defaults, minimal).
 # Then Helm itself: PyPI's helm-python-sdk binds Helm's Go SDK (v4.2.3); every case is rendered
 # again with Helm's engine and must give the same documents byte for byte (and the same
 # refusals), and Helm's linter (strict) must be clean (k8s/render/helm_sdk_check.py;
@@ -115,7 +122,8 @@ render() { # name, release, namespace, then values arguments (files, or set:k=v)
 }
 
 render defaults faceattend default set:jwt.secret=chart-check-0123456789abcdef0123456789 \
-    set:database.url=postgres://faceattend@postgres:5432/faceattend
+    set:database.url=postgres://faceattend@postgres:5432/faceattend \
+    set:services.console.databaseUrl=postgres://console@postgres:5432/console
 for values in "$EXAMPLES"/*.yaml; do
     name="$(basename "$values" .yaml)"
     # One example under a release name without "faceattend" (names get the chart's prefix).
@@ -157,6 +165,10 @@ if [ "$status" != 0 ] || grep -qE '^(ERROR|WARN)' "$report"; then
 fi
 [ "$checked" -gt 0 ] || die "kubernetes-validate checked nothing"
 log "$checked objects valid against the Kubernetes $KUBE_VERSION schemas (strict)"
+
+# --- What the output must contain ------------------------------------------------------------
+"$VENV/bin/python" k8s/render/rendered_check.py "$CASES" ||
+    die "the rendered chart lacks what it must contain (above: case and object)"
 
 # --- Helm itself ------------------------------------------------------------------------------
 if [ "$HELM_SDK" = 0 ]; then

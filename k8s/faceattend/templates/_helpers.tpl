@@ -114,8 +114,41 @@ app.kubernetes.io/component: {{ .svc.name }}
 {{- $existing := include "faceattend.svc.existingSecret" . }}
 {{- if $existing }}
 {{- $existing }}
-{{- else if or .svc.usesDatabase .svc.usesJwtSecret .svc.secretEnv (include "faceattend.svc.objectStoreKeys" .) }}
+{{- else if or (include "faceattend.svc.databaseInSecret" .) .svc.usesJwtSecret .svc.secretEnv (include "faceattend.svc.objectStoreKeys" .) }}
 {{- include "faceattend.svc.fullname" . }}
+{{- end }}
+{{- end }}
+
+{{/* "true" when DATABASE_URL comes from the service's Secret (existing or chart-managed), ""
+     when the service has no database or takes it from databaseSecret. */}}
+{{- define "faceattend.svc.databaseInSecret" -}}
+{{- if and .svc.usesDatabase (not (.svc.databaseSecret | default dict).name) }}true{{ end }}
+{{- end }}
+
+{{/*
+Refuses a service with ownDatabase (the console) that would end up with the other services'
+database: the global existingSecret's DATABASE_URL, or database.url.
+*/}}
+{{- define "faceattend.svc.checkDatabase" -}}
+{{- if and .svc.usesDatabase .svc.ownDatabase }}
+{{- $ref := .svc.databaseSecret | default dict }}
+{{- $what := printf "services.%s needs a database of its own (its migrations cannot share one with the other services)" .svc.key }}
+{{- $how := printf "set services.%s.databaseSecret.name (an existing Secret with its DATABASE_URL), services.%s.databaseUrl, or services.%s.existingSecret" .svc.key .svc.key .svc.key }}
+{{- if $ref.name }}
+{{- if and (eq $ref.name (toString .root.Values.existingSecret)) (eq (toString ($ref.key | default "DATABASE_URL")) "DATABASE_URL") }}
+{{- fail (printf "%s: services.%s.databaseSecret names the global existingSecret's DATABASE_URL, which is theirs; name a Secret (or a key) of its own" $what .svc.key) }}
+{{- end }}
+{{- else if not .svc.existingSecret }}
+{{- if .root.Values.existingSecret }}
+{{- fail (printf "%s: with the global existingSecret (its DATABASE_URL is theirs), set services.%s.databaseSecret.name (an existing Secret with its DATABASE_URL) or services.%s.existingSecret" $what .svc.key .svc.key) }}
+{{- end }}
+{{- if not .svc.databaseUrl }}
+{{- fail (printf "%s: %s" $what $how) }}
+{{- end }}
+{{- if eq (toString .svc.databaseUrl) (toString .root.Values.database.url) }}
+{{- fail (printf "%s: services.%s.databaseUrl is database.url" $what .svc.key) }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end }}
 
@@ -164,11 +197,55 @@ then the service's env. Context: (dict "root" $ "svc" $svc "out" $dict).
 {{- $_ := set $env "AWS_REGION" $o.region }}
 {{- $_ := set $env "AWS_ALLOW_HTTP" (ternary "true" "" (eq (toString $o.allowHttp) "true")) }}
 {{- end }}
+{{- /* upstreams: the in-cluster URLs of the other services it calls. */}}
+{{- range $var, $key := .svc.upstreams }}
+{{- if not (hasKey $v.services $key) }}
+{{- fail (printf "services.%s.upstreams.%s: there is no services.%s" $.svc.key $var $key) }}
+{{- end }}
+{{- $up := dict }}
+{{- include "faceattend.svc.merge" (dict "root" $.root "key" $key "out" $up) }}
+{{- if $up.enabled }}
+{{- $_ := set $env $var (printf "http://%s:%s" (include "faceattend.svc.fullname" (dict "root" $.root "svc" $up)) (include "faceattend.envValue" $up.service.port)) }}
+{{- else if not (include "faceattend.envValue" (index ($.svc.env | default dict) $var)) }}
+{{- fail (printf "services.%s.upstreams.%s: services.%s is disabled; enable it, or set services.%s.env.%s to where it runs" $.svc.key $var $key $.svc.key $var) }}
+{{- end }}
+{{- end }}
 {{- range $k, $val := $v.commonEnv }}
 {{- $_ := set $env $k $val }}
 {{- end }}
 {{- range $k, $val := .svc.env }}
 {{- $_ := set $env $k $val }}
+{{- end }}
+{{- /* The console behind its ingress: what it derives from it, where its env leaves it empty. */}}
+{{- if eq .svc.key "console" }}
+{{- $derived := dict }}
+{{- if .svc.ingress.enabled }}
+{{- $_ := set $derived "TRUST_PROXY_HEADERS" "true" }}
+{{- if .svc.ingress.tls }}
+{{- $_ := set $derived "COOKIE_SECURE" "true" }}
+{{- $_ := set $derived "PUBLIC_ORIGINS" (include "faceattend.console.ingressOrigins" .root) }}
+{{- end }}
+{{- end }}
+{{- range $k, $val := $derived }}
+{{- if not (include "faceattend.envValue" (index $env $k)) }}
+{{- $_ := set $env $k $val }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- /* consoleOriginsEnv (realtime-gateway's ALLOWED_ORIGINS): plus the console's origins. */}}
+{{- with .svc.consoleOriginsEnv }}
+{{- $add := include "faceattend.console.publicOrigins" $.root }}
+{{- $current := include "faceattend.envValue" (index $env .) }}
+{{- if and $add (ne (trim $current) "*") }}
+{{- $origins := list }}
+{{- range (splitList "," (printf "%s,%s" $current $add)) }}
+{{- $o := trim . | trimSuffix "/" }}
+{{- if and $o (not (has $o $origins)) }}
+{{- $origins = append $origins $o }}
+{{- end }}
+{{- end }}
+{{- $_ := set $env . (join "," $origins) }}
+{{- end }}
 {{- end }}
 {{- range $k, $val := $env }}
 {{- $s := include "faceattend.envValue" $val }}
@@ -189,5 +266,87 @@ then the service's env. Context: (dict "root" $ "svc" $svc "out" $dict).
 {{- fail (printf "services.%s.terminationGracePeriodSeconds (%d) must be greater than preStopSleepSeconds + shutdownTimeoutSeconds (%d)" .svc.key $explicit $min) }}
 {{- end }}
 {{- $explicit }}
+{{- end }}
+{{- end }}
+
+{{/*
+The web console (services.console) as the front door. Its merged values are filled into "out",
+left empty when there is no services.console. Context: (dict "root" $ "out" $dict).
+*/}}
+{{- define "faceattend.console.values" -}}
+{{- if hasKey .root.Values.services "console" }}
+{{- include "faceattend.svc.merge" (dict "root" .root "key" "console" "out" .out) }}
+{{- end }}
+{{- end }}
+
+{{/* The console's ingress hosts as origins, comma-separated: https://<host> for a host its TLS
+     covers (an entry naming it, or naming no host), else http://<host>; "" when the console or
+     its ingress is off. Context: root. */}}
+{{- define "faceattend.console.ingressOrigins" -}}
+{{- $c := dict }}
+{{- include "faceattend.console.values" (dict "root" . "out" $c) }}
+{{- $origins := list }}
+{{- if and $c.enabled $c.ingress.enabled }}
+{{- range $c.ingress.hosts }}
+{{- $host := toString (.host | default "") }}
+{{- if $host }}
+{{- $tls := false }}
+{{- range $c.ingress.tls }}
+{{- if or (not .hosts) (has $host .hosts) }}
+{{- $tls = true }}
+{{- end }}
+{{- end }}
+{{- $origin := printf "%s://%s" (ternary "https" "http" $tls) $host }}
+{{- if not (has $origin $origins) }}
+{{- $origins = append $origins $origin }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- join "," $origins }}
+{{- end }}
+
+{{/* The console's public origins when its ingress is on: its PUBLIC_ORIGINS if set, else its
+     ingress hosts as origins; "" otherwise. Context: root. */}}
+{{- define "faceattend.console.publicOrigins" -}}
+{{- $c := dict }}
+{{- include "faceattend.console.values" (dict "root" . "out" $c) }}
+{{- if and $c.enabled $c.ingress.enabled }}
+{{- include "faceattend.envValue" (index ($c.env | default dict) "PUBLIC_ORIGINS") | default (include "faceattend.console.ingressOrigins" .) }}
+{{- end }}
+{{- end }}
+
+{{/*
+Refuses another service's ingress that would take requests from the console on one of the
+console's hosts: a path that is /, or overlaps /api/v1/persons or /api/v1/attendance (the
+console forwards those, the live feed's WebSocket /api/v1/attendance/ws/* included, for
+signed-in operators, with a token of theirs). Context: the service context of the other service.
+*/}}
+{{- define "faceattend.console.checkIngress" -}}
+{{- $c := dict }}
+{{- include "faceattend.console.values" (dict "root" .root "out" $c) }}
+{{- if and (ne .svc.key "console") $c.enabled $c.ingress.enabled }}
+{{- $consoleHosts := list }}
+{{- range $c.ingress.hosts }}
+{{- $consoleHosts = append $consoleHosts (toString (.host | default "")) }}
+{{- end }}
+{{- $key := .svc.key }}
+{{- range .svc.ingress.hosts }}
+{{- $host := toString (.host | default "") }}
+{{- if has $host $consoleHosts }}
+{{- range (.paths | default (list (dict "path" "/"))) }}
+{{- $p := toString .path }}
+{{- $conflict := false }}
+{{- range (list "/api/v1/persons" "/api/v1/attendance") }}
+{{- if or (hasPrefix $p .) (hasPrefix . $p) }}
+{{- $conflict = true }}
+{{- end }}
+{{- end }}
+{{- if $conflict }}
+{{- fail (printf "services.%s.ingress: path %s on host %q would take requests meant for the console, whose ingress (services.console.ingress) serves that host and forwards /api/v1/persons* and /api/v1/attendance* (its WebSocket too) for signed-in operators: give services.%s.ingress another host (e.g. api.<domain>) or disable it" $key $p $host $key) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- end }}

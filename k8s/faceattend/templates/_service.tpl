@@ -6,6 +6,8 @@ for every enabled entry of .Values.services, so a new service needs no new templ
 
 {{/* ---------------------------------------------------------------- ConfigMap (non-secret env) */}}
 {{- define "faceattend.svc.configmap" -}}
+{{- /* Rendered first of a service's objects: its guards run here. */}}
+{{- include "faceattend.svc.checkDatabase" . }}
 {{- $env := dict }}
 {{- include "faceattend.svc.env" (dict "root" .root "svc" .svc "out" $env) }}
 apiVersion: v1
@@ -25,8 +27,8 @@ data:
 {{- define "faceattend.svc.secret" -}}
 {{- if and (not (include "faceattend.svc.existingSecret" .)) (include "faceattend.svc.secretName" .) }}
 {{- $data := dict }}
-{{- if .svc.usesDatabase }}
-{{- $url := .svc.databaseUrl | default .root.Values.database.url }}
+{{- if include "faceattend.svc.databaseInSecret" . }}
+{{- $url := .svc.databaseUrl | default (ternary "" .root.Values.database.url (eq (toString .svc.ownDatabase) "true")) }}
 {{- if not $url }}
 {{- fail (printf "services.%s: set database.url (or services.%s.databaseUrl), or reference a Secret with existingSecret" .svc.key .svc.key) }}
 {{- end }}
@@ -67,6 +69,7 @@ data:
 {{/* ---------------------------------------------------------------- Deployment */}}
 {{- define "faceattend.svc.deployment" -}}
 {{- $secretName := include "faceattend.svc.secretName" . }}
+{{- $dbRef := .svc.databaseSecret | default dict }}
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -154,9 +157,19 @@ spec:
             - secretRef:
                 name: {{ $secretName }}
             {{- end }}
-          {{- with .svc.extraEnv }}
+          {{- if or (and .svc.usesDatabase $dbRef.name) .svc.extraEnv }}
           env:
+            {{- if and .svc.usesDatabase $dbRef.name }}
+            # Explicit env wins over envFrom: this Secret's key, whatever the Secret above holds.
+            - name: DATABASE_URL
+              valueFrom:
+                secretKeyRef:
+                  name: {{ $dbRef.name }}
+                  key: {{ $dbRef.key | default "DATABASE_URL" }}
+            {{- end }}
+            {{- with .svc.extraEnv }}
             {{- toYaml . | nindent 12 }}
+            {{- end }}
           {{- end }}
           {{- with .svc.probes.startup }}
           startupProbe:
@@ -318,6 +331,7 @@ spec:
 {{- if not $i.hosts }}
 {{- fail (printf "services.%s.ingress.enabled needs at least one entry in ingress.hosts" .svc.key) }}
 {{- end }}
+{{- include "faceattend.console.checkIngress" . }}
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:

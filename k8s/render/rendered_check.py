@@ -1,0 +1,245 @@
+"""What the rendered chart must contain, beyond being valid Kubernetes objects.
+
+scripts/chart-check.sh runs it on every case it rendered (the CASES_FILE it also gives
+helm_sdk_check.py). Schema validation cannot tell that an object is missing or points at the
+wrong thing; this does, for the web console, the system's front door:
+
+  - in every case: the console's Deployment, Service, ConfigMap and PodDisruptionBudget, built
+    as the other services' are (same pod and container securityContext, resources, probes
+    /healthz and /readyz, prometheus.io annotations, a PodDisruptionBudget when they have one);
+    port 8000; its upstream URLs naming the Services of person-api, attendance-api and
+    realtime-gateway rendered beside it; DATABASE_URL from a Secret (a secretKeyRef, or the
+    Secret it takes its env from, which when the chart renders it must hold DATABASE_URL) and
+    never database.url's; JWT_SECRET from the same Secret as the other services' (or its
+    chart-managed copy of jwt.secret); NOTES.txt telling how to reach it and create the first
+    admin;
+  - with its Ingress (EXPECT below says in which cases): every rule to the console's Service
+    on port 8000, path /, no other service's Ingress taking /api/v1/persons or
+    /api/v1/attendance on its hosts; with TLS, COOKIE_SECURE=true and
+    PUBLIC_ORIGINS=https://<host> (unless the values set them); realtime-gateway's
+    ALLOWED_ORIGINS holding the console's origins;
+  - without it: no Ingress for the console, and none of the derived settings.
+
+    python rendered_check.py CASES_FILE
+
+Exit status 1 with one line per problem, naming the case.
+"""
+
+import base64
+import os
+import sys
+
+import yaml
+
+# Per case (the rendered file's name): does the console have an Ingress, with TLS, and where
+# does its DATABASE_URL come from ("secretKeyRef:<secret>" or "secret": the env Secret).
+# Every case scripts/chart-check.sh renders must be listed, so a new one is thought about.
+EXPECT = {
+    "defaults": {"ingress": False, "database": "secret"},
+    "minimal": {"ingress": False, "database": "secret"},
+    "production": {"ingress": True, "tls": True, "database": "secretKeyRef:faceattend-console-db"},
+    "all-services": {"ingress": True, "tls": False, "database": "secret"},
+}
+UPSTREAMS = {
+    "PERSON_API_URL": "person-api",
+    "ATTENDANCE_API_URL": "attendance-api",
+    "REALTIME_GATEWAY_URL": "realtime-gateway",
+}
+CONSOLE_PATHS = ("/api/v1/persons", "/api/v1/attendance")
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return [d for d in yaml.safe_load_all(f) if d]
+
+
+def component(obj):
+    return (obj.get("metadata", {}).get("labels") or {}).get("app.kubernetes.io/component")
+
+
+def check_case(name, rendered, notes_path, problems):
+    def problem(message):
+        problems.append(f"{name}: {message}")
+
+    expect = EXPECT.get(name)
+    if expect is None:
+        problem(f"no expectations for this case: add it to EXPECT in {os.path.basename(__file__)}")
+        return
+    objs = load(rendered)
+    by = {}
+    for o in objs:
+        by.setdefault((o["kind"], component(o)), []).append(o)
+
+    def one(kind, comp, required=True):
+        found = by.get((kind, comp), [])
+        if len(found) > 1:
+            problem(f"{len(found)} {kind} objects for {comp}")
+        if not found:
+            if required:
+                problem(f"no {kind} for {comp}")
+            return None
+        return found[0]
+
+    deployment = one("Deployment", "console")
+    service = one("Service", "console")
+    config = one("ConfigMap", "console")
+    if not (deployment and service and config):
+        return
+    env = config.get("data") or {}
+    reference = one("Deployment", "person-api")
+
+    # Service and container port 8000.
+    ports = service["spec"]["ports"]
+    if [(p.get("port"), p.get("targetPort")) for p in ports] != [(8000, "http")]:
+        problem(f"console Service ports {ports}, want port 8000 -> http")
+    pod = deployment["spec"]["template"]
+    container = pod["spec"]["containers"][0]
+    if [(p["name"], p["containerPort"]) for p in container.get("ports", [])] != [("http", 8000)]:
+        problem(f"console container ports {container.get('ports')}, want http 8000")
+    if env.get("BIND_ADDRESS") != "0.0.0.0:8000":
+        problem(f"console BIND_ADDRESS {env.get('BIND_ADDRESS')!r}, want 0.0.0.0:8000")
+    if not container.get("image", "").split("/")[-1].startswith("console:"):
+        problem(f"console image {container.get('image')!r} is not .../console:<tag>")
+
+    # Probes, metrics, security, resources: as the other services'.
+    for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz"), ("startupProbe", "/healthz")):
+        got = (container.get(probe) or {}).get("httpGet", {})
+        if (got.get("path"), got.get("port")) != (path, "http"):
+            problem(f"console {probe} {got}, want GET {path} on port http")
+    annotations = pod["metadata"].get("annotations") or {}
+    if (annotations.get("prometheus.io/scrape"), annotations.get("prometheus.io/port"), annotations.get("prometheus.io/path")) != ("true", "8000", "/metrics"):
+        problem(f"console pod annotations {annotations}: no prometheus.io scrape of :8000/metrics")
+    if reference:
+        ref_pod = reference["spec"]["template"]["spec"]
+        ref_container = ref_pod["containers"][0]
+        for field in ("securityContext", "resources"):
+            if container.get(field) != ref_container.get(field):
+                problem(f"console container {field} differs from person-api's: {container.get(field)}")
+        if pod["spec"].get("securityContext") != ref_pod.get("securityContext"):
+            problem("console pod securityContext differs from person-api's")
+        for kind in ("PodDisruptionBudget",):
+            if one(kind, "person-api", required=False) and not one(kind, "console", required=False):
+                problem(f"person-api has a {kind}, the console none")
+
+    # Upstreams: the Services rendered beside it.
+    for var, comp in UPSTREAMS.items():
+        svc = one("Service", comp, required=False)
+        want = f"http://{svc['metadata']['name']}:{svc['spec']['ports'][0]['port']}" if svc else None
+        if env.get(var) != want:
+            problem(f"console {var}={env.get(var)!r}, want {want!r} (the {comp} Service)")
+
+    # Secrets: DATABASE_URL (its own), JWT_SECRET.
+    secret_refs = [e["secretRef"]["name"] for e in container.get("envFrom", []) if "secretRef" in e]
+    explicit = {e["name"]: e for e in container.get("env") or []}
+    secrets = {o["metadata"]["name"]: o for o in objs if o["kind"] == "Secret"}
+    if len(secret_refs) != 1:
+        problem(f"console envFrom secretRefs {secret_refs}, want one (JWT_SECRET)")
+        return
+    env_secret = secret_refs[0]
+    ref_refs = [e["secretRef"]["name"] for e in reference["spec"]["template"]["spec"]["containers"][0].get("envFrom", []) if "secretRef" in e] if reference else []
+    if env_secret in secrets:
+        data = {k: base64.b64decode(v).decode() for k, v in (secrets[env_secret].get("data") or {}).items()}
+        if "JWT_SECRET" not in data:
+            problem(f"console Secret {env_secret} has no JWT_SECRET")
+        ref_data = {}
+        for r in ref_refs:
+            if r in secrets:
+                ref_data = {k: base64.b64decode(v).decode() for k, v in (secrets[r].get("data") or {}).items()}
+        if ref_data.get("JWT_SECRET") and ref_data["JWT_SECRET"] != data.get("JWT_SECRET"):
+            problem("console JWT_SECRET is not the other services'")
+        if expect["database"] == "secret":
+            if not data.get("DATABASE_URL"):
+                problem(f"console Secret {env_secret} has no DATABASE_URL")
+            elif data["DATABASE_URL"] == ref_data.get("DATABASE_URL"):
+                problem("console DATABASE_URL is person-api's database")
+    elif env_secret not in ref_refs:
+        problem(f"console takes its env from Secret {env_secret}, which the chart does not render and person-api does not use")
+    if expect["database"].startswith("secretKeyRef:"):
+        ref = ((explicit.get("DATABASE_URL") or {}).get("valueFrom") or {}).get("secretKeyRef") or {}
+        if ref.get("name") != expect["database"].split(":", 1)[1] or not ref.get("key"):
+            problem(f"console DATABASE_URL env {explicit.get('DATABASE_URL')}, want a secretKeyRef to {expect['database']}")
+    elif "DATABASE_URL" in explicit:
+        problem("console DATABASE_URL as an explicit env entry, want it from its Secret")
+    if "DATABASE_URL" in env:
+        problem("console DATABASE_URL in its ConfigMap")
+
+    # The front door.
+    ingress = one("Ingress", "console", required=expect["ingress"])
+    gateway_env = ((one("ConfigMap", "realtime-gateway", required=False) or {}).get("data")) or {}
+    if not expect["ingress"]:
+        if ingress:
+            problem("a console Ingress, none expected")
+        for var in ("PUBLIC_ORIGINS", "COOKIE_SECURE", "TRUST_PROXY_HEADERS"):
+            if var in env:
+                problem(f"console {var}={env[var]!r} without an ingress")
+    elif ingress:
+        hosts = [r.get("host") for r in ingress["spec"]["rules"]]
+        for rule in ingress["spec"]["rules"]:
+            for p in rule["http"]["paths"]:
+                backend = p["backend"]["service"]
+                if (backend["name"], backend["port"].get("number")) != (service["metadata"]["name"], 8000):
+                    problem(f"console Ingress path {p['path']} goes to {backend}, not the console Service:8000")
+            if "/" not in [p["path"] for p in rule["http"]["paths"]]:
+                problem(f"console Ingress host {rule.get('host')} does not send / to the console")
+        for other in objs:
+            if other["kind"] != "Ingress" or other is ingress:
+                continue
+            for rule in other["spec"]["rules"]:
+                if rule.get("host") not in hosts:
+                    continue
+                for p in rule["http"]["paths"]:
+                    path = p["path"]
+                    if any(path.startswith(c) or c.startswith(path) for c in CONSOLE_PATHS):
+                        problem(f"Ingress {other['metadata']['name']} takes {path} on the console's host {rule.get('host')}")
+        tls = ingress["spec"].get("tls") or []
+        if expect["tls"] and not tls:
+            problem("console Ingress without TLS")
+        if env.get("TRUST_PROXY_HEADERS") != "true":
+            problem(f"console TRUST_PROXY_HEADERS={env.get('TRUST_PROXY_HEADERS')!r} behind its ingress")
+        origins = [o for o in env.get("PUBLIC_ORIGINS", "").split(",") if o]
+        if tls or expect["tls"]:
+            if env.get("COOKIE_SECURE") != "true":
+                problem(f"console COOKIE_SECURE={env.get('COOKIE_SECURE')!r} behind TLS, want true")
+            want = [f"https://{h}" for h in hosts if h]
+            if origins != want:
+                problem(f"console PUBLIC_ORIGINS={env.get('PUBLIC_ORIGINS')!r}, want {','.join(want)!r}")
+        allowed = gateway_env.get("ALLOWED_ORIGINS", "").split(",")
+        for origin in origins or [f"http://{h}" for h in hosts if h]:
+            if gateway_env and "*" not in allowed and origin not in allowed:
+                problem(f"realtime-gateway ALLOWED_ORIGINS={gateway_env.get('ALLOWED_ORIGINS')!r} lacks the console's {origin}")
+
+    # NOTES.txt: how to reach it, the first admin.
+    with open(notes_path, encoding="utf-8") as f:
+        notes = f.read()
+    name_ = deployment["metadata"]["name"]
+    for want in (f"deploy/{name_} -- faceattend operator create", "--role admin"):
+        if want not in notes:
+            problem(f"NOTES.txt does not say {want!r}")
+    if not expect["ingress"] and f"port-forward svc/{service['metadata']['name']} 8000:8000" not in notes:
+        problem("NOTES.txt does not tell how to port-forward to the console")
+
+
+def main(cases_file):
+    problems = []
+    seen = set()
+    with open(cases_file, encoding="utf-8") as f:
+        for line in f:
+            fields = line.rstrip("\n").split("\t")
+            if fields[0] != "render":
+                continue
+            _, _release, _namespace, rendered, notes, *_ = fields
+            name = os.path.splitext(os.path.basename(rendered))[0]
+            seen.add(name)
+            check_case(name, rendered, notes, problems)
+    for name in sorted(set(EXPECT) - seen):
+        problems.append(f"{name}: expected in EXPECT, but not rendered")
+    for p in problems:
+        print(f"rendered-check: {p}", file=sys.stderr)
+    if problems:
+        return 1
+    print(f"rendered-check: the console and its front door as expected in {len(seen)} cases", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
