@@ -1,10 +1,13 @@
-import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback, useState } from "react";
 import { attendanceApi, call } from "../api/client";
 import type { components } from "../api/attendance-api";
+import { usePermission } from "../auth/session";
 import { ErrorMessage } from "../components/ErrorSummary";
 import { PageHeading } from "../components/PageHeading";
 import { describeError } from "../lib/errors";
+import { LiveFeed } from "../today/LiveFeed";
+import { useLiveFeed } from "../today/useLiveFeed";
 
 type DailyReport = components["schemas"]["DailyReport"];
 
@@ -14,9 +17,12 @@ export function localDate(now: Date = new Date()): string {
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
 
-function dailyReportQuery(date: string) {
+/** Every day's report: what the live feed invalidates when the counts may have moved. */
+const DAILY_REPORTS = ["attendance", "daily"] as const;
+
+function dailyReportQuery(date: string, live: boolean) {
   return {
-    queryKey: ["attendance", "daily", date] as const,
+    queryKey: [...DAILY_REPORTS, date] as const,
     queryFn: async ({ signal }: { signal: AbortSignal }): Promise<DailyReport> => {
       const body = await call(
         attendanceApi.GET("/api/v1/attendance/reports/daily", {
@@ -30,14 +36,21 @@ function dailyReportQuery(date: string) {
       }
       return body.data;
     },
-    // The counts move as people arrive: refresh them every minute until the live feed comes.
-    refetchInterval: 60_000,
+    // While the live feed is up, each event refreshes the counts (at most every 5 s); while it
+    // is not, they are refreshed every minute.
+    refetchInterval: live ? (false as const) : 60_000,
   };
 }
 
 export default function TodayPage() {
   const [date] = useState(localDate);
-  const report = useQuery(dailyReportQuery(date));
+  const queryClient = useQueryClient();
+  const canRead = usePermission("attendance:read");
+  const refreshCounts = useCallback(() => {
+    void queryClient.invalidateQueries({ queryKey: DAILY_REPORTS });
+  }, [queryClient]);
+  const feed = useLiveFeed({ enabled: canRead, onCountsStale: refreshCounts });
+  const report = useQuery(dailyReportQuery(date, feed.state.connection === "live"));
   const heading = new Date(`${date}T12:00:00`).toLocaleDateString(undefined, {
     weekday: "long",
     day: "numeric",
@@ -59,6 +72,7 @@ export default function TodayPage() {
       ) : (
         <Counts report={report.data} />
       )}
+      {canRead ? <LiveFeed state={feed.state} onRetry={feed.retryNow} onDismissGap={feed.dismissGap} /> : null}
     </section>
   );
 }
