@@ -15,6 +15,7 @@ const PeoplePage = lazy(() => import("./pages/PeoplePage"));
 const PersonPage = lazy(() => import("./pages/PersonPage"));
 const PersonCreatePage = lazy(() => import("./pages/PersonCreatePage"));
 const PersonEditPage = lazy(() => import("./pages/PersonEditPage"));
+const PersonMetadataPage = lazy(() => import("./pages/PersonMetadataPage"));
 const TodayPage = lazy(() => import("./pages/TodayPage"));
 
 export function makeRouter() {
@@ -47,6 +48,7 @@ export function makeRouter() {
         { path: "people/new", element: <PersonCreatePage /> },
         { path: "people/:personId", element: <PersonPage /> },
         { path: "people/:personId/edit", element: <PersonEditPage /> },
+        { path: "people/:personId/metadata", element: <PersonMetadataPage /> },
         { path: "account/password", element: <ChangePasswordPage /> },
         { path: "*", element: <NotFoundPage /> },
       ],

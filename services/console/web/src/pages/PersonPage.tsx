@@ -7,6 +7,8 @@ import { Dialog } from "../components/Dialog";
 import { ErrorMessage } from "../components/ErrorSummary";
 import { PageHeading } from "../components/PageHeading";
 import { describeError } from "../lib/errors";
+import { FacesSection } from "../faces/FacesSection";
+import { MetadataSection } from "../metadata/MetadataSection";
 import {
   STATUS_LABELS,
   TYPE_LABELS,
@@ -76,6 +78,9 @@ export default function PersonPage() {
         </div>
       ) : null}
       <PersonDetails person={p} />
+      {/* Keyed by person: moving to another person's page starts their sections afresh. */}
+      <FacesSection key={`faces-${p.id}`} personId={p.id} name={fullName(p)} canWrite={canWrite} />
+      <MetadataSection key={`metadata-${p.id}`} personId={p.id} name={fullName(p)} canWrite={canWrite} />
       {canWrite ? <DeleteDialog person={p} open={confirming} onClose={() => setConfirming(false)} /> : null}
     </section>
   );
