@@ -2,7 +2,7 @@
 # `make e2e`: the console's browser tests (services/console/web/e2e, Playwright) against the
 # real services: builds the web app and the binaries (debug), takes a NATS with JetStream from
 # scripts/infra.sh test-env, starts person-api, attendance-api and the console on free ports
-# with SQLite databases in a temporary folder and a random JWT secret, creates an admin and a
+# with SQLite databases in a temporary folder and a token key pair of its own, creates an admin and a
 # viewer, and runs `npx playwright test` in Debian's Chromium (/usr/bin/chromium, or $CHROMIUM;
 # Playwright never downloads a browser here). Everything it started is stopped on exit.
 #
@@ -109,8 +109,12 @@ console_port="$(free_port)"
 gateway_port="$(free_port)"
 while [[ " $api_port $attendance_port $console_port " == *" $gateway_port "* ]]; do gateway_port="$(free_port)"; done
 
-JWT_SECRET="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
-export JWT_SECRET
+# A token key pair of this run: the console signs, the services verify with the public half.
+keys="$("$bin/faceattend" keys generate)"
+signing_key="$(sed -n 's/^JWT_SIGNING_KEY=//p' <<<"$keys")"
+JWT_PUBLIC_KEYS="$(sed -n 's/^JWT_PUBLIC_KEYS=//p' <<<"$keys")"
+export JWT_PUBLIC_KEYS
+unset JWT_SECRET
 # Streams and subjects of this run only, on a NATS that other test runs share.
 bus_namespace="e2e_$(python3 -c 'import secrets; print(secrets.token_hex(4))')"
 export LOG_FORMAT=pretty RUST_LOG="${RUST_LOG:-info}" HTTP_WORKERS=2
@@ -148,6 +152,7 @@ printf '%s\n' "$E2E_VIEWER_PASSWORD" |
     "$bin/faceattend" operator create --email "$E2E_VIEWER_EMAIL" --name "$E2E_VIEWER_NAME" --role viewer --database-url "$console_db" >&2
 
 DATABASE_URL="$console_db" \
+JWT_SIGNING_KEY="$signing_key" \
 PERSON_API_URL="http://127.0.0.1:$api_port" \
 ATTENDANCE_API_URL="http://127.0.0.1:$attendance_port" \
 REALTIME_GATEWAY_URL="http://127.0.0.1:$gateway_port" \

@@ -79,12 +79,16 @@ while [[ " $api_port $embedder_port $attendance_port $worker_port $gateway_port 
     console_port="$(free_port $((console_port + 1)))"
 done
 
-# One secret per installation, kept with the data so tokens survive restarts.
-secret_file="$RUN_DIR/jwt_secret"
-if [[ ! -s "$secret_file" ]]; then
-    (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(48))' > "$secret_file")
+# One token key pair per installation, kept with the data so tokens survive restarts: the
+# console and the CLI sign with the private key (JWT_SIGNING_KEY); every service verifies with
+# the public one (JWT_PUBLIC_KEYS) and so cannot mint a token of its own.
+keys_file="$RUN_DIR/jwt_keys.env"
+if [[ ! -s "$keys_file" ]]; then
+    (umask 077 && "$bin/faceattend" keys generate > "$keys_file")
 fi
-export JWT_SECRET="$(cat "$secret_file")"
+signing_key="$(sed -n 's/^JWT_SIGNING_KEY=//p' "$keys_file")"
+export JWT_PUBLIC_KEYS="$(sed -n 's/^JWT_PUBLIC_KEYS=//p' "$keys_file")"
+unset JWT_SECRET
 
 pids=()
 stop_all() {
@@ -176,13 +180,14 @@ gateway_ready() { curl -sf "http://127.0.0.1:$gateway_port/readyz"; }
 command -v curl >/dev/null || gateway_ready() { port_open "$gateway_port"; }
 wait_for "realtime-gateway on port $gateway_port" gateway_ready
 
-token="$("$bin/faceattend" token --perm all --ttl 12h --subject local-admin)"
+token="$(JWT_SIGNING_KEY="$signing_key" "$bin/faceattend" token --perm all --ttl 12h --subject local-admin)"
 
 # The console: its operators in their own SQLite database; the first admin is created once,
 # with a random password shown below this one time.
 console_db="sqlite://$RUN_DIR/data/console.db?mode=rwc"
 admin_login="$(DATABASE_URL="$console_db" "$bin/faceattend" operator bootstrap --email admin@localhost)"
 DATABASE_URL="$console_db" \
+JWT_SIGNING_KEY="$signing_key" \
 PERSON_API_URL="http://127.0.0.1:$api_port" \
 ATTENDANCE_API_URL="http://127.0.0.1:$attendance_port" \
 REALTIME_GATEWAY_URL="http://127.0.0.1:$gateway_port" \
@@ -235,7 +240,7 @@ faceattend is running. Grouped by what you do with it:
 
 1. Your token. Every API call and the live stream need it (valid 12 h):
    export TOKEN=$token
-   Mint more: JWT_SECRET=\$(cat .local/run/jwt_secret) $bin/faceattend token --perm all --ttl 12h
+   Mint more: (set -a; . .local/run/jwt_keys.env; $bin/faceattend token --perm all --ttl 12h)
 
 2. Explore and call the APIs. In each page's Swagger UI press "Authorize" and paste the
    token alone (without "Bearer "):

@@ -31,10 +31,9 @@ use camera_agent::sample_video::{SampleVideo, load_photo};
 use chrono::{DateTime, Utc};
 use faceattend_proto::attendance::v1 as attendance_wire;
 use faceattend_proto::faces::v1 as wire;
-use faceattend_service::auth::{AuthConfig, JwtKeys};
+use faceattend_service::auth::JwtKeys;
 use prost::Message;
 use sea_orm::ConnectionTrait;
-use secrecy::SecretString;
 use serde_json::{Value, json};
 
 #[path = "../support/live_feed.rs"]
@@ -44,7 +43,6 @@ mod service;
 use live_feed::{HeardEvent, LiveFeed};
 use service::Service;
 
-const SECRET: &str = "bench-secret-bench-secret-bench-secret!!";
 const BINARIES: [&str; 6] = [
     "person-api",
     "face-embedder",
@@ -274,7 +272,12 @@ async fn main() {
         logs,
         &with(&[
             ("DATABASE_URL", persons_url),
-            ("JWT_SECRET", SECRET.into()),
+            (
+                "JWT_PUBLIC_KEYS",
+                faceattend_service::auth::testing::signing_key()
+                    .public_key()
+                    .to_config_value(),
+            ),
             ("HTTP_WORKERS", "1".into()),
             ("MAX_BODY_BYTES", "8388608".into()),
             (
@@ -300,7 +303,12 @@ async fn main() {
         logs,
         &with(&[
             ("DATABASE_URL", attendance_url),
-            ("JWT_SECRET", SECRET.into()),
+            (
+                "JWT_PUBLIC_KEYS",
+                faceattend_service::auth::testing::signing_key()
+                    .public_key()
+                    .to_config_value(),
+            ),
             ("HTTP_WORKERS", "1".into()),
         ]),
     );
@@ -308,7 +316,12 @@ async fn main() {
         &bin,
         "realtime-gateway",
         logs,
-        &with(&[("JWT_SECRET", SECRET.into())]),
+        &with(&[(
+            "JWT_PUBLIC_KEYS",
+            faceattend_service::auth::testing::signing_key()
+                .public_key()
+                .to_config_value(),
+        )]),
     );
     for service in [
         &mut embedder,
@@ -319,11 +332,7 @@ async fn main() {
     ] {
         service.wait_ready().await;
     }
-    let auth = AuthConfig {
-        secret: SecretString::from(SECRET),
-        issuer: "faceattend".into(),
-        audience: "faceattend".into(),
-    };
+    let auth = faceattend_service::auth::testing::issuer();
     let token = JwtKeys::new(&auth)
         .mint(
             "bench",

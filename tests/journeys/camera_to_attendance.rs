@@ -20,18 +20,15 @@ use base64::Engine;
 use camera_agent::sample_video::{SampleVideo, load_photo};
 use faceattend_proto::attendance::v1 as attendance_wire;
 use faceattend_proto::faces::v1 as wire;
-use faceattend_service::auth::{AuthConfig, JwtKeys};
+use faceattend_service::auth::JwtKeys;
 use futures::StreamExt;
 use prost::Message;
 use sea_orm::ConnectionTrait;
-use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use crate::live_feed::LiveFeed;
 use crate::service::Service;
 use crate::span_collector::SpanCollector;
-
-const SECRET: &str = "journey-secret-journey-secret-journey!";
 
 /// The development photos, or `None` (with a note) where this checkout has none.
 #[track_caller]
@@ -178,7 +175,12 @@ async fn people_filmed_at_the_entrance_are_checked_in_with_evidence() {
         logs,
         &with(&[
             ("DATABASE_URL", persons_url.clone()),
-            ("JWT_SECRET", SECRET.into()),
+            (
+                "JWT_PUBLIC_KEYS",
+                faceattend_service::auth::testing::signing_key()
+                    .public_key()
+                    .to_config_value(),
+            ),
             ("HTTP_WORKERS", "1".into()),
             ("MAX_BODY_BYTES", "8388608".into()),
             (
@@ -199,7 +201,12 @@ async fn people_filmed_at_the_entrance_are_checked_in_with_evidence() {
         logs,
         &with(&[
             ("DATABASE_URL", attendance_url.clone()),
-            ("JWT_SECRET", SECRET.into()),
+            (
+                "JWT_PUBLIC_KEYS",
+                faceattend_service::auth::testing::signing_key()
+                    .public_key()
+                    .to_config_value(),
+            ),
             ("HTTP_WORKERS", "1".into()),
         ]),
     );
@@ -207,7 +214,12 @@ async fn people_filmed_at_the_entrance_are_checked_in_with_evidence() {
         &bin,
         "realtime-gateway",
         logs,
-        &with(&[("JWT_SECRET", SECRET.into())]),
+        &with(&[(
+            "JWT_PUBLIC_KEYS",
+            faceattend_service::auth::testing::signing_key()
+                .public_key()
+                .to_config_value(),
+        )]),
     );
     embedder.wait_ready().await;
     persons.wait_ready().await;
@@ -215,11 +227,7 @@ async fn people_filmed_at_the_entrance_are_checked_in_with_evidence() {
     attendance.wait_ready().await;
     gateway.wait_ready().await;
 
-    let auth = AuthConfig {
-        secret: SecretString::from(SECRET),
-        issuer: "faceattend".into(),
-        audience: "faceattend".into(),
-    };
+    let auth = faceattend_service::auth::testing::issuer();
     let token = JwtKeys::new(&auth)
         .mint(
             "hr",

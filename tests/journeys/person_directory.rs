@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer::pull};
 use faceattend_proto::persons::v1 as wire;
-use faceattend_service::auth::{AuthConfig, JwtKeys};
+use faceattend_service::auth::JwtKeys;
 use faceattend_service::config::LogFormat;
 use futures::StreamExt;
 use person_api::config::Settings;
@@ -16,8 +16,6 @@ use prost::Message;
 use sea_orm::ConnectionTrait;
 use secrecy::SecretString;
 use serde_json::{Value, json};
-
-const SECRET: &str = "journey-secret-journey-secret-journey!";
 
 /// The copy of the directory an event consumer keeps: id → (name, department, status).
 type Directory = BTreeMap<String, (String, Option<String>, String)>;
@@ -96,11 +94,7 @@ async fn an_event_consumer_keeps_an_exact_copy_of_the_directory() {
         .await
         .unwrap();
 
-    let auth = AuthConfig {
-        secret: SecretString::from(SECRET),
-        issuer: "faceattend".into(),
-        audience: "faceattend".into(),
-    };
+    let auth = faceattend_service::auth::testing::issuer();
     let images = tempfile::tempdir().unwrap();
     let app = Application::build(Settings {
         database_url: SecretString::from(format!(

@@ -1,7 +1,9 @@
 //! `faceattend`: the operators' command line.
 //!
-//! `faceattend token` mints an access token signed with the deployment's `JWT_SECRET`, so an
-//! operator can call the APIs (or hand a token to an integration) without any user store.
+//! `faceattend token` mints an access token signed with the deployment's `JWT_SIGNING_KEY`
+//! (Ed25519), so an operator can call the APIs (or hand a token to an integration) without
+//! any user store; `faceattend keys generate` makes such a key and prints its public half,
+//! which every service verifies with.
 //! `faceattend eval` measures the face pipeline on labelled pairs of photos.
 //! `faceattend jobs` runs attendance-worker's jobs in this process and lists their runs.
 //! `faceattend operator` creates the console's operators and resets their passwords.
@@ -19,8 +21,9 @@ use faceattend_face::evaluation::{self, ScoredPair};
 use faceattend_face::{
     AnalysedFace, DecodeLimits, Embedding, FacePipeline, RuntimeOptions, decode_image, subject_face,
 };
-use faceattend_service::auth::{ALL_PERMISSIONS, AuthConfig, JwtKeys};
-use secrecy::SecretString;
+use faceattend_service::auth::{ALL_PERMISSIONS, AuthConfig, JwtKeys, SigningKey};
+use faceattend_service::config::EnvReader;
+use secrecy::ExposeSecret;
 
 #[derive(Parser)]
 #[command(name = "faceattend", version, about = "faceattend administration")]
@@ -42,9 +45,6 @@ enum Command {
         /// Who the token is for; shows in logs and audit trails.
         #[arg(long, default_value = "admin")]
         subject: String,
-        /// The signing secret (at least 32 bytes); the same as the services'.
-        #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
-        secret: String,
         #[arg(long, env = "JWT_ISSUER", default_value = "faceattend")]
         issuer: String,
         #[arg(long, env = "JWT_AUDIENCE", default_value = "faceattend")]
@@ -70,13 +70,18 @@ enum Command {
     },
     /// Recomputes every stored face encoding from its original photo with the model
     /// face-embedder runs now (after a model change). Reads person-api's configuration from
-    /// the environment (DATABASE_URL, OBJECT_STORE_URL, NATS_URL, BUS_NAMESPACE, JWT_SECRET);
+    /// the environment (DATABASE_URL, OBJECT_STORE_URL, NATS_URL, BUS_NAMESPACE, JWT_PUBLIC_KEYS);
     /// a face-embedder must be running. Safe to interrupt and run again.
     Reembed,
     /// attendance-worker's jobs: run one now against DATABASE_URL, or list recent runs.
     Jobs {
         #[command(subcommand)]
         command: jobs::JobsCommand,
+    },
+    /// Token signing keys: `faceattend keys generate` makes an Ed25519 key pair.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
     },
     /// The web console's operator accounts: create, reset-password, bootstrap.
     Operator {
@@ -99,6 +104,20 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// A new Ed25519 key pair, printed as two lines of configuration:
+    /// `JWT_SIGNING_KEY=<kid>:<seed>` (a secret, for the console and this CLI only) and
+    /// `JWT_PUBLIC_KEYS=<kid>:<public key>` (for every service). To rotate, add the new public
+    /// key to every service's JWT_PUBLIC_KEYS (comma-separated), then give the issuers the new
+    /// signing key, and drop the old public key once its tokens have expired.
+    Generate {
+        /// The key id tokens will name (default: fa-<today>-<random>).
+        #[arg(long)]
+        kid: Option<String>,
+    },
+}
+
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Eval {
@@ -117,17 +136,33 @@ fn main() -> anyhow::Result<()> {
         Command::Reembed => reembed(),
         Command::Jobs { command } => jobs::run(command),
         Command::Operator { command } => operators::run(command),
+        Command::Keys {
+            command: KeysCommand::Generate { kid },
+        } => {
+            let kid = match kid {
+                Some(kid) => kid,
+                None => {
+                    let mut random = [0u8; 3];
+                    getrandom::fill(&mut random).context("no randomness")?;
+                    format!(
+                        "fa-{}-{}",
+                        chrono::Utc::now().format("%Y%m%d"),
+                        hex::encode(random)
+                    )
+                }
+            };
+            let key = SigningKey::generate(&kid).context("cannot generate the key")?;
+            println!("JWT_SIGNING_KEY={}", key.to_config_value().expose_secret());
+            println!("JWT_PUBLIC_KEYS={}", key.public_key().to_config_value());
+            Ok(())
+        }
         Command::Token {
             permissions,
             ttl,
             subject,
-            secret,
             issuer,
             audience,
         } => {
-            if secret.len() < 32 {
-                bail!("JWT_SECRET must be at least 32 bytes long");
-            }
             let permissions: Vec<String> = if permissions.iter().any(|p| p == "all") {
                 ALL_PERMISSIONS.iter().map(|p| p.to_string()).collect()
             } else {
@@ -136,11 +171,13 @@ fn main() -> anyhow::Result<()> {
                     .map(|p| p.trim().to_owned())
                     .collect()
             };
-            let keys = JwtKeys::new(&AuthConfig {
-                secret: SecretString::from(secret),
-                issuer,
-                audience,
-            });
+            // JWT_SIGNING_KEY (or, where a deployment kept it, JWT_HS256 with JWT_SECRET).
+            let mut env = EnvReader::from_env();
+            let mut config = AuthConfig::from_env(&mut env, true);
+            env.finish()?;
+            config.issuer = issuer;
+            config.audience = audience;
+            let keys = JwtKeys::new(&config);
             let token = keys
                 .mint(&subject, &permissions, ttl)
                 .context("cannot mint the token")?;

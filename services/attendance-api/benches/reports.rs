@@ -19,13 +19,12 @@ use attendance_api::config::Settings;
 use attendance_api::startup::Application;
 use chrono::NaiveDate;
 use faceattend_domain::attendance::{DuplicateWindow, SiteZone, Thresholds};
-use faceattend_service::auth::{AuthConfig, JwtKeys};
+use faceattend_service::auth::JwtKeys;
 use faceattend_service::config::LogFormat;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use secrecy::SecretString;
 use uuid::Uuid;
 
-const JWT_SECRET: &str = "bench-secret-bench-secret-bench-secret";
 /// Issue 5's targets.
 const DAILY_TARGET: Duration = Duration::from_secs(1);
 const LIST_TARGET: Duration = Duration::from_millis(10);
@@ -395,11 +394,7 @@ async fn main() {
         .await
         .expect("create the bench database");
     let url = database_url(&admin_url, &database);
-    let auth = AuthConfig {
-        secret: SecretString::from(JWT_SECRET),
-        issuer: "faceattend".to_owned(),
-        audience: "faceattend".to_owned(),
-    };
+    let auth = faceattend_service::auth::testing::issuer();
     let nats_url = std::env::var("BENCH_NATS_URL")
         .or_else(|_| std::env::var("TEST_NATS_URL"))
         .unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned());

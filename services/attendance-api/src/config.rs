@@ -71,13 +71,7 @@ impl Settings {
             database_max_connections: env.or("DATABASE_MAX_CONNECTIONS", 16u32),
             run_migrations: env.or("RUN_MIGRATIONS", true),
             bind_address: env.or("BIND_ADDRESS", "0.0.0.0:8082".to_owned()),
-            auth: AuthConfig {
-                secret: env
-                    .secret("JWT_SECRET", 32)
-                    .unwrap_or_else(|| SecretString::from("")),
-                issuer: env.or("JWT_ISSUER", "faceattend".to_owned()),
-                audience: env.or("JWT_AUDIENCE", "faceattend".to_owned()),
-            },
+            auth: AuthConfig::from_env(&mut env, false),
             site_zone: defaults.zone,
             thresholds: defaults.thresholds,
             duplicate_window: defaults.duplicate_window,
@@ -110,7 +104,7 @@ mod tests {
     fn names_every_bad_variable() {
         let err = Settings::from_reader(EnvReader::from_pairs([
             ("DATABASE_URL", "mysql://x"),
-            ("JWT_SECRET", "short"),
+            ("JWT_PUBLIC_KEYS", "short"),
             ("SITE_TIMEZONE", "Mars/Olympus"),
             ("HTTP_WORKERS", "many"),
         ]))
@@ -119,7 +113,7 @@ mod tests {
         let text = err.to_string();
         for name in [
             "DATABASE_URL",
-            "JWT_SECRET",
+            "JWT_PUBLIC_KEYS",
             "SITE_TIMEZONE",
             "HTTP_WORKERS",
         ] {
@@ -130,8 +124,8 @@ mod tests {
     #[test]
     fn defaults() {
         let settings = Settings::from_reader(EnvReader::from_pairs([(
-            "JWT_SECRET",
-            "0123456789abcdef0123456789abcdef",
+            "JWT_PUBLIC_KEYS",
+            "test:iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w",
         )]))
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(settings.bind_address, "0.0.0.0:8082");
@@ -146,7 +140,10 @@ mod tests {
     #[test]
     fn reads_the_site_zone() {
         let settings = Settings::from_reader(EnvReader::from_pairs([
-            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            (
+                "JWT_PUBLIC_KEYS",
+                "test:iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w",
+            ),
             ("SITE_TIMEZONE", "Europe/Berlin"),
         ]))
         .unwrap_or_else(|e| panic!("{e}"));

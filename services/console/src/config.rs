@@ -36,6 +36,9 @@ pub struct Settings {
     pub auth: AuthConfig,
     /// Lifetime of a forwarded token: one request's worth.
     pub upstream_token_ttl: Duration,
+    /// How often an open live feed looks at its session again (a signed-out or revoked
+    /// session's feed closes within this).
+    pub live_session_check: Duration,
     pub session_lifetime: SessionLifetime,
     pub cookie: CookiePolicy,
     pub public_origins: PublicOrigins,
@@ -126,14 +129,9 @@ impl Settings {
             run_migrations: env.or("RUN_MIGRATIONS", true),
             bind_address: env.or("BIND_ADDRESS", "0.0.0.0:8000".to_owned()),
             upstreams,
-            auth: AuthConfig {
-                secret: env
-                    .secret("JWT_SECRET", 32)
-                    .unwrap_or_else(|| SecretString::from("")),
-                issuer: env.or("JWT_ISSUER", "faceattend".to_owned()),
-                audience: env.or("JWT_AUDIENCE", "faceattend".to_owned()),
-            },
+            auth: AuthConfig::from_env(&mut env, true),
             upstream_token_ttl: env.duration_or("UPSTREAM_TOKEN_TTL", Duration::from_secs(60)),
+            live_session_check: env.duration_or("LIVE_SESSION_CHECK", Duration::from_secs(15)),
             session_lifetime: SessionLifetime {
                 idle_timeout: env.duration_or("SESSION_IDLE_TIMEOUT", Duration::from_secs(30 * 60)),
                 absolute_lifetime: env
@@ -195,7 +193,10 @@ mod tests {
 
     const REQUIRED: [(&str, &str); 5] = [
         ("DATABASE_URL", "sqlite://console.db?mode=rwc"),
-        ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        (
+            "JWT_SIGNING_KEY",
+            "test:AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE",
+        ),
         ("PERSON_API_URL", "http://127.0.0.1:8080/"),
         ("ATTENDANCE_API_URL", "http://127.0.0.1:8081"),
         ("REALTIME_GATEWAY_URL", "http://127.0.0.1:8084"),
@@ -238,7 +239,7 @@ mod tests {
     fn every_problem_is_reported_at_once() {
         let error = Settings::from_reader(EnvReader::from_pairs([
             ("DATABASE_URL", "mysql://x"),
-            ("JWT_SECRET", "short"),
+            ("JWT_SIGNING_KEY", "short"),
             ("PERSON_API_URL", "person-api:8080"),
             ("COOKIE_SECURE", "yes"),
             ("PUBLIC_ORIGINS", "https://a.example.com/path"),
@@ -251,7 +252,7 @@ mod tests {
         .to_string();
         for expected in [
             "DATABASE_URL",
-            "JWT_SECRET",
+            "JWT_SIGNING_KEY",
             "PERSON_API_URL must be",
             "ATTENDANCE_API_URL is required",
             "REALTIME_GATEWAY_URL is required",

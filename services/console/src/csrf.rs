@@ -3,13 +3,18 @@
 //!
 //! The session cookie is SameSite=Strict, which already keeps it off requests other sites
 //! start; these checks hold even where that does not (an old browser, a sibling subdomain).
-//! A request that changes state (any method but GET, HEAD and OPTIONS), and the WebSocket
-//! upgrade, must:
+//! A request that changes state (any method but GET, HEAD and OPTIONS) must:
 //! - carry `X-Faceattend-Csrf: 1`, a header only script of the same origin can set (another
 //!   origin's script would need a CORS preflight, which the console never grants);
 //! - if the browser says where it comes from, come from here: `Sec-Fetch-Site` must be
 //!   `same-origin`, and `Origin` must be one of the console's public origins (configured,
 //!   or else the origin the request itself was addressed to).
+//!
+//! The WebSocket upgrade ([`check_upgrade`]) is different: no script can add a header of its
+//! own to a browser's WebSocket handshake, and no CORS preflight guards it, so any site's
+//! page could open one with the operator's cookie (cross-site WebSocket hijacking). What
+//! stands in for the header is `Origin`, which browsers always send on the handshake and
+//! page script cannot set: it must be present and be one of the console's origins.
 
 use actix_web::HttpRequest;
 use actix_web::http::Method;
@@ -94,6 +99,29 @@ pub fn check(request: &HttpRequest, origins: &PublicOrigins) -> Result<(), ApiEr
     Ok(())
 }
 
+/// Refuses a WebSocket upgrade that did not come from the console's own pages: 403
+/// `csrf_failed`. `Origin` is required (a browser always sends it on the handshake; a
+/// program that is not a browser has no cookie to abuse and can leave the console alone).
+pub fn check_upgrade(request: &HttpRequest, origins: &PublicOrigins) -> Result<(), ApiError> {
+    let headers = request.headers();
+    if let Some(site) = headers.get("sec-fetch-site")
+        && site.as_bytes() != b"same-origin"
+    {
+        return Err(refused("the WebSocket was opened from another site"));
+    }
+    let allowed = headers
+        .get(actix_web::http::header::ORIGIN)
+        .and_then(|origin| origin.to_str().ok())
+        .is_some_and(|origin| origins.allows(origin, request));
+    if allowed {
+        Ok(())
+    } else {
+        Err(refused(
+            "a WebSocket must be opened from the console's own pages (its Origin)",
+        ))
+    }
+}
+
 fn refused(message: &str) -> ApiError {
     ApiError::new(
         actix_web::http::StatusCode::FORBIDDEN,
@@ -119,6 +147,26 @@ mod tests {
         assert!(PublicOrigins::parse("attendance.example.com").is_err());
         assert!(PublicOrigins::parse("https://attendance.example.com/console").is_err());
         assert!(PublicOrigins::parse("https://").is_err());
+    }
+
+    #[test]
+    fn an_upgrade_needs_one_of_our_origins() {
+        let from = |origin: Option<&str>, site: Option<&str>| {
+            let mut request = TestRequest::get();
+            if let Some(origin) = origin {
+                request = request.insert_header(("origin", origin));
+            }
+            if let Some(site) = site {
+                request = request.insert_header(("sec-fetch-site", site));
+            }
+            check_upgrade(&request.to_http_request(), &configured())
+        };
+        assert!(from(Some("http://127.0.0.1:8000"), None).is_ok());
+        assert!(from(Some("https://attendance.example.com"), Some("same-origin")).is_ok());
+        assert_eq!(from(None, None).unwrap_err().code, "csrf_failed");
+        assert!(from(Some("https://evil.example"), None).is_err());
+        assert!(from(Some("http://127.0.0.1:8000"), Some("cross-site")).is_err());
+        assert!(from(Some("null"), None).is_err());
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! in an HttpOnly, SameSite=Strict cookie ([`session`]), and the browser never holds a token:
 //! the console forwards `/api/v1/persons*` and `/api/v1/attendance*` to person-api and
 //! attendance-api with a short-lived token it mints for the signed-in operator ([`proxy`]), so
-//! every audit trail upstream names a real operator. Sign-in is throttled per account and per
+//! every audit trail upstream names a real operator, and relays the live feed's WebSocket
+//! `/api/v1/attendance/ws/*` to realtime-gateway ([`live`]). Sign-in is throttled per account and per
 //! client address ([`throttle`]), and every state-changing request must come from the console's
 //! own pages ([`csrf`]). The app itself is embedded in the binary ([`assets`]). `main.rs` only reads configuration and calls [`startup::Application`].
 
@@ -15,6 +16,7 @@ pub mod config;
 pub mod csrf;
 pub mod db;
 pub mod error;
+pub mod live;
 pub mod openapi;
 pub mod operators;
 pub mod password;

@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{self, operators, session};
+use crate::routes::{self, keys, operators, session};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,6 +22,7 @@ use crate::routes::{self, operators, session};
         session::sign_in, session::current, session::sign_out, session::change_password,
         operators::list, operators::create, operators::get, operators::update,
         operators::reset_password, operators::revoke_sessions, operators::audit_log,
+        keys::jwks,
     ),
     components(schemas(
         session::SignInRequest, session::SessionResponse, session::SessionEnvelope,
@@ -33,11 +34,13 @@ use crate::routes::{self, operators, session};
         operators::OperatorListEnvelope, operators::SessionsRevokedEnvelope,
         operators::AuditLogEnvelope, crate::operators::Role,
         routes::ErrorEnvelope, routes::CreatedMeta,
+        faceattend_service::auth::Jwks, faceattend_service::auth::Jwk,
     )),
     modifiers(&SessionCookie),
     tags(
         (name = "session", description = "Signing in and out, and one's own password"),
         (name = "operators", description = "Operator accounts and the audit log (admins)"),
+        (name = "keys", description = "The public keys of the tokens the console mints"),
     )
 )]
 pub struct ApiDoc;

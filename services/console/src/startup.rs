@@ -19,6 +19,7 @@ use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 
 use crate::config::Settings;
+use crate::live::{self, LiveFeedSettings};
 use crate::openapi::ApiDoc;
 use crate::password::{PasswordError, PasswordHasher};
 use crate::proxy::{self, Upstream};
@@ -58,6 +59,7 @@ impl Application {
         .await
         .map_err(StartupError::Database)?;
         let upstream = Upstream::new(settings.upstreams.clone())?;
+        let shutdown = CancellationToken::new();
         let state = web::Data::new(ConsoleState {
             store: store.clone(),
             hasher: PasswordHasher::new()?,
@@ -70,6 +72,10 @@ impl Application {
             client_throttle: settings.client_throttle,
             upstream: upstream.clone(),
             token_ttl: settings.upstream_token_ttl,
+            live: LiveFeedSettings {
+                session_check: settings.live_session_check,
+            },
+            shutdown: shutdown.clone(),
         });
         let readiness = web::Data::new(readiness(store, upstream));
         let http_metrics = web::Data::new(HttpMetrics::new("console"));
@@ -91,6 +97,7 @@ impl Application {
                 .configure(|cfg| json::configure_extractors(cfg, max_body_bytes))
                 .configure(health::configure)
                 .configure(|cfg| routes::configure(cfg, openapi.clone()))
+                .configure(live::configure)
                 .configure(|cfg| proxy::configure(cfg, max_proxy_body_bytes))
                 .default_service(web::to(assets::serve))
         })
@@ -111,7 +118,7 @@ impl Application {
         Ok(Self {
             port,
             server,
-            shutdown: CancellationToken::new(),
+            shutdown,
         })
     }
 
@@ -132,7 +139,9 @@ impl Application {
                 _ = shutdown::signal() => {}
                 _ = token.cancelled() => {}
             }
-            // Stop accepting, let in-flight requests finish (up to the shutdown timeout).
+            // Live feeds close first (1001, so pages reconnect to another replica), then the
+            // listener stops and in-flight requests finish (up to the shutdown timeout).
+            token.cancel();
             handle.stop(true).await;
         });
         let served = self.server.await;

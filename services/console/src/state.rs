@@ -7,8 +7,11 @@ use actix_web::{FromRequest, HttpRequest, web};
 use chrono::Utc;
 use faceattend_service::auth::JwtKeys;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::csrf::PublicOrigins;
 use crate::error::ConsoleError;
+use crate::live::LiveFeedSettings;
 use crate::password::PasswordHasher;
 use crate::proxy::Upstream;
 use crate::session::{CookiePolicy, SessionLifetime};
@@ -29,6 +32,9 @@ pub struct ConsoleState {
     pub upstream: Upstream,
     /// Lifetime of a token minted for one forwarded request.
     pub token_ttl: std::time::Duration,
+    pub live: LiveFeedSettings,
+    /// Cancelled when the console stops: live feeds close with 1001 rather than being cut.
+    pub shutdown: CancellationToken,
 }
 
 impl ConsoleState {
@@ -72,7 +78,8 @@ impl FromRequest for SignedIn {
     }
 }
 
-/// The signed-in operator of a request (the extractor's body, also used by the proxy).
+/// The signed-in operator of a request (the extractor's body, also used by the proxy). A
+/// request counts as activity: it keeps the session from its idle timeout.
 pub async fn signed_in(
     state: &ConsoleState,
     request: &HttpRequest,
@@ -81,7 +88,22 @@ pub async fn signed_in(
         .cookie
         .token(request)
         .ok_or(ConsoleError::NotSignedIn)?;
-    let id_hash = token.hash();
+    let (signed_in, last_seen_at) = session_in_force(state, token.hash()).await?;
+    let now = Utc::now();
+    if (now - last_seen_at).to_std().unwrap_or_default() >= state.lifetime.touch_every() {
+        state.store.touch_session(&signed_in.session, now).await?;
+    }
+    Ok(signed_in)
+}
+
+/// The session `id_hash` if it is still in force (neither expired, signed out, revoked, nor
+/// its operator disabled), and when it was last used; an ended one is removed. This alone
+/// is not activity: the live feed asks it again and again, and an open Today page must not
+/// keep a session from its idle timeout.
+pub async fn session_in_force(
+    state: &ConsoleState,
+    id_hash: String,
+) -> Result<(SignedIn, chrono::DateTime<Utc>), ConsoleError> {
     let record = state
         .store
         .session(&id_hash)
@@ -110,12 +132,12 @@ pub async fn signed_in(
         state.store.close_session(&id_hash, None, now).await?;
         return Err(ConsoleError::SessionEnded);
     }
-    if (now - record.last_seen_at).to_std().unwrap_or_default() >= state.lifetime.touch_every() {
-        state.store.touch_session(&id_hash, now).await?;
-    }
-    Ok(SignedIn {
-        operator: record.operator,
-        session: id_hash,
-        signed_in_at: record.created_at,
-    })
+    Ok((
+        SignedIn {
+            operator: record.operator,
+            session: id_hash,
+            signed_in_at: record.created_at,
+        },
+        record.last_seen_at,
+    ))
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use faceattend_service::auth::{AuthConfig, JwtKeys};
+use faceattend_service::auth::JwtKeys;
 use faceattend_service::config::LogFormat;
 use person_api::config::Settings;
 use person_api::startup::Application;
@@ -431,11 +431,7 @@ async fn main() {
         admin_url.rsplit_once('/').unwrap().0
     );
 
-    let auth = AuthConfig {
-        secret: SecretString::from("bench-secret-bench-secret-bench-secret"),
-        issuer: "faceattend".into(),
-        audience: "faceattend".into(),
-    };
+    let auth = faceattend_service::auth::testing::issuer();
     let images = tempfile::tempdir().expect("temp dir for photos");
     let application = Application::build(Settings {
         database_url: SecretString::from(database_url.clone()),

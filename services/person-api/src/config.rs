@@ -57,13 +57,7 @@ impl Settings {
             nats_url: env.or("NATS_URL", "nats://127.0.0.1:4222".to_owned()),
             bus_namespace: env.or("BUS_NAMESPACE", String::new()),
             bind_address: env.or("BIND_ADDRESS", "0.0.0.0:8080".to_owned()),
-            auth: AuthConfig {
-                secret: env
-                    .secret("JWT_SECRET", 32)
-                    .unwrap_or_else(|| SecretString::from("")),
-                issuer: env.or("JWT_ISSUER", "faceattend".to_owned()),
-                audience: env.or("JWT_AUDIENCE", "faceattend".to_owned()),
-            },
+            auth: AuthConfig::from_env(&mut env, false),
             max_body_bytes: env.or("MAX_BODY_BYTES", 1024 * 1024usize),
             max_image_bytes: env.or("MAX_IMAGE_BYTES", 7 * 1024 * 1024usize),
             object_store_url: env.or("OBJECT_STORE_URL", "file://data/images".to_owned()),
@@ -101,13 +95,13 @@ mod tests {
     fn names_every_bad_variable() {
         let err = Settings::from_reader(EnvReader::from_pairs([
             ("DATABASE_URL", "mysql://x"),
-            ("JWT_SECRET", "short"),
+            ("JWT_PUBLIC_KEYS", "short"),
             ("HTTP_WORKERS", "many"),
         ]))
         .err()
         .expect("invalid configuration");
         let text = err.to_string();
-        for name in ["DATABASE_URL", "JWT_SECRET", "HTTP_WORKERS"] {
+        for name in ["DATABASE_URL", "JWT_PUBLIC_KEYS", "HTTP_WORKERS"] {
             assert!(text.contains(name), "{text}");
         }
     }
@@ -116,7 +110,10 @@ mod tests {
     fn defaults() {
         let settings = Settings::from_reader(EnvReader::from_pairs([
             ("DATABASE_URL", "sqlite://data/p.db?mode=rwc"),
-            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            (
+                "JWT_PUBLIC_KEYS",
+                "test:iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w",
+            ),
         ]))
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(settings.bind_address, "0.0.0.0:8080");

@@ -24,10 +24,9 @@ use async_nats::HeaderMap;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use faceattend_proto::attendance::v1 as wire;
-use faceattend_service::auth::{AuthConfig, JwtKeys};
+use faceattend_service::auth::JwtKeys;
 use futures::{SinkExt, StreamExt};
 use prost::Message as _;
-use secrecy::SecretString;
 use serde::Deserialize;
 use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message;
@@ -36,7 +35,6 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use uuid::Uuid;
 
-const SECRET: &str = "bench-secret-bench-secret-bench-secret-0123";
 const DEPARTMENTS: usize = 10;
 const PER_PERSON: usize = 5;
 const EVERYONE: usize = 20;
@@ -136,7 +134,12 @@ fn start_gateway(nats_url: &str, namespace: &str, clients: usize) -> Gateway {
         .expect("a free port");
     let child = Command::new(env!("CARGO_BIN_EXE_realtime-gateway"))
         .env("BIND_ADDRESS", format!("127.0.0.1:{port}"))
-        .env("JWT_SECRET", SECRET)
+        .env(
+            "JWT_PUBLIC_KEYS",
+            faceattend_service::auth::testing::signing_key()
+                .public_key()
+                .to_config_value(),
+        )
         .env("NATS_URL", nats_url)
         .env("BUS_NAMESPACE", namespace)
         .env("MAX_CONNECTIONS", (clients + 100).to_string())
@@ -207,11 +210,7 @@ async fn main() {
             }
         })
         .collect();
-    let keys = JwtKeys::new(&AuthConfig {
-        secret: SecretString::from(SECRET),
-        issuer: "faceattend".to_owned(),
-        audience: "faceattend".to_owned(),
-    });
+    let keys = JwtKeys::new(&faceattend_service::auth::testing::issuer());
     let token = keys
         .mint(
             "bench",

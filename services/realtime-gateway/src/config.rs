@@ -6,7 +6,6 @@ use std::time::Duration;
 use faceattend_domain::attendance::SiteZone;
 use faceattend_service::auth::AuthConfig;
 use faceattend_service::config::{ConfigError, EnvReader, LogFormat};
-use secrecy::SecretString;
 
 #[derive(Clone)]
 pub struct Settings {
@@ -145,13 +144,7 @@ impl Settings {
         });
         let settings = Settings {
             bind_address: env.or("BIND_ADDRESS", "0.0.0.0:8084".to_owned()),
-            auth: AuthConfig {
-                secret: env
-                    .secret("JWT_SECRET", 32)
-                    .unwrap_or_else(|| SecretString::from("")),
-                issuer: env.or("JWT_ISSUER", "faceattend".to_owned()),
-                audience: env.or("JWT_AUDIENCE", "faceattend".to_owned()),
-            },
+            auth: AuthConfig::from_env(&mut env, false),
             nats_url: env.or("NATS_URL", "nats://127.0.0.1:4222".to_owned()),
             bus_namespace: env.or("BUS_NAMESPACE", String::new()),
             site_zone,
@@ -193,12 +186,10 @@ impl Settings {
 mod tests {
     use super::*;
 
-    const SECRET: &str = "0123456789abcdef0123456789abcdef";
-
     #[test]
     fn names_every_bad_variable() {
         let err = Settings::from_reader(EnvReader::from_pairs([
-            ("JWT_SECRET", "short"),
+            ("JWT_PUBLIC_KEYS", "short"),
             ("SITE_TIMEZONE", "Mars/Olympus"),
             ("MAX_CONNECTIONS", "many"),
             ("PING_INTERVAL", "2m"),
@@ -208,7 +199,7 @@ mod tests {
         .expect("invalid configuration");
         let text = err.to_string();
         for name in [
-            "JWT_SECRET",
+            "JWT_PUBLIC_KEYS",
             "SITE_TIMEZONE",
             "MAX_CONNECTIONS",
             "IDLE_TIMEOUT",
@@ -221,7 +212,10 @@ mod tests {
     #[test]
     fn defaults_and_origins() {
         let settings = Settings::from_reader(EnvReader::from_pairs([
-            ("JWT_SECRET", SECRET),
+            (
+                "JWT_PUBLIC_KEYS",
+                "test:iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w",
+            ),
             (
                 "ALLOWED_ORIGINS",
                 " https://dash.example.com/ ,, http://localhost:3000",
@@ -243,8 +237,11 @@ mod tests {
 
     #[test]
     fn origins_default_to_the_gateway_s_own() {
-        let settings = Settings::from_reader(EnvReader::from_pairs([("JWT_SECRET", SECRET)]))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let settings = Settings::from_reader(EnvReader::from_pairs([(
+            "JWT_PUBLIC_KEYS",
+            "test:iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w",
+        )]))
+        .unwrap_or_else(|e| panic!("{e}"));
         let origins = settings.allowed_origins;
         assert_eq!(origins, AllowedOrigins::Listed(Vec::new()));
         assert!(origins.allows("https://gate.example.com", Some("gate.example.com")));
@@ -270,7 +267,10 @@ mod tests {
             ])
         );
         let err = Settings::from_reader(EnvReader::from_pairs([
-            ("JWT_SECRET", SECRET),
+            (
+                "JWT_PUBLIC_KEYS",
+                "test:iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w",
+            ),
             ("ALLOWED_ORIGINS", "ftp://files.example.com"),
         ]))
         .err()

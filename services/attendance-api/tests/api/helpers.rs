@@ -32,8 +32,6 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
-
 pub use faceattend_database::testing::Backend;
 
 /// Generates one `#[tokio::test]` per backend for each listed `async fn name(Backend)`.
@@ -123,7 +121,7 @@ pub async fn spawn_app_in(backend: Backend, site_zone: SiteZone) -> TestApp {
             .expect("test NATS reachable"),
         stopped,
         client: reqwest::Client::new(),
-        keys: JwtKeys::new(&auth_config()),
+        keys: faceattend_service::auth::testing::keys(),
         db: store.connection().clone(),
         database_url,
         shutdown,
@@ -132,11 +130,7 @@ pub async fn spawn_app_in(backend: Backend, site_zone: SiteZone) -> TestApp {
 }
 
 fn auth_config() -> AuthConfig {
-    AuthConfig {
-        secret: SecretString::from(JWT_SECRET),
-        issuer: "faceattend".to_owned(),
-        audience: "faceattend".to_owned(),
-    }
+    faceattend_service::auth::testing::verifier()
 }
 
 impl Drop for TestApp {

@@ -1,6 +1,8 @@
-//! The console's own API, under `/console/api/v1`: the session, operators, the audit log.
+//! The console's own API, under `/console/api/v1`: the session, operators, the audit log;
+//! and the public keys of its tokens at `/.well-known/jwks.json`.
 //! (The APIs of the other services are forwarded by [`crate::proxy`].)
 
+pub mod keys;
 pub mod operators;
 pub mod session;
 
@@ -9,6 +11,11 @@ use faceattend_service::json::method_not_allowed;
 
 /// The console's routes, and its OpenAPI document at `/console/api/v1/openapi.json`.
 pub fn configure(cfg: &mut web::ServiceConfig, openapi: utoipa::openapi::OpenApi) {
+    cfg.service(
+        web::resource("/.well-known/jwks.json")
+            .route(web::get().to(keys::jwks))
+            .default_service(method_not_allowed(&["GET"])),
+    );
     cfg.service(
         web::scope("/console/api/v1")
             .service(

@@ -24,7 +24,6 @@ use uuid::Uuid;
 
 pub use faceattend_database::testing::Backend;
 
-pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
 /// Every operator the tests create has this password.
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -65,6 +64,9 @@ pub struct Spawn {
     pub client_throttle: ThrottlePolicy,
     pub public_origins: &'static str,
     pub cookie_secure: bool,
+    /// Run a real realtime-gateway behind the console (its live feed).
+    pub gateway: bool,
+    pub live_session_check: Duration,
 }
 
 impl Spawn {
@@ -80,6 +82,8 @@ impl Spawn {
             client_throttle: ThrottlePolicy::CLIENT,
             public_origins: "",
             cookie_secure: false,
+            gateway: false,
+            live_session_check: Duration::from_secs(15),
         }
     }
 }
@@ -87,12 +91,51 @@ impl Spawn {
 /// A service spawned in-process, stopped when dropped.
 struct Running {
     shutdown: CancellationToken,
-    _database: TestDatabase,
+    _database: Option<TestDatabase>,
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
         self.shutdown.cancel();
+    }
+}
+
+/// The bus namespace of a test's upstreams, and a NATS connection to publish on it as
+/// attendance-worker would; its streams are deleted when dropped.
+pub struct Bus {
+    pub namespace: String,
+    pub nats: async_nats::Client,
+}
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        let prefix = format!("{}_", self.namespace.to_uppercase());
+        let nats = self.nats.clone();
+        // Drop cannot await, and the test's runtime may be shutting down: clean up on a
+        // runtime of our own.
+        std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                let jetstream = async_nats::jetstream::new(nats);
+                let mut names = jetstream.stream_names();
+                let mut ours = Vec::new();
+                while let Some(Ok(name)) = futures::StreamExt::next(&mut names).await {
+                    if name.starts_with(&prefix) {
+                        ours.push(name);
+                    }
+                }
+                for name in ours {
+                    let _ = jetstream.delete_stream(&name).await;
+                }
+            });
+        })
+        .join()
+        .ok();
     }
 }
 
@@ -102,6 +145,8 @@ pub struct TestApp {
     pub store: ConsoleStore,
     pub hasher: PasswordHasher,
     pub cookie_name: &'static str,
+    /// With upstreams or a gateway: their bus.
+    pub bus: Option<Bus>,
     shutdown: CancellationToken,
     _upstreams: Vec<Running>,
     _database: TestDatabase,
@@ -113,12 +158,9 @@ impl Drop for TestApp {
     }
 }
 
+/// What the upstreams verify with: the public half of the console's key.
 fn auth_config() -> AuthConfig {
-    AuthConfig {
-        secret: SecretString::from(JWT_SECRET),
-        issuer: "faceattend".to_owned(),
-        audience: "faceattend".to_owned(),
-    }
+    faceattend_service::auth::testing::verifier()
 }
 
 /// An address nothing listens on: an upstream that is down.
@@ -138,8 +180,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 pub async fn spawn_app_with(options: Spawn) -> TestApp {
     faceattend_service::telemetry::init_for_tests();
     let mut upstreams = Vec::new();
+    let namespace = format!("t{}", &Uuid::new_v4().simple().to_string()[..16]);
     let (person_api, attendance_api) = if options.upstreams {
-        let namespace = format!("t{}", &Uuid::new_v4().simple().to_string()[..16]);
         let (person, running) = spawn_person_api(options.backend, &namespace).await;
         upstreams.push(running);
         let (attendance, running) = spawn_attendance_api(options.backend, &namespace).await;
@@ -147,6 +189,23 @@ pub async fn spawn_app_with(options: Spawn) -> TestApp {
         (Some(person), Some(attendance))
     } else {
         (None, None)
+    };
+    let gateway = if options.gateway {
+        let (address, running) = spawn_gateway(&namespace).await;
+        upstreams.push(running);
+        Some(address)
+    } else {
+        None
+    };
+    let bus = if options.upstreams || options.gateway {
+        Some(Bus {
+            namespace: namespace.clone(),
+            nats: async_nats::connect(test_nats_url())
+                .await
+                .expect("test NATS reachable"),
+        })
+    } else {
+        None
     };
     let down = closed_address().await;
     let database = TestDatabase::create(options.backend, "test_console").await;
@@ -158,12 +217,13 @@ pub async fn spawn_app_with(options: Spawn) -> TestApp {
         upstreams: Upstreams {
             person_api: person_api.clone().unwrap_or_else(|| down.clone()),
             attendance_api: attendance_api.clone().unwrap_or_else(|| down.clone()),
-            realtime_gateway: down.clone(),
+            realtime_gateway: gateway.unwrap_or_else(|| down.clone()),
             connect_timeout: Duration::from_secs(2),
             request_timeout: Duration::from_secs(30),
         },
-        auth: auth_config(),
+        auth: faceattend_service::auth::testing::issuer(),
         upstream_token_ttl: Duration::from_secs(60),
+        live_session_check: options.live_session_check,
         session_lifetime: options.lifetime,
         cookie: CookiePolicy {
             secure: options.cookie_secure,
@@ -198,6 +258,7 @@ pub async fn spawn_app_with(options: Spawn) -> TestApp {
         } else {
             CookiePolicy::PLAIN_NAME
         },
+        bus,
         shutdown,
         _upstreams: upstreams,
         _database: database,
@@ -233,7 +294,7 @@ async fn spawn_person_api(backend: Backend, namespace: &str) -> (String, Running
         address,
         Running {
             shutdown,
-            _database: database,
+            _database: Some(database),
         },
     )
 }
@@ -266,7 +327,52 @@ async fn spawn_attendance_api(backend: Backend, namespace: &str) -> (String, Run
         address,
         Running {
             shutdown,
-            _database: database,
+            _database: Some(database),
+        },
+    )
+}
+
+async fn spawn_gateway(namespace: &str) -> (String, Running) {
+    let settings = realtime_gateway::config::Settings {
+        bind_address: "127.0.0.1:0".to_owned(),
+        auth: auth_config(),
+        nats_url: test_nats_url(),
+        bus_namespace: namespace.to_owned(),
+        site_zone: Default::default(),
+        allowed_origins: realtime_gateway::config::AllowedOrigins::Listed(Vec::new()),
+        max_connections: 100,
+        max_message_bytes: 4096,
+        client_queue: 64,
+        ping_interval: Duration::from_secs(30),
+        idle_timeout: Duration::from_secs(90),
+        send_timeout: Duration::from_secs(10),
+        handshake_timeout: Duration::from_secs(5),
+        resume_limit: 1000,
+        resume_buffer: 1000,
+        read_buffer_bytes: 1024,
+        shutdown_timeout: Duration::from_secs(5),
+        log_format: LogFormat::Pretty,
+    };
+    let application = realtime_gateway::startup::Application::build(settings)
+        .await
+        .expect("realtime-gateway starts");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    let shutdown = application.shutdown_token();
+    tokio::spawn(application.run_until_stopped());
+    // The gateway takes WebSockets once it has read the day so far.
+    for _ in 0..200 {
+        if let Ok(response) = reqwest::get(format!("{address}/readyz")).await
+            && response.status() == 200
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (
+        address,
+        Running {
+            shutdown,
+            _database: None,
         },
     )
 }

@@ -6,6 +6,7 @@ mod assets;
 mod contract;
 mod csrf;
 mod health;
+mod live;
 mod openapi_files;
 mod operators;
 mod proxy;

@@ -21,8 +21,6 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
-
 pub use faceattend_database::testing::Backend;
 
 /// Generates one `#[tokio::test]` per backend for each listed `async fn name(Backend)`.
@@ -129,7 +127,7 @@ pub async fn spawn_app_with(backend: Backend, options: Spawn) -> TestApp {
         address,
         stopped,
         client: reqwest::Client::new(),
-        keys: JwtKeys::new(&auth_config()),
+        keys: faceattend_service::auth::testing::keys(),
         namespace,
         nats,
         shutdown,
@@ -193,11 +191,7 @@ async fn spawn_embedder(
 }
 
 fn auth_config() -> AuthConfig {
-    AuthConfig {
-        secret: SecretString::from(JWT_SECRET),
-        issuer: "faceattend".to_owned(),
-        audience: "faceattend".to_owned(),
-    }
+    faceattend_service::auth::testing::verifier()
 }
 
 impl Drop for TestApp {

@@ -17,7 +17,6 @@ use futures::{SinkExt, StreamExt};
 use prost::Message as _;
 use realtime_gateway::config::{AllowedOrigins, Settings};
 use realtime_gateway::startup::Application;
-use secrecy::SecretString;
 use serde_json::Value;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -28,22 +27,16 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-pub const SECRET: &str = "0123456789abcdef0123456789abcdef-gateway";
-
 pub fn test_nats_url() -> String {
     std::env::var("TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned())
 }
 
 pub fn keys() -> JwtKeys {
-    JwtKeys::new(&auth_config())
+    faceattend_service::auth::testing::keys()
 }
 
 fn auth_config() -> AuthConfig {
-    AuthConfig {
-        secret: SecretString::from(SECRET),
-        issuer: "faceattend".to_owned(),
-        audience: "faceattend".to_owned(),
-    }
+    faceattend_service::auth::testing::verifier()
 }
 
 /// A token with exactly these permissions.

@@ -6,7 +6,7 @@ use realtime_gateway::config::{AllowedOrigins, Settings};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::helpers::{SECRET, expired_token, spawn_app, spawn_app_with, token};
+use crate::helpers::{expired_token, spawn_app, spawn_app_with, token};
 
 type Headers = Vec<(&'static str, String)>;
 
@@ -162,8 +162,14 @@ async fn origins_outside_the_allowed_list_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn by_default_only_the_gateway_s_own_origin_and_non_browsers_connect() {
     // ALLOWED_ORIGINS unset, as a production deployment that names no console.
-    let defaults = Settings::from_reader(EnvReader::from_pairs([("JWT_SECRET", SECRET)]))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let defaults = Settings::from_reader(EnvReader::from_pairs([(
+        "JWT_PUBLIC_KEYS",
+        faceattend_service::auth::testing::signing_key()
+            .public_key()
+            .to_config_value()
+            .as_str(),
+    )]))
+    .unwrap_or_else(|e| panic!("{e}"));
     let app = spawn_app_with(|s| s.allowed_origins = defaults.allowed_origins).await;
     let reader = bearer(&token(&["attendance:read"]));
     let url = app.ws_url("client123", "");

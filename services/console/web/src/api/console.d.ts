@@ -2,6 +2,26 @@
 // Do not edit: change the service's OpenAPI document and generate again.
 
 export interface paths {
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The public keys of the tokens the console mints (its signing key's, and any other it was
+         *     told of in `JWT_PUBLIC_KEYS`, e.g. the one being retired).
+         */
+        get: operations["jwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/console/api/v1/audit": {
         parameters: {
             query?: never;
@@ -198,6 +218,23 @@ export interface components {
             field: string;
             message: string;
         };
+        /** @description One key of a JWKS document; only Ed25519 keys are read or written. */
+        Jwk: {
+            alg?: string | null;
+            /** @description Always `Ed25519`. */
+            crv: string;
+            /** @description The key id tokens signed with it carry in their `kid` header. */
+            kid: string;
+            /** @description Always `OKP`. */
+            kty: string;
+            use?: string | null;
+            /** @description The public key, base64url. */
+            x: string;
+        };
+        /** @description A JWKS document (RFC 7517): the public keys tokens may be signed with. */
+        Jwks: {
+            keys: components["schemas"]["Jwk"][];
+        };
         OperatorCreatedEnvelope: {
             data: components["schemas"]["OperatorResponse"];
             meta: components["schemas"]["CreatedMeta"];
@@ -283,6 +320,26 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    jwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The public keys, as a JWKS document (RFC 7517; Ed25519 keys as RFC 8037) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Jwks"];
+                };
+            };
+        };
+    };
     audit_log: {
         parameters: {
             query?: {
