@@ -7,18 +7,22 @@
 # engine rebuilt on the libraries Helm uses (sprig, sigs.k8s.io/yaml) from Debian's Go packages,
 # built offline; the objects are validated by PyPI's kubernetes-validate (its bundled schemas,
 # strict: unknown fields are errors) in a project-local virtualenv. Rendered:
-#   - the chart's defaults (plus the values they cannot have: jwt.secret, database.url and the
-#     console's own database URL);
+#   - the chart's defaults (plus the values they cannot have: the token keys, auth.publicKeys and
+#     auth.signingKey.value, database.url and the console's own database URL), and the defaults
+#     with HS256 instead of keys (auth.hs256.enabled=true, jwt.secret);
 #   - every k8s/examples/*.yaml;
 #   - NOTES.txt for each of those, as helm install renders it (it must render; not a manifest);
 #   - every k8s/examples/must-fail/*.yaml, which must fail with the message in its first line
 #     ("# must fail: <message>"), so the chart's guards are checked too.
 # Then what the output must contain (k8s/render/rendered_check.py): the web console in every
 # case (Deployment, Service on 8000, ConfigMap with its upstreams naming the Services rendered
-# beside it, its own DATABASE_URL and the shared JWT_SECRET from Secrets, probes, security and
-# PodDisruptionBudget as the other services', NOTES with the first admin), and its Ingress
-# where the case enables it (production: TLS, derived COOKIE_SECURE/PUBLIC_ORIGINS,
-# realtime-gateway's ALLOWED_ORIGINS) and nowhere else (defaults, minimal).
+# beside it, its own DATABASE_URL from a Secret, probes, security and PodDisruptionBudget as the
+# other services', NOTES with the first admin and the token keys), and its Ingress where the case
+# enables it (production: TLS, derived COOKIE_SECURE/PUBLIC_ORIGINS, realtime-gateway's
+# ALLOWED_ORIGINS) and nowhere else (the other cases); and the access tokens' keys: the
+# console's JWT_SIGNING_KEY from a Secret (a secretKeyRef) and no other service's,
+# JWT_PUBLIC_KEYS for every service that verifies tokens, no JWT_SECRET anywhere (an existing
+# Secret's masked) unless the case turns HS256 on, and then JWT_HS256=true beside it.
 # Then Helm itself: PyPI's helm-python-sdk binds Helm's Go SDK (v4.2.3); every case is rendered
 # again with Helm's engine and must give the same documents byte for byte (and the same
 # refusals), and Helm's linter (strict) must be clean (k8s/render/helm_sdk_check.py;
@@ -121,7 +125,14 @@ render() { # name, release, namespace, then values arguments (files, or set:k=v)
     log "$name: $(find "$OUT/$name" -name '*.yaml' | wc -l) objects"
 }
 
-render defaults faceattend default set:jwt.secret=chart-check-0123456789abcdef0123456789 \
+# A key pair made for this check (as `faceattend keys generate` prints them); never a deployment's.
+render defaults faceattend default \
+    set:auth.publicKeys=chart-check:o9FUCiz73d-47XNMUZaEN2KFPTvcfCrpkaRTSvWOT5Q \
+    set:auth.signingKey.value=chart-check:XCwRW7SkV8FCJJuC7qUkyP-JMQkIq_5-xMzaY0Tg4YY \
+    set:database.url=postgres://faceattend@postgres:5432/faceattend \
+    set:services.console.databaseUrl=postgres://console@postgres:5432/console
+render defaults-hs256 faceattend default set:auth.hs256.enabled=true \
+    set:jwt.secret=chart-check-0123456789abcdef0123456789 \
     set:database.url=postgres://faceattend@postgres:5432/faceattend \
     set:services.console.databaseUrl=postgres://console@postgres:5432/console
 for values in "$EXAMPLES"/*.yaml; do

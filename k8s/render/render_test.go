@@ -125,7 +125,7 @@ func TestNonObjectDocumentIsAnError(t *testing.T) {
 func TestFaceattendChartRefusesAShortJWTSecret(t *testing.T) {
 	_, err := Render(Options{
 		ChartDir:    "../faceattend",
-		Set:         []string{"jwt.secret=too-short", "database.url=postgres://u@h/db"},
+		Set:         []string{"auth.hs256.enabled=true", "jwt.secret=too-short", "database.url=postgres://u@h/db"},
 		ReleaseName: "faceattend", Namespace: "fa", KubeVersion: "1.30.0",
 	})
 	if err == nil || !strings.Contains(err.Error(), "jwt.secret must be at least 32 bytes long") {

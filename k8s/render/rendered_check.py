@@ -10,15 +10,23 @@ wrong thing; this does, for the web console, the system's front door:
     port 8000; its upstream URLs naming the Services of person-api, attendance-api and
     realtime-gateway rendered beside it; DATABASE_URL from a Secret (a secretKeyRef, or the
     Secret it takes its env from, which when the chart renders it must hold DATABASE_URL) and
-    never database.url's; JWT_SECRET from the same Secret as the other services' (or its
-    chart-managed copy of jwt.secret); NOTES.txt telling how to reach it and create the first
-    admin;
+    never database.url's; NOTES.txt telling how to reach it, create the first admin and make
+    the token keys;
   - with its Ingress (EXPECT below says in which cases): every rule to the console's Service
     on port 8000, path /, no other service's Ingress taking /api/v1/persons or
     /api/v1/attendance on its hosts; with TLS, COOKIE_SECURE=true and
     PUBLIC_ORIGINS=https://<host> (unless the values set them); realtime-gateway's
     ALLOWED_ORIGINS holding the console's origins;
-  - without it: no Ingress for the console, and none of the derived settings.
+  - without it: no Ingress for the console, and none of the derived settings;
+  - access tokens, in every Deployment, with what each variable resolves to (an explicit env
+    entry, else the Secrets and ConfigMap it takes its env from; an existing Secret's keys are
+    unknown, so must be masked by an empty entry): the console alone gets JWT_SIGNING_KEY, from
+    the Secret TOKENS names (a secretKeyRef; the chart's own Secret holding a well-formed key
+    when it renders one, read by no other pod); person-api, attendance-api and realtime-gateway
+    get JWT_PUBLIC_KEYS (in their ConfigMap, the key ids TOKENS lists; the console too when
+    set), the services without tokens none; no service gets JWT_SECRET or JWT_HS256 unless the
+    case turns HS256 on, and then those that verify or issue tokens get both; the signing key's
+    seed is in no ConfigMap.
 
     python rendered_check.py CASES_FILE
 
@@ -27,6 +35,7 @@ Exit status 1 with one line per problem, naming the case.
 
 import base64
 import os
+import re
 import sys
 
 import yaml
@@ -36,10 +45,28 @@ import yaml
 # Every case scripts/chart-check.sh renders must be listed, so a new one is thought about.
 EXPECT = {
     "defaults": {"ingress": False, "database": "secret"},
+    "defaults-hs256": {"ingress": False, "database": "secret"},
     "minimal": {"ingress": False, "database": "secret"},
     "production": {"ingress": True, "tls": True, "database": "secretKeyRef:faceattend-console-db"},
     "all-services": {"ingress": True, "tls": False, "database": "secret"},
+    "hs256-migration": {"ingress": False, "database": "secretKeyRef:faceattend-console-db"},
 }
+# Per case, the access tokens: HS256 on or not, where the console's JWT_SIGNING_KEY comes from
+# ("<secret>/<key>", "created:<secret>" for the chart's own Secret, None for none), and the key
+# ids of JWT_PUBLIC_KEYS (empty: none).
+TOKENS = {
+    "defaults": {"hs256": False, "signing": "created:faceattend-jwt-signing-key", "kids": ["chart-check"]},
+    "defaults-hs256": {"hs256": True, "signing": None, "kids": []},
+    "minimal": {"hs256": False, "signing": "faceattend-jwt-signing-key/JWT_SIGNING_KEY", "kids": ["fa-20261207-5b1e9c"]},
+    "production": {"hs256": False, "signing": "faceattend-jwt-signing-key/JWT_SIGNING_KEY", "kids": ["fa-20261207-a83f20"]},
+    "all-services": {"hs256": False, "signing": "created:site-a-faceattend-jwt-signing-key", "kids": ["fa-20261207-e41b77"]},
+    "hs256-migration": {"hs256": True, "signing": "faceattend-jwt-signing-key/JWT_SIGNING_KEY", "kids": ["fa-20260601-0c7d42"]},
+}
+VERIFIERS = ("person-api", "attendance-api", "realtime-gateway")
+ISSUERS = ("console",)
+KEY_ENTRY = re.compile(r"^[A-Za-z0-9._-]{1,64}:[A-Za-z0-9_-]{43}$")
+# What a variable resolves to when it comes from an existing Secret the chart cannot see.
+UNKNOWN = object()
 UPSTREAMS = {
     "PERSON_API_URL": "person-api",
     "ATTENDANCE_API_URL": "attendance-api",
@@ -128,19 +155,19 @@ def check_case(name, rendered, notes_path, problems):
         if env.get(var) != want:
             problem(f"console {var}={env.get(var)!r}, want {want!r} (the {comp} Service)")
 
-    # Secrets: DATABASE_URL (its own), JWT_SECRET.
+    # Secrets: DATABASE_URL (its own). The tokens' keys: check_tokens.
     secret_refs = [e["secretRef"]["name"] for e in container.get("envFrom", []) if "secretRef" in e]
     explicit = {e["name"]: e for e in container.get("env") or []}
     secrets = {o["metadata"]["name"]: o for o in objs if o["kind"] == "Secret"}
-    if len(secret_refs) != 1:
-        problem(f"console envFrom secretRefs {secret_refs}, want one (JWT_SECRET)")
+    if len(secret_refs) > 1 or (not secret_refs and expect["database"] == "secret"):
+        problem(f"console envFrom secretRefs {secret_refs}, want one" + (" (DATABASE_URL)" if expect["database"] == "secret" else " at most"))
         return
-    env_secret = secret_refs[0]
+    env_secret = secret_refs[0] if secret_refs else None
     ref_refs = [e["secretRef"]["name"] for e in reference["spec"]["template"]["spec"]["containers"][0].get("envFrom", []) if "secretRef" in e] if reference else []
-    if env_secret in secrets:
+    if env_secret is None:
+        pass
+    elif env_secret in secrets:
         data = {k: base64.b64decode(v).decode() for k, v in (secrets[env_secret].get("data") or {}).items()}
-        if "JWT_SECRET" not in data:
-            problem(f"console Secret {env_secret} has no JWT_SECRET")
         ref_data = {}
         for r in ref_refs:
             if r in secrets:
@@ -208,15 +235,152 @@ def check_case(name, rendered, notes_path, problems):
             if gateway_env and "*" not in allowed and origin not in allowed:
                 problem(f"realtime-gateway ALLOWED_ORIGINS={gateway_env.get('ALLOWED_ORIGINS')!r} lacks the console's {origin}")
 
-    # NOTES.txt: how to reach it, the first admin.
+    # NOTES.txt: how to reach it, the first admin, the token keys.
     with open(notes_path, encoding="utf-8") as f:
         notes = f.read()
     name_ = deployment["metadata"]["name"]
-    for want in (f"deploy/{name_} -- faceattend operator create", "--role admin"):
+    for want in (f"deploy/{name_} -- faceattend operator create", "--role admin",
+                 "--entrypoint faceattend", "keys generate", "/.well-known/jwks.json"):
         if want not in notes:
             problem(f"NOTES.txt does not say {want!r}")
     if not expect["ingress"] and f"port-forward svc/{service['metadata']['name']} 8000:8000" not in notes:
         problem("NOTES.txt does not tell how to port-forward to the console")
+    tokens = TOKENS.get(name) or {}
+    if (tokens.get("kids") or tokens.get("signing")) and not all(w in notes for w in ("Rotate", "rollout", "drop the old public key")):
+        problem("NOTES.txt does not tell how to rotate the token keys")
+
+    check_tokens(name, objs, problem)
+
+
+def secret_data(obj):
+    return {k: base64.b64decode(v).decode() for k, v in (obj.get("data") or {}).items()}
+
+
+def resolved_env(container, configmaps, secrets):
+    """Each variable of a container as the kubelet gives it: explicit entries win over envFrom,
+    a later envFrom source over an earlier one. A value, ("secretKeyRef", name, key), "" for an
+    empty entry, or, for a variable the chart does not set, UNKNOWN when an existing Secret
+    (which the chart cannot see) may hold it, else None."""
+    env = {}
+    unknown_from = []
+    for source in container.get("envFrom") or []:
+        if "configMapRef" in source:
+            for k, v in (configmaps.get(source["configMapRef"]["name"], {}).get("data") or {}).items():
+                env[k] = v
+        elif "secretRef" in source:
+            name = source["secretRef"]["name"]
+            if name in secrets:
+                env.update(secret_data(secrets[name]))
+            else:
+                unknown_from.append(name)
+    for entry in container.get("env") or []:
+        if "valueFrom" in entry:
+            ref = entry["valueFrom"].get("secretKeyRef") or {}
+            env[entry["name"]] = ("secretKeyRef", ref.get("name"), ref.get("key"))
+        else:
+            env[entry["name"]] = entry.get("value", "")
+
+    def get(var):
+        if var not in env and unknown_from:
+            return UNKNOWN
+        return env.get(var)
+
+    return get, unknown_from
+
+
+def check_tokens(name, objs, problem):
+    want = TOKENS.get(name)
+    if want is None:
+        problem(f"no token expectations for this case: add it to TOKENS in {os.path.basename(__file__)}")
+        return
+    configmaps = {o["metadata"]["name"]: o for o in objs if o["kind"] == "ConfigMap"}
+    secrets = {o["metadata"]["name"]: o for o in objs if o["kind"] == "Secret"}
+    signing = want["signing"]
+    created = signing.split(":", 1)[1] if signing and signing.startswith("created:") else None
+    want_ref = (created, "JWT_SIGNING_KEY") if created else (tuple(signing.split("/", 1)) if signing else None)
+
+    # The chart's own signing key Secret: there exactly when expected, well-formed.
+    signing_secrets = [o for o in secrets.values() if "JWT_SIGNING_KEY" in (o.get("data") or {})]
+    seed = None
+    if created:
+        if [o["metadata"]["name"] for o in signing_secrets] != [created]:
+            problem(f"Secrets holding JWT_SIGNING_KEY: {[o['metadata']['name'] for o in signing_secrets]}, want [{created!r}]")
+        else:
+            value = secret_data(signing_secrets[0])["JWT_SIGNING_KEY"]
+            if not KEY_ENTRY.match(value):
+                problem(f"Secret {created}: JWT_SIGNING_KEY is not <kid>:<base64url seed>")
+            else:
+                seed = value.split(":", 1)[1]
+                if value.split(":", 1)[0] not in want["kids"]:
+                    problem(f"Secret {created}: the signing key's kid is not among the public keys {want['kids']}")
+    elif signing_secrets:
+        problem(f"Secrets holding JWT_SIGNING_KEY {[o['metadata']['name'] for o in signing_secrets]}, none expected")
+    if seed:
+        for cm in configmaps.values():
+            if any(seed in str(v) for v in (cm.get("data") or {}).values()):
+                problem(f"ConfigMap {cm['metadata']['name']} holds the signing key's seed")
+
+    seen = set()
+    for deployment in (o for o in objs if o["kind"] == "Deployment"):
+        comp = component(deployment)
+        seen.add(comp)
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        get, unknown_from = resolved_env(container, configmaps, secrets)
+        role = "issue" if comp in ISSUERS else "verify" if comp in VERIFIERS else "none"
+
+        def value_of(var):
+            v = get(var)
+            return None if v == "" else v
+
+        # JWT_SIGNING_KEY: the issuers' alone, from its Secret.
+        key = value_of("JWT_SIGNING_KEY")
+        if role == "issue" and want_ref:
+            if key != ("secretKeyRef",) + want_ref:
+                problem(f"{comp} JWT_SIGNING_KEY {'from ' + ', '.join(unknown_from) + ' (unknown)' if key is UNKNOWN else key!r}, want a secretKeyRef to {'/'.join(want_ref)}")
+        elif key is not None:
+            what = f"whatever Secret {', '.join(unknown_from)} holds (not masked)" if key is UNKNOWN else repr(key)
+            problem(f"{comp} gets JWT_SIGNING_KEY: {what}")
+        for source in container.get("envFrom") or []:
+            if created and (source.get("secretRef") or {}).get("name") == created:
+                problem(f"{comp} takes its env from the signing key's Secret {created}")
+
+        # JWT_SECRET and JWT_HS256: only with HS256, only for who verifies or issues tokens.
+        secret = value_of("JWT_SECRET")
+        hs256 = value_of("JWT_HS256")
+        if want["hs256"] and role != "none":
+            if secret is None:
+                problem(f"{comp}: HS256 is on, but it gets no JWT_SECRET")
+            if hs256 != "true":
+                problem(f"{comp}: HS256 is on, but JWT_HS256={'(not set by the chart)' if hs256 is UNKNOWN else repr(hs256)}, want 'true'")
+        else:
+            if secret is not None:
+                what = f"whatever Secret {', '.join(unknown_from)} holds (not masked)" if secret is UNKNOWN else "from its Secret"
+                problem(f"{comp} gets JWT_SECRET ({what}), and HS256 is {'on, but it reads no token' if want['hs256'] else 'off'}")
+            if hs256 is not None and hs256 is not UNKNOWN:
+                problem(f"{comp} gets JWT_HS256={hs256}")
+
+        # JWT_PUBLIC_KEYS: in the ConfigMap of whoever verifies (or issues) tokens.
+        cm = next((configmaps.get(s["configMapRef"]["name"]) for s in container.get("envFrom") or [] if "configMapRef" in s), None) or {}
+        keys = (cm.get("data") or {}).get("JWT_PUBLIC_KEYS")
+        explicit_keys = [e for e in container.get("env") or [] if e["name"] == "JWT_PUBLIC_KEYS"]
+        if explicit_keys:
+            problem(f"{comp} JWT_PUBLIC_KEYS as an explicit env entry, want it in its ConfigMap")
+        if role != "none" and want["kids"]:
+            entries = (keys or "").split(",")
+            if not keys or not all(KEY_ENTRY.match(e) for e in entries):
+                problem(f"{comp} JWT_PUBLIC_KEYS={keys!r}, want <kid>:<base64url key> entries")
+            elif [e.split(":", 1)[0] for e in entries] != want["kids"]:
+                problem(f"{comp} JWT_PUBLIC_KEYS has the key ids {[e.split(':', 1)[0] for e in entries]}, want {want['kids']}")
+            elif seed and seed in keys:
+                problem(f"{comp} JWT_PUBLIC_KEYS holds the signing key's seed")
+        elif keys is not None:
+            problem(f"{comp} gets JWT_PUBLIC_KEYS={keys!r}, " + ("it reads no token" if role == "none" else "none expected"))
+        for var in ("JWT_ISSUER", "JWT_AUDIENCE"):
+            if role != "none" and not (cm.get("data") or {}).get(var):
+                problem(f"{comp} has no {var}")
+    for comp in VERIFIERS + ISSUERS:
+        if comp not in seen:
+            problem(f"no Deployment for {comp}")
 
 
 def main(cases_file):
@@ -233,11 +397,13 @@ def main(cases_file):
             check_case(name, rendered, notes, problems)
     for name in sorted(set(EXPECT) - seen):
         problems.append(f"{name}: expected in EXPECT, but not rendered")
+    for name in sorted(set(TOKENS) - seen):
+        problems.append(f"{name}: expected in TOKENS, but not rendered")
     for p in problems:
         print(f"rendered-check: {p}", file=sys.stderr)
     if problems:
         return 1
-    print(f"rendered-check: the console and its front door as expected in {len(seen)} cases", file=sys.stderr)
+    print(f"rendered-check: the console, its front door and the token keys as expected in {len(seen)} cases", file=sys.stderr)
     return 0
 
 

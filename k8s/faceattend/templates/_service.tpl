@@ -23,7 +23,7 @@ data:
   {{- end }}
 {{- end }}
 
-{{/* ---------------------------------------------------------------- Secret (DATABASE_URL, JWT_SECRET, S3 keys, secretEnv) */}}
+{{/* ---------------------------------------------------------------- Secret (DATABASE_URL, S3 keys, secretEnv, JWT_SECRET with auth.hs256) */}}
 {{- define "faceattend.svc.secret" -}}
 {{- if and (not (include "faceattend.svc.existingSecret" .)) (include "faceattend.svc.secretName" .) }}
 {{- $data := dict }}
@@ -34,13 +34,10 @@ data:
 {{- end }}
 {{- $_ := set $data "DATABASE_URL" $url }}
 {{- end }}
-{{- if .svc.usesJwtSecret }}
-{{- $jwt := .root.Values.jwt.secret }}
+{{- if include "faceattend.svc.hs256" . }}
+{{- $jwt := toString (.root.Values.jwt.secret | default "") }}
 {{- if not $jwt }}
-{{- fail (printf "services.%s: set jwt.secret (at least 32 bytes), or reference a Secret with existingSecret" .svc.key) }}
-{{- end }}
-{{- if lt (len $jwt) 32 }}
-{{- fail "jwt.secret must be at least 32 bytes long" }}
+{{- fail (printf "services.%s: auth.hs256 is on: set jwt.secret (at least 32 bytes), or reference a Secret holding JWT_SECRET with existingSecret" .svc.key) }}
 {{- end }}
 {{- $_ := set $data "JWT_SECRET" $jwt }}
 {{- end }}
@@ -70,6 +67,9 @@ data:
 {{- define "faceattend.svc.deployment" -}}
 {{- $secretName := include "faceattend.svc.secretName" . }}
 {{- $dbRef := .svc.databaseSecret | default dict }}
+{{- $authEnv := include "faceattend.svc.authEnv" . | trim }}
+{{- $signing := dict }}
+{{- include "faceattend.auth.signingKey" (dict "root" .root "out" $signing) }}
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -107,6 +107,9 @@ spec:
         checksum/config: {{ include "faceattend.svc.configmap" . | sha256sum }}
         {{- if not (include "faceattend.svc.existingSecret" .) }}
         checksum/secret: {{ include "faceattend.svc.secret" . | sha256sum }}
+        {{- end }}
+        {{- if and $signing.created (eq (include "faceattend.svc.tokens" .) "issue") }}
+        checksum/jwt-signing-key: {{ include "faceattend.auth.signingKeySecret" .root | sha256sum }}
         {{- end }}
         {{- if .svc.metrics.scrape }}
         prometheus.io/scrape: "true"
@@ -157,7 +160,7 @@ spec:
             - secretRef:
                 name: {{ $secretName }}
             {{- end }}
-          {{- if or (and .svc.usesDatabase $dbRef.name) .svc.extraEnv }}
+          {{- if or (and .svc.usesDatabase $dbRef.name) $authEnv .svc.extraEnv }}
           env:
             {{- if and .svc.usesDatabase $dbRef.name }}
             # Explicit env wins over envFrom: this Secret's key, whatever the Secret above holds.
@@ -166,6 +169,9 @@ spec:
                 secretKeyRef:
                   name: {{ $dbRef.name }}
                   key: {{ $dbRef.key | default "DATABASE_URL" }}
+            {{- end }}
+            {{- with $authEnv }}
+            {{- . | nindent 12 }}
             {{- end }}
             {{- with .svc.extraEnv }}
             {{- toYaml . | nindent 12 }}
