@@ -46,7 +46,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     }
 }
 
-fn payload_error(error: actix_web::Error) -> ApiError {
+/// A body that could not be read: 413 `payload_too_large` past the route's limit, else 400
+/// `unreadable_body`. Also for handlers that read raw bytes (the console's proxy).
+pub fn payload_error(error: actix_web::Error) -> ApiError {
     if error.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -183,25 +185,31 @@ pub async fn route_not_found(request: HttpRequest) -> Result<HttpResponse, ApiEr
 /// `method_not_allowed` with the `Allow` header RFC 9110 (section 15.5.6) requires, so a client
 /// learns what the path does take. `allowed` is the resource's routes, e.g. `&["GET", "PUT"]`.
 pub fn method_not_allowed(allowed: &'static [&'static str]) -> actix_web::Route {
-    web::to(move |request: HttpRequest| async move {
-        let error = ApiError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            format!(
-                "{} is not allowed on {}; allowed: {}",
-                request.method(),
-                request.path(),
-                allowed.join(", ")
-            ),
-        );
-        let mut response = actix_web::ResponseError::error_response(&error);
-        response.headers_mut().insert(
-            actix_web::http::header::ALLOW,
-            actix_web::http::header::HeaderValue::from_str(&allowed.join(", "))
-                .expect("method names are header-safe"),
-        );
-        response
-    })
+    web::to(
+        move |request: HttpRequest| async move { method_not_allowed_response(&request, allowed) },
+    )
+}
+
+/// The 405 `method_not_allowed` answer, with `Allow`, for a handler that decides on its own
+/// which methods it takes (the console's asset handler).
+pub fn method_not_allowed_response(request: &HttpRequest, allowed: &[&str]) -> HttpResponse {
+    let error = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "{} is not allowed on {}; allowed: {}",
+            request.method(),
+            request.path(),
+            allowed.join(", ")
+        ),
+    );
+    let mut response = actix_web::ResponseError::error_response(&error);
+    response.headers_mut().insert(
+        actix_web::http::header::ALLOW,
+        actix_web::http::header::HeaderValue::from_str(&allowed.join(", "))
+            .expect("method names are header-safe"),
+    );
+    response
 }
 
 #[cfg(test)]

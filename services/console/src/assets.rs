@@ -8,7 +8,7 @@
 //! answer carries a strict Content-Security-Policy: scripts and styles only from this origin,
 //! nothing inline, no framing.
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use faceattend_service::ApiError;
 use rust_embed::Embed;
@@ -46,17 +46,8 @@ pub async fn serve(request: HttpRequest) -> Result<HttpResponse, ApiError> {
         *request.method(),
         actix_web::http::Method::GET | actix_web::http::Method::HEAD
     ) {
-        let mut response = actix_web::ResponseError::error_response(&ApiError::new(
-            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            format!(
-                "{} is not allowed on {path}; allowed: GET, HEAD",
-                request.method()
-            ),
-        ));
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        let response =
+            faceattend_service::json::method_not_allowed_response(&request, &["GET", "HEAD"]);
         return Ok(response);
     }
     let relative = path.trim_start_matches('/');

@@ -134,20 +134,7 @@ pub async fn forward(
     // Read only now: a request that was going to be refused costs no upload.
     let body = web::Bytes::from_request(&request, &mut payload.into_inner())
         .await
-        .map_err(|error| {
-            if error.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    "the request body is larger than the console forwards",
-                )
-            } else {
-                ApiError::bad_request(
-                    "unreadable_body",
-                    format!("the request body could not be read: {error}"),
-                )
-            }
-        })?;
+        .map_err(faceattend_service::json::payload_error)?;
     let path = request.path();
     let (service, base) = state
         .upstream
