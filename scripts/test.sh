@@ -53,36 +53,65 @@ echo "test NATS:       $TEST_NATS_URL" >&2
 # The tests wait on the database and NATS far more than they compute: run more of them than
 # there are cores.
 threads="${FACEATTEND_TEST_THREADS:-4}"
+summary=""
 if cargo nextest --version >/dev/null 2>&1; then
+    runner=nextest
     # (nextest skips doctests; the workspace has none.)
     log="$(mktemp)"
     set +e
     cargo nextest run --workspace --locked --no-fail-fast --test-threads "$threads" "$@" 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}
     set -e
-    # Stop what was started before the closing line, so the counts are the last thing printed.
-    if [[ -n "${FACEATTEND_TEST_INFRA_STARTED:-}" ]]; then
-        trap - EXIT
-        scripts/infra.sh stop-test-env
-    fi
     summary="$(grep -E 'Summary \[' "$log" | tail -n 1 || true)"
     rm -f "$log"
-    skipped="$(report_skips)"
-    rm -f "$skipped_log"
+else
+    runner=cargo
+    set +e
+    cargo test --workspace --locked --no-fail-fast "$@" -- --test-threads "$threads"
+    status=$?
+    set -e
+fi
+
+# Then the console in a browser against the whole stack (scripts/console-e2e.sh, `make e2e`),
+# after the Rust tests so that their failures are reported whatever happens here. Not when
+# arguments chose some Rust tests.
+browser_summary="not run (arguments were given: only the chosen Rust tests ran)"
+browser_status=0
+if [[ $# -eq 0 ]]; then
+    log="$(mktemp)"
+    set +e
+    # The browser was installed above (system-deps.sh --browser); the binaries are mostly the
+    # ones the Rust tests built (same target directory and profile).
+    CHROMIUM="${CHROMIUM:-/usr/bin/chromium}" scripts/console-e2e.sh 2>&1 | tee "$log"
+    browser_status=${PIPESTATUS[0]}
+    set -e
+    # Playwright's closing lines: "  12 passed (3.1m)", "  1 failed", "  2 skipped", ...
+    browser_summary="$(grep -E '^ +[0-9]+ (passed|failed|flaky|skipped|did not run|interrupted)' "$log" | sed -E 's/^ +//' | paste -sd ';' - | sed 's/;/, /g' || true)"
+    rm -f "$log"
+    if [[ -z "$browser_summary" ]]; then
+        browser_summary="did not run to the end (exit status $browser_status; see above)"
+    fi
+fi
+
+# Stop what was started before the closing lines, so the counts are the last thing printed.
+if [[ -n "${FACEATTEND_TEST_INFRA_STARTED:-}" ]]; then
+    trap - EXIT
+    scripts/infra.sh stop-test-env
+fi
+skipped="$(report_skips)"
+rm -f "$skipped_log"
+if [[ "$runner" == nextest ]]; then
     if [[ -n "$summary" ]]; then
         passed="$(sed -nE 's/.* ([0-9]+) passed.*/\1/p' <<<"$summary")"
         failed="$(sed -nE 's/.* ([0-9]+) failed.*/\1/p' <<<"$summary")"
         # A skipped test returned early and so counted as passed: it is counted as skipped here.
         echo "tests: $(( ${passed:-0} - skipped )) passed, ${failed:-0} failed, $skipped skipped"
     fi
-    exit "$status"
 else
-    set +e
-    cargo test --workspace --locked --no-fail-fast "$@" -- --test-threads "$threads"
-    status=$?
-    set -e
-    skipped="$(report_skips)"
-    rm -f "$skipped_log"
     echo "tests skipped for want of the labelled photos: $skipped"
+fi
+echo "browser tests: $browser_summary"
+if [[ "$status" -ne 0 ]]; then
     exit "$status"
 fi
+exit "$browser_status"

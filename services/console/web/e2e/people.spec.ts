@@ -65,7 +65,7 @@ test("an admin adds a person, finds them by searching and edits them", async ({ 
   // Edit them: a new department and a phone number.
   await row.getByRole("link", { name: `Ada ${last}` }).click();
   await expect(page).toHaveURL(personUrl);
-  await page.getByRole("link", { name: /^Edit/ }).click();
+  await page.getByRole("link", { name: `Edit Ada ${last}`, exact: true }).click();
   await expect(page.getByRole("heading", { level: 1, name: `Edit Ada ${last}` })).toBeVisible();
   await expect(page.getByLabel("Email")).toHaveValue(email);
   await checkPage(page, "person-edit", testInfo);

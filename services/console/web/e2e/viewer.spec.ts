@@ -2,7 +2,7 @@
 // their session anyway is refused by the API.
 
 import { expect, test } from "@playwright/test";
-import { admin, checkPage, signIn, unique, viewer } from "./helpers";
+import { admin, checkPage, signIn, unique, viewer, writeHeaders } from "./helpers";
 
 function personBody(last: string) {
   return {
@@ -55,4 +55,36 @@ test("the same write with an admin's session is accepted (the refusal above is t
     data: personBody(last),
   });
   expect(accepted.status(), await accepted.text()).toBe(201);
+});
+
+test("a viewer sees a person's faces without the enrol controls, and the API refuses their enrolment", async ({ browser, page, baseURL }, testInfo) => {
+  // The person, added by an admin in a browser of their own.
+  const adminContext = await browser.newContext({ baseURL });
+  const adminPage = await adminContext.newPage();
+  await signIn(adminPage, admin());
+  const last = unique("Hopper");
+  const created = await adminPage.request.post("/api/v1/persons", { headers: writeHeaders(baseURL), data: personBody(last) });
+  expect(created.status(), await created.text()).toBe(201);
+  const personId = ((await created.json()) as { data: { id: string } }).data.id;
+  await adminContext.close();
+
+  await signIn(page, viewer());
+  await page.goto(`/people/${personId}`);
+  await expect(page.getByRole("heading", { level: 1, name: `Grace ${last}` })).toBeVisible();
+  await expect(page.getByTestId("faces-section")).toBeVisible();
+  await expect(page.getByTestId("faces-empty")).toBeVisible();
+  await expect(page.getByTestId("enrol-file-input")).toHaveCount(0);
+  await expect(page.getByTestId("enrol-dropzone")).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Start the camera" })).toHaveCount(0);
+  await expect(page.getByRole("link", { name: /Edit more details/ })).toHaveCount(0);
+  await checkPage(page, "person-viewer", testInfo);
+
+  // An enrolment sent with the viewer's session as the app would send it: refused by the role.
+  const refused = await page.request.post(`/api/v1/persons/${personId}/enroll`, {
+    headers: writeHeaders(baseURL),
+    data: { frame_data: Buffer.from("not a photo").toString("base64") },
+  });
+  const refusal = await refused.text();
+  expect(refused.status(), refusal).toBe(403);
+  expect(refusal).not.toContain("csrf_failed");
 });
