@@ -287,3 +287,40 @@ mod tests {
         assert!(validate_namespace("a b").is_err());
     }
 }
+
+/// For tests of the services (feature `testing`).
+#[cfg(feature = "testing")]
+pub mod testing {
+    use futures::StreamExt;
+
+    /// Deletes every stream of `namespace` (named `<NAMESPACE>_...`), blocking until done: for
+    /// a test app's `Drop`, which cannot await and may run while the test's runtime is shutting
+    /// down, so the work runs on a thread and a runtime of its own.
+    pub fn delete_namespace_streams(nats: &async_nats::Client, namespace: &str) {
+        let prefix = format!("{}_", namespace.to_uppercase());
+        let nats = nats.clone();
+        std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                let jetstream = async_nats::jetstream::new(nats);
+                let mut ours = Vec::new();
+                let mut names = jetstream.stream_names();
+                while let Some(Ok(name)) = names.next().await {
+                    if name.starts_with(&prefix) {
+                        ours.push(name);
+                    }
+                }
+                for name in ours {
+                    let _ = jetstream.delete_stream(&name).await;
+                }
+            });
+        })
+        .join()
+        .ok();
+    }
+}

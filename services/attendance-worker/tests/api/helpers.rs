@@ -382,30 +382,7 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();
-        let prefix = self.namespace.to_uppercase();
-        let streams: Vec<String> = ["PERSONS", "DETECTIONS", "ATTENDANCE", "DEAD_LETTERS"]
-            .iter()
-            .map(|base| format!("{prefix}_{base}"))
-            .collect();
-        let nats = self.nats.clone();
-        // Drop cannot await, and the test's runtime may be shutting down: clean up on a
-        // runtime of our own.
-        std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            runtime.block_on(async move {
-                let jetstream = async_nats::jetstream::new(nats);
-                for stream in &streams {
-                    let _ = jetstream.delete_stream(stream).await;
-                }
-            });
-        })
-        .join()
-        .ok();
+        faceattend_bus::testing::delete_namespace_streams(&self.nats, &self.namespace);
     }
 }
 

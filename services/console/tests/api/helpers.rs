@@ -109,33 +109,7 @@ pub struct Bus {
 
 impl Drop for Bus {
     fn drop(&mut self) {
-        let prefix = format!("{}_", self.namespace.to_uppercase());
-        let nats = self.nats.clone();
-        // Drop cannot await, and the test's runtime may be shutting down: clean up on a
-        // runtime of our own.
-        std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            runtime.block_on(async move {
-                let jetstream = async_nats::jetstream::new(nats);
-                let mut names = jetstream.stream_names();
-                let mut ours = Vec::new();
-                while let Some(Ok(name)) = futures::StreamExt::next(&mut names).await {
-                    if name.starts_with(&prefix) {
-                        ours.push(name);
-                    }
-                }
-                for name in ours {
-                    let _ = jetstream.delete_stream(&name).await;
-                }
-            });
-        })
-        .join()
-        .ok();
+        faceattend_bus::testing::delete_namespace_streams(&self.nats, &self.namespace);
     }
 }
 

@@ -454,23 +454,7 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.shutdown.cancel();
-        let stream = format!("{}_ATTENDANCE", self.namespace.to_uppercase());
-        let nats = self.nats.clone();
-        // Drop cannot await, and the test's runtime may be shutting down: clean up on a
-        // runtime of our own.
-        std::thread::spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            runtime.block_on(async move {
-                let _ = jetstream::new(nats).delete_stream(&stream).await;
-            });
-        })
-        .join()
-        .ok();
+        faceattend_bus::testing::delete_namespace_streams(&self.nats, &self.namespace);
     }
 }
 
