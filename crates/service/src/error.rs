@@ -158,3 +158,35 @@ impl ResponseError for ApiError {
         response.json(self.envelope())
     }
 }
+
+/// The envelope's shape as the services' OpenAPI documents describe it (what [`ApiError`]
+/// writes); one definition, so the three documents cannot drift apart.
+pub mod schema {
+    #[derive(utoipa::ToSchema)]
+    #[allow(dead_code)]
+    pub struct ErrorEnvelope {
+        /// Always false.
+        success: bool,
+        error: ErrorBody,
+    }
+
+    #[derive(utoipa::ToSchema)]
+    #[allow(dead_code)]
+    pub struct ErrorBody {
+        /// Stable machine-readable code, e.g. `validation_failed`; each response names its own.
+        code: String,
+        message: String,
+        /// Per-field problems of a 400/422; absent when there are none.
+        #[schema(required = false)]
+        details: Vec<FieldError>,
+    }
+
+    #[derive(utoipa::ToSchema)]
+    #[allow(dead_code)]
+    pub struct FieldError {
+        /// The field's path, e.g. `email` or `metadata.address`.
+        field: String,
+        code: String,
+        message: String,
+    }
+}

@@ -18,6 +18,7 @@ use crate::dto::{
 };
 use crate::routes::jobs::{self, JobRunResponse};
 use crate::routes::{attendance, decisions, exceptions, manual, reports, rules, sessions};
+pub use faceattend_service::error::schema::ErrorEnvelope;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -52,7 +53,7 @@ use crate::routes::{attendance, decisions, exceptions, manual, reports, rules, s
         ReviewItemResponse, ApproveReviewRequest, ReviewDecisionResponse,
         CorrectionRequest, CorrectionResponse, ManualDecisionRequest,
         JobRunResponse,
-        ErrorEnvelope, ErrorBodySchema, FieldErrorSchema, PageMetaSchema,
+        ErrorEnvelope, PageMetaSchema,
     )),
     modifiers(&BearerAuth, &Contract),
     tags(
@@ -153,34 +154,6 @@ pub struct PageMetaSchema {
     total: u64,
     #[schema(rename = "totalPages")]
     total_pages: u64,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ErrorEnvelope {
-    /// Always false.
-    success: bool,
-    error: ErrorBodySchema,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-#[schema(as = ErrorBody)]
-pub struct ErrorBodySchema {
-    /// Stable machine-readable code, e.g. `validation_failed`, `session_not_found`.
-    code: String,
-    message: String,
-    /// Per-field problems of a 400/422.
-    details: Option<Vec<FieldErrorSchema>>,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-#[schema(as = FieldError)]
-pub struct FieldErrorSchema {
-    field: String,
-    code: String,
-    message: String,
 }
 
 /// Request field schemas carrying the limits the validation enforces, for `schema_with`, so

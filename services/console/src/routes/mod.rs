@@ -77,35 +77,6 @@ pub struct CreatedMeta {
     created: bool,
 }
 
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct ErrorEnvelope {
-    /// Always false.
-    success: bool,
-    error: ErrorBodySchema,
-}
-
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-#[schema(as = ErrorBody)]
-pub struct ErrorBodySchema {
-    /// Stable machine-readable code, e.g. `invalid_credentials`, `csrf_failed`.
-    code: String,
-    message: String,
-    /// Per-field problems of a 400/422; absent when there are none.
-    #[schema(required = false)]
-    details: Vec<FieldErrorSchema>,
-}
-
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-#[schema(as = FieldError)]
-pub struct FieldErrorSchema {
-    field: String,
-    code: String,
-    message: String,
-}
-
 /// A JSON body, read once the handler's checks have passed: an operator without the right
 /// to a route gets 403 whatever they sent, and a request from another site gets 403 before
 /// its body is even read. Refusals as [`JsonBody`](faceattend_service::json::JsonBody)'s.
@@ -119,3 +90,5 @@ pub async fn json_body<T: serde::de::DeserializeOwned + 'static>(
         faceattend_service::json::JsonBody::<T>::from_request(request, &mut payload).await?;
     Ok(body)
 }
+
+pub use faceattend_service::error::schema::ErrorEnvelope;

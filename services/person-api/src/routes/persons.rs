@@ -302,31 +302,4 @@ pub struct PageMetaSchema {
     total_pages: u64,
 }
 
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct ErrorEnvelope {
-    /// Always false.
-    success: bool,
-    error: ErrorBodySchema,
-}
-
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-#[schema(as = ErrorBody)]
-pub struct ErrorBodySchema {
-    /// Stable machine-readable code, e.g. `validation_failed`, `person_not_found`.
-    code: String,
-    message: String,
-    /// Per-field problems of a 400/422; absent when there are none.
-    #[schema(required = false)]
-    details: Vec<FieldErrorSchema>,
-}
-
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-#[schema(as = FieldError)]
-pub struct FieldErrorSchema {
-    field: String,
-    code: String,
-    message: String,
-}
+pub use faceattend_service::error::schema::ErrorEnvelope;

@@ -888,10 +888,10 @@ export interface components {
             department?: string | null;
         };
         ErrorBody: {
-            /** @description Stable machine-readable code, e.g. `validation_failed`, `session_not_found`. */
+            /** @description Stable machine-readable code, e.g. `validation_failed`; each response names its own. */
             code: string;
-            /** @description Per-field problems of a 400/422. */
-            details?: components["schemas"]["FieldError"][] | null;
+            /** @description Per-field problems of a 400/422; absent when there are none. */
+            details?: components["schemas"]["FieldError"][];
             message: string;
         };
         ErrorEnvelope: {
@@ -937,6 +937,7 @@ export interface components {
         };
         FieldError: {
             code: string;
+            /** @description The field's path, e.g. `email` or `metadata.address`. */
             field: string;
             message: string;
         };

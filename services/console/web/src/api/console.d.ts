@@ -202,7 +202,7 @@ export interface components {
             role: components["schemas"]["Role"];
         };
         ErrorBody: {
-            /** @description Stable machine-readable code, e.g. `invalid_credentials`, `csrf_failed`. */
+            /** @description Stable machine-readable code, e.g. `validation_failed`; each response names its own. */
             code: string;
             /** @description Per-field problems of a 400/422; absent when there are none. */
             details?: components["schemas"]["FieldError"][];
@@ -215,6 +215,7 @@ export interface components {
         };
         FieldError: {
             code: string;
+            /** @description The field's path, e.g. `email` or `metadata.address`. */
             field: string;
             message: string;
         };

@@ -264,7 +264,7 @@ export interface components {
             total_encodings: number;
         };
         ErrorBody: {
-            /** @description Stable machine-readable code, e.g. `validation_failed`, `person_not_found`. */
+            /** @description Stable machine-readable code, e.g. `validation_failed`; each response names its own. */
             code: string;
             /** @description Per-field problems of a 400/422; absent when there are none. */
             details?: components["schemas"]["FieldError"][];
@@ -334,6 +334,7 @@ export interface components {
         };
         FieldError: {
             code: string;
+            /** @description The field's path, e.g. `email` or `metadata.address`. */
             field: string;
             message: string;
         };
