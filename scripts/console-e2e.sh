@@ -41,9 +41,17 @@ export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 scripts/console-web.sh
 scripts/models.sh >/dev/null
-log "building the services and faceattend (debug)..."
-cargo build --locked -p console -p person-api -p attendance-api -p attendance-worker -p realtime-gateway \
-    -p face-embedder -p camera-agent -p faceattend-cli
+if [[ "${E2E_BUILD:-}" == workspace-tests ]]; then
+    # From scripts/test.sh, after the Rust tests: their very build (the same command, so the same
+    # features: the dev-dependencies turn on the `testing` ones), nothing left to compile; a
+    # `cargo build -p …` would resolve other features and rebuild every service.
+    log "the binaries of the Rust tests' build (debug)..."
+    cargo test --no-run --workspace --locked
+else
+    log "building the services and faceattend (debug)..."
+    cargo build --locked -p console -p person-api -p attendance-api -p attendance-worker -p realtime-gateway \
+        -p face-embedder -p camera-agent -p faceattend-cli
+fi
 target_dir="${CARGO_TARGET_DIR:-$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')}"
 bin="$target_dir/debug"
 for b in console person-api attendance-api attendance-worker realtime-gateway face-embedder camera-agent faceattend; do

@@ -80,9 +80,9 @@ browser_status=0
 if [[ $# -eq 0 ]]; then
     log="$(mktemp)"
     set +e
-    # The browser was installed above (system-deps.sh --browser); the binaries are mostly the
-    # ones the Rust tests built (same target directory and profile).
-    CHROMIUM="${CHROMIUM:-/usr/bin/chromium}" scripts/console-e2e.sh 2>&1 | tee "$log"
+    # The browser was installed above (system-deps.sh --browser); the binaries are the ones the
+    # Rust tests built (E2E_BUILD=workspace-tests: their build command again, a no-op).
+    CHROMIUM="${CHROMIUM:-/usr/bin/chromium}" E2E_BUILD=workspace-tests scripts/console-e2e.sh 2>&1 | tee "$log"
     browser_status=${PIPESTATUS[0]}
     set -e
     # Playwright's closing lines: "  12 passed (3.1m)", "  1 failed", "  2 skipped", ...

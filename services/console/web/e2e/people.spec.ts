@@ -75,7 +75,7 @@ test("an admin adds a person, finds them by searching and edits them", async ({ 
   await page.getByRole("button", { name: "Save changes" }).click();
   await expect(page).toHaveURL(personUrl);
   await expect(page.getByRole("status").filter({ hasText: "Your changes have been saved." })).toBeVisible();
-  const details = page.locator(".details");
+  const details = page.locator(".details").first();
   await expect(details).toContainText("Research");
   // person-api keeps phone numbers in E.164.
   await expect(details).toContainText("+442079460958");
