@@ -8,6 +8,7 @@
 use std::fmt;
 
 use faceattend_domain::FieldIssue;
+use faceattend_domain::person::Text;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -145,24 +146,10 @@ pub struct DisplayName(String);
 impl DisplayName {
     pub const MAX_LEN: usize = 100;
 
+    /// Trimmed, 1 to [`Self::MAX_LEN`] characters, no control characters: the rules of every
+    /// name in the directory ([`Text`]).
     pub fn parse(raw: &str) -> Result<Self, FieldIssue> {
-        let value = raw.trim();
-        if value.is_empty() {
-            return Err(FieldIssue::new("required", "must not be empty"));
-        }
-        if value.chars().count() > Self::MAX_LEN {
-            return Err(FieldIssue::new(
-                "too_long",
-                format!("must be at most {} characters", Self::MAX_LEN),
-            ));
-        }
-        if value.chars().any(char::is_control) {
-            return Err(FieldIssue::new(
-                "invalid_characters",
-                "must not contain control characters",
-            ));
-        }
-        Ok(Self(value.to_owned()))
+        Text::parse(raw, Self::MAX_LEN).map(|text| Self(text.as_str().to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
