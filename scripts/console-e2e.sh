@@ -46,8 +46,11 @@ if [[ "${E2E_BUILD:-}" == workspace-tests ]]; then
     # features: the dev-dependencies turn on the `testing` ones), nothing left to compile; a
     # `cargo build -p …` would resolve other features and rebuild every service.
     log "the binaries of the Rust tests' build (debug)..."
-    cargo test --no-run --workspace --locked
+    cargo test --no-run --workspace --locked || build_services=1
 else
+    build_services=1
+fi
+if [[ -n "${build_services:-}" ]]; then
     log "building the services and faceattend (debug)..."
     cargo build --locked -p console -p person-api -p attendance-api -p attendance-worker -p realtime-gateway \
         -p face-embedder -p camera-agent -p faceattend-cli
