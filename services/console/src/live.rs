@@ -299,11 +299,17 @@ async fn relay(
                     break Ending { to_browser: None, to_gateway: to_gateway.or_else(|| Some(normal_close())), why: "browser closed" };
                 }
                 Some(Err(error)) => {
-                    let too_big = matches!(error, actix_ws::ProtocolError::Overflow);
-                    break if too_big {
-                        Ending::both(1009, "message too large", "browser sent too much")
-                    } else {
-                        Ending::both(1002, "protocol error", "browser protocol error")
+                    break match error {
+                        actix_ws::ProtocolError::Overflow => {
+                            Ending::both(1009, "message too large", "browser sent too much")
+                        }
+                        // The page was closed or the network dropped without a close frame.
+                        actix_ws::ProtocolError::Io(_) => Ending {
+                            to_browser: None,
+                            to_gateway: Some(normal_close()),
+                            why: "browser gone",
+                        },
+                        _ => Ending::both(1002, "protocol error", "browser protocol error"),
                     };
                 }
                 None => break Ending { to_browser: None, to_gateway: Some(normal_close()), why: "browser gone" },
