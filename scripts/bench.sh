@@ -31,6 +31,10 @@
 #            from the photos, a 1280x720 video of them walking past BENCH_ROUNDS (default 10)
 #            times played in real time through camera-agent; p50/p99 end to end and per stage
 #            (camera-agent, face-embedder, attendance-worker, realtime-gateway)
+#   console  the web console (scripts/console-bench.sh): the first page's JS + CSS gzipped against
+#            the 250 KB budget, then the time to first render in Chromium of People (100,000
+#            persons, on PostgreSQL), People with a search and Today, medians, p90 and ratios,
+#            release binaries; JSON in .local/bench/console.json
 #
 # BENCH_ONLY=face,dlib (comma-separated) runs only those sections. The photos come from
 # FACEATTEND_FACES_DIR (default ../shared/data/faces); without them the dlib and face sections
@@ -39,7 +43,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_SECTIONS="dlib,face,gallery,http,attendance,attendance-api,gateway,camera,journey"
+ALL_SECTIONS="dlib,face,gallery,http,attendance,attendance-api,gateway,camera,journey,console"
 BENCH_ONLY="${BENCH_ONLY:-$ALL_SECTIONS}"
 for section in ${BENCH_ONLY//,/ }; do
     [[ ",$ALL_SECTIONS," == *",$section,"* ]] \
@@ -188,6 +192,17 @@ if enabled journey; then
             cargo bench --locked -p faceattend-journeys --bench journey_latency \
             || failed+=(journey)
     fi
+fi
+
+if enabled console; then
+    header "web console (first page budget, time to first render)"
+    if [[ -z "${TEST_DATABASE_URL:-}" || -z "${TEST_NATS_URL:-}" ]]; then
+        eval "$(scripts/infra.sh test-env)"
+        if [[ -n "${FACEATTEND_TEST_INFRA_STARTED:-}" ]]; then
+            trap 'scripts/infra.sh stop-test-env' EXIT
+        fi
+    fi
+    scripts/console-bench.sh || failed+=(console)
 fi
 
 if ((${#failed[@]})); then
