@@ -189,10 +189,22 @@ pub struct DailyReportQuery {
     pub date: Option<String>,
     /// `json` (default) or `csv`: one row per person.
     pub format: Option<String>,
+    /// `false`: the counts only, `persons` left empty (a dashboard's call; with 100,000
+    /// persons the lines are megabytes). JSON only.
+    pub persons: Option<String>,
+}
+
+/// What a daily report request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DailyReportRequest {
+    pub date: NaiveDate,
+    pub format: Format,
+    /// Whether every person's line is wanted, or only the counts.
+    pub with_persons: bool,
 }
 
 impl DailyReportQuery {
-    pub fn validate(self) -> Result<(NaiveDate, Format), ValidationErrors> {
+    pub fn validate(self) -> Result<DailyReportRequest, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let date = errors.check(
             "date",
@@ -202,7 +214,23 @@ impl DailyReportQuery {
             },
         );
         let format = errors.check("format", parse_format(self.format.as_deref()));
-        errors.into_result(|| (date.expect("checked"), format.expect("checked")))
+        let with_persons = errors.check(
+            "persons",
+            match self.persons.as_deref().map(str::trim) {
+                None | Some("true") => Ok(true),
+                Some("false") if format == Some(Format::Csv) => Err(FieldIssue::new(
+                    "conflicts_with_format",
+                    "a CSV report is its persons' lines: persons=false is for JSON only",
+                )),
+                Some("false") => Ok(false),
+                Some(_) => Err(FieldIssue::new("invalid_boolean", "must be true or false")),
+            },
+        );
+        errors.into_result(|| DailyReportRequest {
+            date: date.expect("checked"),
+            format: format.expect("checked"),
+            with_persons: with_persons.expect("checked"),
+        })
     }
 }
 

@@ -69,6 +69,7 @@ pub const STATISTICS_COLUMNS: [&str; 9] = [
     params(
         ("date" = String, Query, description = "YYYY-MM-DD", format = Date),
         ("format" = Option<String>, Query, description = "`json` (default) or `csv`: one row per person"),
+        ("persons" = Option<bool>, Query, description = "`false`: the counts only, `persons` empty (JSON only; a dashboard's call)"),
     ),
     responses(
         (status = 200, description = "The report; as `text/csv` with `format=csv`", body = DailyReportEnvelope),
@@ -82,12 +83,16 @@ pub async fn daily(
     queries: web::Data<AttendanceQueries>,
     query: web::Query<DailyReportQuery>,
 ) -> Result<HttpResponse> {
-    let (date, format) = query
+    let request = query
         .into_inner()
         .validate()
         .map_err(AttendanceApiError::InvalidParameters)?;
-    let report = reports::daily(queries.connection(), date).await?;
-    match format {
+    let date = request.date;
+    let mut report = reports::daily(queries.connection(), date).await?;
+    if !request.with_persons {
+        report.persons = Vec::new();
+    }
+    match request.format {
         Format::Json => Ok(envelope::ok(report)),
         Format::Csv => {
             let rows = report

@@ -103,4 +103,17 @@ async fn bad_report_dates_are_refused(backend: Backend) {
         let body = assert_error(response, 400, "invalid_parameters").await;
         assert_eq!(fields(&body), [pair("date", code)], "{query}");
     }
+    for (query, code) in [
+        ("?date=2024-01-15&persons=no", "invalid_boolean"),
+        (
+            "?date=2024-01-15&persons=false&format=csv",
+            "conflicts_with_format",
+        ),
+    ] {
+        let response = app
+            .get(&format!("/api/v1/attendance/reports/daily{query}"))
+            .await;
+        let body = assert_error(response, 400, "invalid_parameters").await;
+        assert_eq!(fields(&body), [pair("persons", code)], "{query}");
+    }
 }

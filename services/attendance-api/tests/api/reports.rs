@@ -97,6 +97,17 @@ async fn daily_report_counts_active_persons(backend: Backend) {
             ],
         })
     );
+
+    // A dashboard asks for the counts alone: the same numbers, no lines.
+    let counts = app
+        .get_ok(&format!(
+            "/api/v1/attendance/reports/daily?date={day}&persons=false"
+        ))
+        .await;
+    let mut counts = counts["data"].clone();
+    assert_eq!(counts["persons"], json!([]));
+    counts.as_object_mut().expect("object").remove("persons");
+    assert_eq!(counts, data);
 }
 
 async fn empty_day_reports_zeroes(backend: Backend) {

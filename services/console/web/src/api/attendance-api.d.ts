@@ -3097,6 +3097,8 @@ export interface operations {
                 date: string;
                 /** @description `json` (default) or `csv`: one row per person */
                 format?: "json" | "csv";
+                /** @description `false`: the counts only, `persons` empty (JSON only; a dashboard's call) */
+                persons?: boolean;
             };
             header?: never;
             path?: never;

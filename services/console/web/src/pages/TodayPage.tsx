@@ -26,7 +26,9 @@ function dailyReportQuery(date: string, live: boolean) {
     queryFn: async ({ signal }: { signal: AbortSignal }): Promise<DailyReport> => {
       const body = await call(
         attendanceApi.GET("/api/v1/attendance/reports/daily", {
-          params: { query: { date, format: "json" } },
+          // The counts alone: every person's line is megabytes at 100,000 persons, and the
+          // live feed refreshes this often.
+          params: { query: { date, format: "json", persons: false } },
           signal,
         }),
       );
