@@ -50,11 +50,15 @@ function FieldFrame(props: BaseProps & { children: ReactNode }) {
 interface TextFieldProps extends BaseProps {
   value: string;
   onChange: (value: string) => void;
-  type?: "text" | "email" | "tel" | "password" | "search";
+  type?: "text" | "email" | "tel" | "password" | "search" | "date" | "time" | "number";
   autoComplete?: string;
   maxLength?: number;
   minLength?: number;
-  inputMode?: "text" | "email" | "tel" | "numeric";
+  inputMode?: "text" | "email" | "tel" | "numeric" | "decimal";
+  /** For number, date and time inputs. */
+  min?: number | string;
+  max?: number | string;
+  step?: number | string;
   autoFocus?: boolean;
   disabled?: boolean;
 }
@@ -73,6 +77,9 @@ export function TextField(props: TextFieldProps) {
         autoComplete={props.autoComplete}
         maxLength={props.maxLength}
         minLength={props.minLength}
+        min={props.min}
+        max={props.max}
+        step={props.step}
         inputMode={props.inputMode}
         autoFocus={props.autoFocus}
         disabled={props.disabled}
