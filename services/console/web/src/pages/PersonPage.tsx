@@ -9,6 +9,7 @@ import { PageHeading } from "../components/PageHeading";
 import { describeError } from "../lib/errors";
 import { FacesSection } from "../faces/FacesSection";
 import { MetadataSection } from "../metadata/MetadataSection";
+import { PersonMonthSection } from "../attendance/PersonMonthSection";
 import {
   STATUS_LABELS,
   TYPE_LABELS,
@@ -31,6 +32,7 @@ export default function PersonPage() {
   const notice = (location.state as { notice?: string } | null)?.notice;
   const person = useQuery(personQuery(personId));
   const canWrite = usePermission("persons:write");
+  const canReadAttendance = usePermission("attendance:read");
   const [confirming, setConfirming] = useState(false);
 
   if (person.isPending) {
@@ -81,6 +83,7 @@ export default function PersonPage() {
       {/* Keyed by person: moving to another person's page starts their sections afresh. */}
       <FacesSection key={`faces-${p.id}`} personId={p.id} name={fullName(p)} canWrite={canWrite} />
       <MetadataSection key={`metadata-${p.id}`} personId={p.id} name={fullName(p)} canWrite={canWrite} />
+      {canReadAttendance ? <PersonMonthSection key={`month-${p.id}`} personId={p.id} name={fullName(p)} /> : null}
       {canWrite ? <DeleteDialog person={p} open={confirming} onClose={() => setConfirming(false)} /> : null}
     </section>
   );
