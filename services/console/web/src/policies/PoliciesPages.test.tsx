@@ -111,7 +111,7 @@ describe("the Operators pages", () => {
   });
 
   it("list the operators for an admin", async () => {
-    policyApi(ADMIN, (r, path) =>
+    policyApi(ADMIN, (_request, path) =>
       path === "/console/api/v1/operators"
         ? json(200, {
             success: true,
