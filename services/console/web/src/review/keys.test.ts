@@ -32,6 +32,12 @@ describe("actionForKey", () => {
     expect(actionForKey(press("s", { altKey: true }), BROWSE)).toBeNull();
   });
 
+  it("repeats a held move, never a held decision", () => {
+    expect(actionForKey(press("j", { repeat: true }), BROWSE)).toEqual({ type: "next" });
+    expect(actionForKey(press("a", { repeat: true }), BROWSE)).toBeNull();
+    expect(actionForKey(press("r", { repeat: true }), BROWSE)).toBeNull();
+  });
+
   it("lets a viewer move but not decide, and decides nothing without an item", () => {
     const viewer = { ...BROWSE, canDecide: false };
     expect(actionForKey(press("j"), viewer)).toEqual({ type: "next" });

@@ -2,7 +2,7 @@
 // the page's listener only translates a keydown into `actionForKey` and carries the action
 // out. Keys never fire while the operator types in a field (the reason, the search box), nor
 // with Ctrl, Alt or Meta (the browser's and the screen reader's own shortcuts), nor for a
-// viewer's decisions.
+// viewer's decisions; a held key repeats a move, never a decision.
 
 export type Direction = "check_in" | "check_out";
 
@@ -39,6 +39,8 @@ export interface KeyPress {
   metaKey: boolean;
   /** The keydown happened in a text field, a select or an editable element. */
   editable: boolean;
+  /** The key is held down: moving may repeat, deciding never does. */
+  repeat?: boolean;
 }
 
 /** The shortcuts as the page documents them (help, `aria-keyshortcuts`). */
@@ -61,7 +63,7 @@ export function actionForKey(press: KeyPress, context: KeyContext): ReviewAction
   const key = press.key.length === 1 ? press.key.toLowerCase() : press.key;
   if (key === SHORTCUTS.next) return { type: "next" };
   if (key === SHORTCUTS.previous) return { type: "previous" };
-  if (!context.canDecide || !context.hasItem) return null;
+  if (!context.canDecide || !context.hasItem || press.repeat === true) return null;
   if (context.mode === "direction") {
     if (key === SHORTCUTS.checkIn) return { type: "approve", direction: "check_in" };
     if (key === SHORTCUTS.checkOut) return { type: "approve", direction: "check_out" };
