@@ -22,6 +22,7 @@ import {
   type PolicyException,
 } from "../policies/api";
 import { ConfirmDialog } from "../policies/ConfirmDialog";
+import { Outcome } from "../policies/Outcome";
 import { Decision } from "../policies/Decision";
 import { EXCEPTION_EFFECT } from "../policies/effects";
 import { APPROVAL_LABELS, TYPE_LABELS } from "../policies/exceptionForm";
@@ -158,11 +159,7 @@ export default function ExceptionsPage() {
           {notice}
         </p>
       ) : null}
-      {done !== undefined ? (
-        <p className="banner banner--success" role="status">
-          {done}
-        </p>
-      ) : null}
+      <Outcome message={done} />
 
       <form onSubmit={apply} className="toolbar" noValidate>
         <fieldset className="filters">

@@ -11,6 +11,7 @@ import { formatDate } from "../people/api";
 import { describeRefusal } from "../lib/refusal";
 import { PENDING_SCAN_PAGES, MAX_PAGE_SIZE, pendingQuery, type ExceptionType, type PolicyException } from "../policies/api";
 import { Decision } from "../policies/Decision";
+import { Outcome } from "../policies/Outcome";
 import { DECISION_EFFECT } from "../policies/effects";
 import { TYPE_LABELS } from "../policies/exceptionForm";
 import { PersonName, usePersonLabel } from "../policies/PersonPicker";
@@ -41,9 +42,7 @@ export default function LeaveQueuePage() {
         {DECISION_EFFECT.approve} {DECISION_EFFECT.reject}
       </p>
       {!canWrite ? <p className="banner banner--info">Your role can see what waits, but not decide.</p> : null}
-      <p className={done !== undefined ? "banner banner--success" : "visually-hidden"} role="status">
-        {done ?? ""}
-      </p>
+      <Outcome message={done} />
       {queue.data !== undefined && !queue.data.complete ? (
         <p className="banner banner--info">
           Only the first {(PENDING_SCAN_PAGES * MAX_PAGE_SIZE).toLocaleString()} undecided exceptions were searched: narrow the list on

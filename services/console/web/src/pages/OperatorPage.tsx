@@ -28,6 +28,7 @@ import { eventLabel, isFailure } from "../operators/auditView";
 import { NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, checkReset } from "../operators/operatorForm";
 import { ConfirmDialog } from "../policies/ConfirmDialog";
 import { Loaded } from "../policies/Loading";
+import { Outcome } from "../policies/Outcome";
 import { checkText } from "../policies/values";
 import { formatDate } from "../people/api";
 
@@ -58,9 +59,7 @@ function Manage({ operator }: { operator: OperatorAccount }) {
           {notice}
         </p>
       ) : null}
-      <p className={done !== undefined ? "banner banner--success" : "visually-hidden"} role="status">
-        {done ?? ""}
-      </p>
+      <Outcome message={done} />
       <dl className="details">
         {(
           [

@@ -12,6 +12,7 @@ import { PageHeading } from "../components/PageHeading";
 import { describeRefusal } from "../lib/refusal";
 import { activeRuleQuery, deleteRule, policyKeys, rulesQuery, updateRule, type Rule } from "../policies/api";
 import { ConfirmDialog } from "../policies/ConfirmDialog";
+import { Outcome } from "../policies/Outcome";
 import { FORWARD_ONLY, RULE_EFFECT } from "../policies/effects";
 import { formatThreshold } from "../policies/ruleForm";
 import { formatTime, formatWorkingDays } from "../policies/values";
@@ -71,11 +72,7 @@ export default function RulesPage() {
           {notice}
         </p>
       ) : null}
-      {done !== undefined ? (
-        <p className="banner banner--success" role="status">
-          {done}
-        </p>
-      ) : null}
+      <Outcome message={done} />
       {activate.isError ? (
         <p className="banner banner--error" role="alert">
           The rule was not made active: {describeRefusal(activate.error)}

@@ -12,6 +12,7 @@ import { PageHeading } from "../components/PageHeading";
 import { describeRefusal } from "../lib/refusal";
 import { activeShiftsQuery, deleteShift, policyKeys, shiftsQuery, type Shift, type ShiftFilter } from "../policies/api";
 import { ConfirmDialog } from "../policies/ConfirmDialog";
+import { Outcome } from "../policies/Outcome";
 import { SHIFT_EFFECT } from "../policies/effects";
 import { standings, type ShiftStanding } from "../policies/inForce";
 import { crossesMidnight, formatMinutes, formatTime } from "../policies/values";
@@ -128,11 +129,7 @@ export default function ShiftsPage() {
           {notice}
         </p>
       ) : null}
-      {done !== undefined ? (
-        <p className="banner banner--success" role="status">
-          {done}
-        </p>
-      ) : null}
+      <Outcome message={done} />
 
       <form onSubmit={apply} className="toolbar">
         <fieldset className="filters">
