@@ -22,11 +22,12 @@ interface Props {
 function Mark({ time, source }: { time: string | null | undefined; source: string | null | undefined }) {
   if (time === null || time === undefined) return <>—</>;
   const from = sourceLabel(source);
+  // One element: on a phone each cell is a grid of its label and its value.
   return (
-    <>
+    <span>
       <time dateTime={time}>{formatTime(time)}</time>
       {from !== "" ? <span className="muted"> ({from})</span> : null}
-    </>
+    </span>
   );
 }
 

@@ -86,7 +86,7 @@ export default function AttendancePage() {
         ? hasRecordFilters(query)
           ? "No record matches these filters."
           : "There are no records yet."
-        : `${first.toLocaleString()}–${last.toLocaleString()} of ${about}${total.toLocaleString()} records`;
+        : `${first.toLocaleString()}–${last.toLocaleString()} of ${about}${total.toLocaleString()} ${total === 1 ? "record" : "records"}`;
 
   return (
     <section className="page">
