@@ -63,7 +63,7 @@ export function PendingQueue({ canDecide }: Props) {
             busy={pending.isFetching}
             actions={{
               header: "Decision",
-              cell: (record) => <Decision record={record} canDecide={canDecide} onDecided={setOutcome} />,
+              cell: (record) => <ManualDecision record={record} canDecide={canDecide} onDecided={setOutcome} />,
             }}
           />
           {total > query.pageSize ? (
@@ -83,7 +83,8 @@ export function PendingQueue({ canDecide }: Props) {
   );
 }
 
-function Decision({ record, canDecide, onDecided }: { record: AttendanceRecord; canDecide: boolean; onDecided: (message: string) => void }) {
+/** Approve or reject a manual entry with one click; a pending day from cameras is decided from its sightings. */
+export function ManualDecision({ record, canDecide, onDecided }: { record: AttendanceRecord; canDecide: boolean; onDecided: (message: string) => void }) {
   const queryClient = useQueryClient();
   const { name } = usePersonName(record.person_id);
   const who = name ?? "the person";
