@@ -10,7 +10,8 @@
 # downloads a browser here). Everything it started is stopped on exit.
 #
 # camera-agent is not started here: the camera story starts it itself when it wants a camera to
-# play (E2E_CAMERA_AGENT_BIN, E2E_NATS_URL, E2E_BUS_NAMESPACE, FACEATTEND_MODELS_DIR, E2E_TMP: its
+# play (E2E_CAMERA_AGENT_BIN, E2E_NATS_URL, E2E_BUS_NAMESPACE, FACEATTEND_MODELS_DIR, E2E_SNAPSHOTS_URL
+# (where attendance-api reads the snapshots it serves as evidence), E2E_TMP: its
 # video and log go to the temporary folder). The stories that need photos read
 # FACEATTEND_FACES_DIR (default ../shared/data/faces): without them they skip, and fail under CI.
 #
@@ -232,7 +233,11 @@ wait_ready person-api "http://127.0.0.1:$api_port/readyz"
 
 new_database attendance
 attendance_db="$db_url"
+# camera-agent (started by the camera stories) keeps each capture's frame here, and
+# attendance-api serves them as the detections' evidence.
+snapshots_url="file://$tmp/snapshots"
 DATABASE_URL="$attendance_db" \
+SNAPSHOTS_URL="$snapshots_url" \
 BIND_ADDRESS="127.0.0.1:$attendance_port" \
     start attendance-api "$bin/attendance-api"
 wait_ready attendance-api "http://127.0.0.1:$attendance_port/readyz"
@@ -277,7 +282,7 @@ wait_ready console "$console_url/healthz"
 log "console on $console_url (person-api :$api_port, attendance-api :$attendance_port, gateway :$gateway_port, $database databases, NATS $TEST_NATS_URL, namespace $bus_namespace)"
 
 # For the camera story, which starts camera-agent itself; and the photos, when there are some.
-export E2E_CAMERA_AGENT_BIN="$bin/camera-agent" E2E_NATS_URL="$TEST_NATS_URL" E2E_BUS_NAMESPACE="$bus_namespace" E2E_TMP="$tmp"
+export E2E_CAMERA_AGENT_BIN="$bin/camera-agent" E2E_NATS_URL="$TEST_NATS_URL" E2E_BUS_NAMESPACE="$bus_namespace" E2E_TMP="$tmp" E2E_SNAPSHOTS_URL="$snapshots_url"
 faces_dir="${FACEATTEND_FACES_DIR:-$ROOT/../shared/data/faces}"
 if [[ -d "$faces_dir" ]]; then
     FACEATTEND_FACES_DIR="$(cd "$faces_dir" && pwd -P)"

@@ -23,6 +23,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 RUN_DIR="$ROOT/.local/run"
+# Each capture's whole frame, kept by camera-agent and served by attendance-api as evidence.
+snapshots_url="file://$RUN_DIR/data/snapshots"
 mkdir -p "$RUN_DIR/data" "$RUN_DIR/nats" "$RUN_DIR/images"
 
 command -v cargo >/dev/null || { echo "make run needs cargo (https://rustup.rs)" >&2; exit 1; }
@@ -135,6 +137,7 @@ wait_for "person-api on port $api_port" ready
 
 DATABASE_URL="sqlite://$RUN_DIR/data/attendance.db?mode=rwc" \
 NATS_URL="nats://127.0.0.1:$nats_port" \
+SNAPSHOTS_URL="$snapshots_url" \
 BIND_ADDRESS="127.0.0.1:$attendance_port" \
 SITE_TIMEZONE="${SITE_TIMEZONE:-UTC}" \
 LOG_FORMAT="${LOG_FORMAT:-pretty}" \
@@ -222,6 +225,7 @@ fi
 
 CAMERAS="$cameras" \
 NATS_URL="nats://127.0.0.1:$nats_port" \
+SNAPSHOTS_URL="$snapshots_url" \
 FACEATTEND_MODELS_DIR="$ROOT/models" \
 BIND_ADDRESS="127.0.0.1:$camera_port" \
 LOG_FORMAT="${LOG_FORMAT:-pretty}" \

@@ -157,6 +157,19 @@ pub mod detection {
         pub verdict: Option<String>,
         pub verdict_by: Option<String>,
         pub verdict_at: Option<ChronoDateTimeUtc>,
+        /// The face-embedder's `Decision`: "match" | "ambiguous" | "unknown"; `None` for a
+        /// detection stored before it was kept.
+        pub decision: Option<String>,
+        /// The camera's track of this appearance: one face over several frames.
+        pub track_id: Option<String>,
+        /// Where the face is in the snapshot (`snapshot_ref`), in its pixels.
+        pub face_x_min: Option<f32>,
+        pub face_y_min: Option<f32>,
+        pub face_x_max: Option<f32>,
+        pub face_y_max: Option<f32>,
+        /// The second-nearest person, and their distance.
+        pub runner_up_person_id: Option<Uuid>,
+        pub runner_up_distance: Option<f32>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -38,7 +38,7 @@ mod store;
 
 pub use error::StoreError;
 pub use store::audit::AuditEntry;
-pub use store::detections::NewDetection;
+pub use store::detections::{DetectionEvidence, FaceBox, FaceDecision, NewDetection, RunnerUp};
 pub use store::directory::{DirectoryEntry, DirectoryPerson};
 pub use store::jobs::{Claimant, JobName, JobParameters, JobRun, RunState, Trigger};
 pub use store::review::{ReviewState, StoredReviewItem};

@@ -22,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateAuditLog),
             Box::new(AddDetectionVerdicts),
             Box::new(CreateJobTables),
+            Box::new(AddDetectionEvidence),
         ]
     }
 }
@@ -1076,5 +1077,125 @@ impl MigrationTrait for CreateJobTables {
             ],
         )
         .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum DetectionEvidence {
+    Decision,
+    TrackId,
+    FaceXMin,
+    FaceYMin,
+    FaceXMax,
+    FaceYMax,
+    RunnerUpPersonId,
+    RunnerUpDistance,
+}
+
+/// What a reviewer needs to judge a detection: the face-embedder's decision (so an unknown
+/// face is told apart from an ambiguous one, both stored without a person), the camera's
+/// track of the appearance (one stranger seen over several frames is one group), where the
+/// face is in the snapshot, and the runner-up candidate. All nullable: detections stored
+/// before this migration have none of it.
+struct AddDetectionEvidence;
+
+impl MigrationName for AddDetectionEvidence {
+    fn name(&self) -> &str {
+        "m20261207_100008_add_detection_evidence"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddDetectionEvidence {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let columns = [
+            ColumnDef::new(DetectionEvidence::Decision)
+                .string_len(16)
+                .null()
+                .to_owned(),
+            ColumnDef::new(DetectionEvidence::TrackId)
+                .string_len(64)
+                .null()
+                .to_owned(),
+            ColumnDef::new(DetectionEvidence::FaceXMin)
+                .float()
+                .null()
+                .to_owned(),
+            ColumnDef::new(DetectionEvidence::FaceYMin)
+                .float()
+                .null()
+                .to_owned(),
+            ColumnDef::new(DetectionEvidence::FaceXMax)
+                .float()
+                .null()
+                .to_owned(),
+            ColumnDef::new(DetectionEvidence::FaceYMax)
+                .float()
+                .null()
+                .to_owned(),
+            ColumnDef::new(DetectionEvidence::RunnerUpPersonId)
+                .uuid()
+                .null()
+                .to_owned(),
+            ColumnDef::new(DetectionEvidence::RunnerUpDistance)
+                .float()
+                .null()
+                .to_owned(),
+        ];
+        // One column per statement: SQLite's ALTER TABLE adds one at a time.
+        for column in columns {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Detections::Table)
+                        .add_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        create_indexes(
+            manager,
+            vec![
+                // The unknown faces of a period, newest first.
+                Index::create()
+                    .name("idx_detections_decision_captured")
+                    .table(Detections::Table)
+                    .col(DetectionEvidence::Decision)
+                    .col(Detections::CapturedAt)
+                    .to_owned(),
+            ],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_detections_decision_captured")
+                    .table(Detections::Table)
+                    .to_owned(),
+            )
+            .await?;
+        for column in [
+            DetectionEvidence::RunnerUpDistance,
+            DetectionEvidence::RunnerUpPersonId,
+            DetectionEvidence::FaceYMax,
+            DetectionEvidence::FaceXMax,
+            DetectionEvidence::FaceYMin,
+            DetectionEvidence::FaceXMin,
+            DetectionEvidence::TrackId,
+            DetectionEvidence::Decision,
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Detections::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 }

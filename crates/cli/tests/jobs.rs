@@ -47,6 +47,7 @@ async fn a_cleanup_run_from_the_cli_is_recorded_and_printed(backend: Backend) {
                 quality: 0.9,
                 snapshot_ref: None,
                 received_at: at,
+                evidence: Default::default(),
             })
             .await
             .expect("detection");

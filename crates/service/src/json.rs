@@ -24,24 +24,56 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(request: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let is_json = matches!(
-            request.mime_type(),
-            Ok(Some(mime)) if mime.type_() == "application"
-                && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
-        );
-        if !is_json {
-            return Box::pin(async {
-                Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
-                    "the request body must be JSON (Content-Type: application/json)",
-                ))
-            });
+        if !is_json(request) {
+            return Box::pin(async { Err(not_json()) });
         }
         let body = web::Bytes::from_request(request, payload);
         Box::pin(async move {
             let bytes = body.await.map_err(payload_error)?;
             parse(&bytes).map(JsonBody)
+        })
+    }
+}
+
+fn is_json(request: &HttpRequest) -> bool {
+    matches!(
+        request.mime_type(),
+        Ok(Some(mime)) if mime.type_() == "application"
+            && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+    )
+}
+
+fn not_json() -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "the request body must be JSON (Content-Type: application/json)",
+    )
+}
+
+/// A JSON body that may be left out: no body at all (or only white space, or `null`) is
+/// `T::default()`,
+/// for routes that took none before and gained optional fields; anything else is read as
+/// [`JsonBody`] reads it.
+pub struct OptionalJsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJsonBody<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let request = request.clone();
+        let body = web::Bytes::from_request(&request, payload);
+        Box::pin(async move {
+            let bytes = body.await.map_err(payload_error)?;
+            if is_blank(&bytes) {
+                return Ok(OptionalJsonBody(T::default()));
+            }
+            if !is_json(&request) {
+                return Err(not_json());
+            }
+            // JSON `null` is no body too.
+            parse::<Option<T>>(&bytes).map(|body| OptionalJsonBody(body.unwrap_or_default()))
         })
     }
 }
@@ -79,6 +111,19 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "malformed_json",
             "the request body is empty",
         ));
+    }
+    // Every body these services take is an object; serde would also fill a struct from an
+    // array of its fields in order (`[null, null]`), which no client means.
+    if bytes
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .is_some_and(|b| *b == b'[')
+    {
+        return Err(ApiError::validation(ValidationErrors::single(FieldError {
+            field: "body".to_owned(),
+            code: "invalid_type",
+            message: "expected a JSON object, found an array".to_owned(),
+        })));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize::<_, T>(&mut deserializer).map_err(|error| {
@@ -235,6 +280,12 @@ mod tests {
 
     fn error(json: &str) -> ApiError {
         parse::<Body>(json.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn an_array_is_no_object_even_with_the_fields_in_order() {
+        let e = error(r#" ["a@example.com", null, null]"#);
+        assert_eq!((e.status.as_u16(), e.code), (422, "validation_failed"));
     }
 
     #[test]

@@ -413,6 +413,7 @@ async fn main() {
         nats_url: nats_url.clone(),
         bus_namespace: namespace.clone(),
         max_body_bytes: 64 * 1024,
+        snapshots_url: None,
         http_workers: knob("HTTP_WORKERS", 2),
         shutdown_timeout: Duration::from_secs(10),
         log_format: LogFormat::Pretty,

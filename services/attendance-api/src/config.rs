@@ -29,6 +29,10 @@ pub struct Settings {
     pub nats_url: String,
     pub bus_namespace: String,
     pub max_body_bytes: usize,
+    /// Where camera-agent keeps each capture's whole frame (`SNAPSHOTS_URL`, the same object
+    /// store URL camera-agent writes to): this service serves them, and crops of their
+    /// faces, as the evidence of detections. None when unset (no evidence images).
+    pub snapshots_url: Option<String>,
     pub http_workers: usize,
     /// How long in-flight requests may take to finish after SIGTERM.
     pub shutdown_timeout: Duration,
@@ -78,6 +82,9 @@ impl Settings {
             nats_url: env.or("NATS_URL", "nats://127.0.0.1:4222".to_owned()),
             bus_namespace: env.or("BUS_NAMESPACE", String::new()),
             max_body_bytes: env.or("MAX_BODY_BYTES", 64 * 1024usize),
+            snapshots_url: Some(env.or("SNAPSHOTS_URL", String::new()))
+                .map(|url| url.trim().to_owned())
+                .filter(|url| !url.is_empty()),
             http_workers: env.or("HTTP_WORKERS", default_workers),
             shutdown_timeout: Duration::from_secs(env.or("SHUTDOWN_TIMEOUT_SECS", 30u64)),
             log_format: env.or("LOG_FORMAT", LogFormat::Json),

@@ -30,18 +30,22 @@ use serde_json::json;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+use crate::dto::evidence::Rejection;
 use crate::error::AttendanceApiError;
 use crate::manual::{MANUAL_SOURCE, row_json};
 
 type Result<T> = std::result::Result<T, AttendanceApiError>;
 
 /// What a reviewer says of a review item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReviewDecision {
-    /// It was them; `Some` says which way when the camera and the clock cannot.
-    Approve(Option<Direction>),
-    /// It was not them.
-    Reject,
+    /// It was them; a `direction` says which way when the camera and the clock cannot.
+    Approve {
+        direction: Option<Direction>,
+        reason: Option<String>,
+    },
+    /// It was not them (or no face at all), and why.
+    Reject(Rejection),
 }
 
 /// Which way a confirmed sighting went.
@@ -65,6 +69,16 @@ impl Direction {
 pub struct DecidedReview {
     pub item: review_item::Model,
     pub day: Option<attendance::Model>,
+}
+
+/// A review item assigned to somebody else, with both persons' days after it.
+#[derive(Debug, Clone)]
+pub struct AssignedReview {
+    pub item: review_item::Model,
+    /// The candidate's day, without the sighting.
+    pub candidate_day: Option<attendance::Model>,
+    /// The day of the person it really was, with it.
+    pub assigned_day: Option<attendance::Model>,
 }
 
 /// A detection after a correction, with the day it belongs to.
@@ -116,20 +130,25 @@ impl Decisions {
             return Err(AttendanceApiError::ReviewItemDecided(item.state));
         }
         let verdict = match decision {
-            ReviewDecision::Reject => Verdict::Rejected,
-            ReviewDecision::Approve(Some(direction)) => direction.verdict(),
+            ReviewDecision::Reject(_) => Verdict::Rejected,
+            ReviewDecision::Approve {
+                direction: Some(direction),
+                ..
+            } => direction.verdict(),
             // Confirming an afternoon sighting of a two-way camera says nothing the rules can
             // use: which way did the person go?
-            ReviewDecision::Approve(None)
-                if item.reason == ReviewReason::AmbiguousTime.as_str() =>
-            {
+            ReviewDecision::Approve {
+                direction: None, ..
+            } if item.reason == ReviewReason::AmbiguousTime.as_str() => {
                 return Err(AttendanceApiError::DirectionRequired(item_id));
             }
-            ReviewDecision::Approve(None) => Verdict::Confirmed,
+            ReviewDecision::Approve {
+                direction: None, ..
+            } => Verdict::Confirmed,
         };
         let state = match decision {
-            ReviewDecision::Reject => ReviewState::Rejected,
-            ReviewDecision::Approve(_) => ReviewState::Approved,
+            ReviewDecision::Reject(_) => ReviewState::Rejected,
+            ReviewDecision::Approve { .. } => ReviewState::Approved,
         };
         let before = item.clone();
         let mut active = item.into_active_model();
@@ -140,18 +159,29 @@ impl Decisions {
         let detection = set_verdict(&txn, after.detection_id, verdict, actor, at).await?;
 
         let cause = Cause::decision(Uuid::now_v7(), actor);
+        let (action, mut audited) = match &decision {
+            ReviewDecision::Approve { reason, .. } => {
+                ("review_approved", json!({ "reason": reason }))
+            }
+            ReviewDecision::Reject(rejection) => (
+                if rejection.not_a_face {
+                    "review_not_a_face"
+                } else {
+                    "review_rejected"
+                },
+                json!({ "reason": rejection.reason, "not_a_face": rejection.not_a_face }),
+            ),
+        };
+        audited["review_item"] = review_json(&after);
+        audited["verdict"] = json!(verdict.as_str());
         record_audit(
             &txn,
             &cause,
-            if state == ReviewState::Approved {
-                "review_approved"
-            } else {
-                "review_rejected"
-            },
+            action,
             "review_item",
             after.id,
             Some(review_json(&before)),
-            Some(json!({ "review_item": review_json(&after), "verdict": verdict.as_str() })),
+            Some(audited),
             at,
         )
         .await?;
@@ -167,6 +197,102 @@ impl Decisions {
         txn.commit().await?;
         self.relay_wake.notify_one();
         Ok(DecidedReview { item: after, day })
+    }
+
+    /// Decides a pending review item as "somebody else": the sighting moves to `person_id`,
+    /// confirmed, and both persons' days are recomputed (the candidate's without it, the
+    /// other's with it). The item is recorded as rejected, the audit entry says to whom it
+    /// went.
+    pub async fn assign_review(
+        &self,
+        item_id: Uuid,
+        person_id: Uuid,
+        reason: Option<String>,
+        actor: &str,
+    ) -> Result<AssignedReview> {
+        let at = now();
+        let txn = self.store.begin_write().await?;
+        let candidate = review_item::Entity::find_by_id(item_id)
+            .one(&txn)
+            .await?
+            .ok_or(AttendanceApiError::ReviewItemNotFound(item_id))?
+            .person_id;
+        if candidate == person_id {
+            return Err(AttendanceApiError::SamePerson(person_id));
+        }
+        let persons = BTreeSet::from([candidate, person_id]);
+        recompute::lock_persons(&txn, &persons).await?;
+        let people = recompute::people(&txn, &persons).await?;
+        if people.get(&person_id).is_none_or(|p| p.deleted) {
+            return Err(AttendanceApiError::PersonNotFound(person_id));
+        }
+        let item = for_update(&txn, review_item::Entity::find_by_id(item_id))
+            .one(&txn)
+            .await?
+            .ok_or(AttendanceApiError::ReviewItemNotFound(item_id))?;
+        if item.state != ReviewState::Pending.as_str() {
+            return Err(AttendanceApiError::ReviewItemDecided(item.state));
+        }
+        let before_item = item.clone();
+        let mut active = item.into_active_model();
+        active.state = Set(ReviewState::Rejected.as_str().to_owned());
+        active.decided_by = Set(Some(actor.to_owned()));
+        active.decided_at = Set(Some(at));
+        let after_item = active.update(&txn).await?;
+
+        let detection_id = after_item.detection_id;
+        let before_detection = for_update(&txn, detection::Entity::find_by_id(detection_id))
+            .one(&txn)
+            .await?
+            .ok_or(AttendanceApiError::DetectionNotFound(detection_id))?;
+        let mut moved = before_detection.clone().into_active_model();
+        moved.person_id = Set(Some(person_id));
+        moved.verdict = Set(Some(Verdict::Confirmed.as_str().to_owned()));
+        moved.verdict_by = Set(Some(actor.to_owned()));
+        moved.verdict_at = Set(Some(at));
+        let after_detection = moved.update(&txn).await?;
+
+        let cause = Cause::decision(Uuid::now_v7(), actor);
+        record_audit(
+            &txn,
+            &cause,
+            "review_assigned",
+            "review_item",
+            after_item.id,
+            Some(review_json(&before_item)),
+            Some(json!({
+                "review_item": review_json(&after_item),
+                "assigned_to": person_id,
+                "reason": reason,
+            })),
+            at,
+        )
+        .await?;
+        record_audit(
+            &txn,
+            &cause,
+            "detection_assigned",
+            "detection",
+            detection_id,
+            Some(detection_json(&before_detection)),
+            Some(json!({ "detection": detection_json(&after_detection), "reason": reason })),
+            at,
+        )
+        .await?;
+        let candidate_day = self
+            .recompute(&txn, candidate, None, after_item.attendance_date, &cause)
+            .await?;
+        let date = self
+            .work_day(&txn, person_id, after_detection.captured_at)
+            .await?;
+        let assigned_day = self.recompute(&txn, person_id, None, date, &cause).await?;
+        txn.commit().await?;
+        self.relay_wake.notify_one();
+        Ok(AssignedReview {
+            item: after_item,
+            candidate_day,
+            assigned_day,
+        })
     }
 
     /// Records a person's verdict on any recognised detection ("this was not me": rejected;

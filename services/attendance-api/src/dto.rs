@@ -17,8 +17,9 @@ use uuid::Uuid;
 
 use crate::decisions::Direction;
 use crate::openapi::fields;
-use crate::queries::AttendanceFilter;
+use crate::queries::{AttendanceFilter, RecordSource};
 
+pub mod evidence;
 pub mod policies;
 
 /// A PATCH field that may be absent (`None`) but not `null`: a `null` is the wrong type
@@ -66,6 +67,9 @@ pub struct ListAttendanceQuery {
     /// Persons of this department.
     #[param(schema_with = fields::department)]
     pub department: Option<String>,
+    /// `auto`: marked by the cameras; `manual`: entered by hand (pending or approved).
+    #[param(schema_with = fields::record_source)]
+    pub source: Option<String>,
     /// `json` (default) or `csv`: every matching record as an attachment.
     #[param(schema_with = fields::format)]
     pub format: Option<String>,
@@ -104,6 +108,16 @@ impl ListAttendanceQuery {
                 .map(|d| Text::parse(d, limits::DEPARTMENT).map(|t| t.as_str().to_owned()))
                 .transpose(),
         );
+        let source = errors.check(
+            "source",
+            self.source
+                .as_deref()
+                .map(|raw| {
+                    RecordSource::parse(raw.trim())
+                        .ok_or_else(|| FieldIssue::new("unknown_source", "must be auto or manual"))
+                })
+                .transpose(),
+        );
         if let (Some(Some(from)), Some(Some(to))) = (from_date, to_date)
             && from > to
         {
@@ -115,6 +129,7 @@ impl ListAttendanceQuery {
             return Err(errors);
         }
         let filter = AttendanceFilter {
+            source: source.flatten(),
             person_id: person_id.flatten(),
             from_date: from_date.flatten(),
             to_date: to_date.flatten(),
@@ -676,6 +691,11 @@ pub struct ReviewItemResponse {
     pub state: String,
     pub decided_by: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
+    /// The candidate's name (the review queue only; `None` when the directory does not
+    /// know the person).
+    pub person_name: Option<String>,
+    /// The detection's evidence (the review queue only).
+    pub detection: Option<evidence::DetectionResponse>,
 }
 
 impl From<review_item::Model> for ReviewItemResponse {
@@ -692,6 +712,8 @@ impl From<review_item::Model> for ReviewItemResponse {
             state: item.state,
             decided_by: item.decided_by,
             decided_at: item.decided_at,
+            person_name: None,
+            detection: None,
         }
     }
 }
@@ -704,16 +726,26 @@ pub struct ApproveReviewRequest {
     /// `check_in` or `check_out`; required for an `ambiguous_time` item.
     #[schema(schema_with = fields::direction_or_null)]
     pub direction: Option<String>,
+    /// Why, for the audit trail: 1 to 500 characters.
+    #[schema(schema_with = fields::remark_or_null)]
+    pub reason: Option<String>,
 }
 
 impl ApproveReviewRequest {
-    pub fn validate(self) -> Result<Option<Direction>, ValidationErrors> {
+    pub fn validate(self) -> Result<(Option<Direction>, Option<String>), ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let direction = errors.check(
             "direction",
             self.direction.as_deref().map(parse_direction).transpose(),
         );
-        errors.into_result(|| direction.expect("checked"))
+        let reason = errors.check(
+            "reason",
+            self.reason
+                .as_deref()
+                .map(|raw| Text::parse(raw, CORRECTION_REASON).map(|t| t.as_str().to_owned()))
+                .transpose(),
+        );
+        errors.into_result(|| (direction.expect("checked"), reason.expect("checked")))
     }
 }
 

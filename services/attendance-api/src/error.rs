@@ -40,6 +40,14 @@ pub enum AttendanceApiError {
     DetectionNotFound(Uuid),
     #[error("detection {0} is an unknown face: it belongs to no one")]
     UnknownFace(Uuid),
+    #[error("detection {0} has no evidence image")]
+    EvidenceNotFound(Uuid),
+    #[error("evidence image unreadable: {0}")]
+    EvidenceUnreadable(String),
+    #[error("evidence storage: {0}")]
+    EvidenceStorage(String),
+    #[error("the detection is {0}'s own: assign it to someone else, or approve it")]
+    SamePerson(Uuid),
     #[error("attendance record {0} not found")]
     AttendanceNotFound(Uuid),
     #[error("attendance record {0} was not entered by hand")]
@@ -132,6 +140,14 @@ impl From<&AttendanceApiError> for ApiError {
                 "direction_required",
                 error.to_string(),
             ),
+            AttendanceApiError::EvidenceNotFound(_) => {
+                ApiError::not_found("evidence_not_found", error.to_string())
+            }
+            AttendanceApiError::SamePerson(_) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "same_person",
+                error.to_string(),
+            ),
             AttendanceApiError::DetectionNotFound(_) => {
                 ApiError::not_found("detection_not_found", error.to_string())
             }
@@ -181,6 +197,7 @@ impl From<&AttendanceApiError> for ApiError {
                     "the export would hold {rows} rows, more than {max}: narrow the dates or filters"
                 ),
             ),
+            AttendanceApiError::EvidenceStorage(_) => ApiError::unavailable(error),
             e if e.is_unavailable() => ApiError::unavailable(e),
             e => ApiError::internal(e),
         }
@@ -198,8 +215,12 @@ impl ResponseError for AttendanceApiError {
             | Self::RuleNotFound(_)
             | Self::ExceptionNotFound(_)
             | Self::JobNotFound(_)
-            | Self::JobRunNotFound(_) => StatusCode::NOT_FOUND,
-            Self::DirectionRequired(_) | Self::UnknownFace(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            | Self::JobRunNotFound(_)
+            | Self::EvidenceNotFound(_) => StatusCode::NOT_FOUND,
+            Self::DirectionRequired(_) | Self::UnknownFace(_) | Self::SamePerson(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Self::EvidenceStorage(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::ReviewItemDecided(_) | Self::NotManual(_) | Self::AlreadyApproved(_) => {
                 StatusCode::CONFLICT
             }

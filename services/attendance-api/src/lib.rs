@@ -16,6 +16,7 @@ pub mod config;
 pub mod decisions;
 pub mod dto;
 pub mod error;
+pub mod evidence;
 pub mod export;
 pub mod manual;
 pub mod openapi;

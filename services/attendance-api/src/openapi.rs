@@ -7,6 +7,11 @@ use faceattend_attendance_store::reports::{
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
+use crate::dto::evidence::{
+    AssignReviewRequest, AssignReviewResponse, DetectionResponse, FaceBoxResponse, HistoryEntry,
+    RecordDetailResponse, RecordPerson, RecordResponse, RejectReviewRequest, RunnerUpResponse,
+    UnknownFaceResponse,
+};
 use crate::dto::policies::{
     CreateExceptionRequest, CreateRuleRequest, CreateSessionRequest, ExceptionResponse,
     RuleResponse, SessionResponse, UpdateExceptionRequest, UpdateRuleRequest, UpdateSessionRequest,
@@ -17,7 +22,9 @@ use crate::dto::{
     ManualDecisionRequest, PersonStatistics, ReviewDecisionResponse, ReviewItemResponse,
 };
 use crate::routes::jobs::{self, JobRunResponse};
-use crate::routes::{attendance, decisions, exceptions, manual, reports, rules, sessions};
+use crate::routes::{
+    attendance, decisions, evidence, exceptions, manual, reports, rules, sessions,
+};
 pub use faceattend_service::error::schema::ErrorEnvelope;
 
 #[derive(OpenApi)]
@@ -40,7 +47,10 @@ pub use faceattend_service::error::schema::ErrorEnvelope;
         exceptions::create, exceptions::list, exceptions::get, exceptions::update,
         exceptions::delete, exceptions::approve, exceptions::reject,
         decisions::review_queue, decisions::approve_review, decisions::reject_review,
+        decisions::assign_review,
         decisions::correct, decisions::approve_manual, decisions::reject_manual,
+        evidence::detection, evidence::snapshot, evidence::crop, evidence::record,
+        evidence::unknown_faces,
         jobs::request_run, jobs::get_run, jobs::list_runs,
     ),
     components(schemas(
@@ -51,6 +61,10 @@ pub use faceattend_service::error::schema::ErrorEnvelope;
         CreateExceptionRequest, UpdateExceptionRequest, ExceptionResponse,
         DayCounts, DepartmentCounts, DailyPersonRow, DailyReport, MonthlyPersonRow, MonthlyReport,
         ReviewItemResponse, ApproveReviewRequest, ReviewDecisionResponse,
+        RejectReviewRequest, AssignReviewRequest, AssignReviewResponse,
+        DetectionResponse, FaceBoxResponse, RunnerUpResponse, RecordDetailResponse, RecordPerson,
+        RecordResponse,
+        HistoryEntry, UnknownFaceResponse,
         CorrectionRequest, CorrectionResponse, ManualDecisionRequest,
         JobRunResponse,
         ErrorEnvelope, PageMetaSchema,
@@ -61,6 +75,7 @@ pub use faceattend_service::error::schema::ErrorEnvelope;
         (name = "reports", description = "Daily and monthly reports, a person's statistics"),
         (name = "policy", description = "Shifts, rules and exceptions (holidays, leave)"),
         (name = "review", description = "The review queue, corrections, approval of manual entries"),
+        (name = "evidence", description = "Detections with their snapshots and face crops, a record's sightings and history, unknown faces"),
         (name = "jobs", description = "attendance-worker's jobs on demand, and their runs"),
     )
 )]
@@ -122,6 +137,9 @@ envelopes!(
     AttendanceEnvelope => AttendanceResponse,
     OptionalAttendanceEnvelope => Option<AttendanceResponse>,
     ReviewDecisionEnvelope => ReviewDecisionResponse,
+    AssignReviewEnvelope => AssignReviewResponse,
+    DetectionEnvelope => DetectionResponse,
+    RecordDetailEnvelope => RecordDetailResponse,
     CorrectionEnvelope => CorrectionResponse,
     JobRunEnvelope => JobRunResponse,
     JobRunListEnvelope => Vec<JobRunResponse>,
@@ -133,6 +151,7 @@ list_envelopes!(
     ExceptionListEnvelope => ExceptionResponse,
     AttendanceListEnvelope => AttendanceResponse,
     ReviewQueueEnvelope => ReviewItemResponse,
+    UnknownFacesEnvelope => UnknownFaceResponse,
 );
 
 /// The monthly report with its page of persons in `meta`.
@@ -261,6 +280,18 @@ pub mod fields {
     pub fn remark_or_null() -> Object {
         text(CORRECTION_REASON, true)
     }
+    pub fn camera_id() -> Object {
+        text(crate::dto::evidence::CAMERA_ID_MAX, false)
+    }
+    pub fn boolean_or_null() -> Object {
+        ObjectBuilder::new()
+            .schema_type(
+                [Type::Boolean, Type::Null]
+                    .into_iter()
+                    .collect::<utoipa::openapi::schema::SchemaType>(),
+            )
+            .build()
+    }
     pub fn boolean_text() -> Object {
         ObjectBuilder::new().schema_type(Type::Boolean).build()
     }
@@ -269,6 +300,12 @@ pub mod fields {
     }
     pub fn attendance_status() -> Object {
         one_of(AttendanceStatus::ALL.iter().map(|s| s.as_str()), false)
+    }
+    pub fn record_source() -> Object {
+        one_of(
+            crate::queries::RecordSource::ALL.iter().map(|s| s.as_str()),
+            false,
+        )
     }
     pub fn review_state() -> Object {
         one_of(["pending", "approved", "rejected"], false)

@@ -39,6 +39,31 @@ pub struct AttendanceFilter {
     pub status: Option<AttendanceStatus>,
     /// Persons whose directory entry has this department.
     pub department: Option<String>,
+    pub source: Option<RecordSource>,
+}
+
+/// Where a record's marks came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordSource {
+    /// The cameras (a day the rules decided from sightings).
+    Auto,
+    /// Entered by hand, pending or approved.
+    Manual,
+}
+
+impl RecordSource {
+    pub const ALL: [Self; 2] = [Self::Auto, Self::Manual];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Manual => "manual",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -412,6 +437,25 @@ fn filtered(filter: &AttendanceFilter) -> sea_orm::Select<attendance::Entity> {
     }
     if let Some(status) = filter.status {
         query = query.filter(attendance::Column::Status.eq(status.as_str()));
+    }
+    match filter.source {
+        Some(RecordSource::Manual) => {
+            query = query.filter(attendance::Column::IsManual.eq(true));
+        }
+        Some(RecordSource::Auto) => {
+            query = query.filter(attendance::Column::IsManual.eq(false)).filter(
+                sea_orm::Condition::any()
+                    .add(
+                        attendance::Column::CheckInSource
+                            .eq(faceattend_attendance_store::days::AUTO_SOURCE),
+                    )
+                    .add(
+                        attendance::Column::CheckOutSource
+                            .eq(faceattend_attendance_store::days::AUTO_SOURCE),
+                    ),
+            );
+        }
+        None => {}
     }
     if let Some(department) = &filter.department {
         // A semi-join on the directory's (department, person_id) index.

@@ -16,6 +16,7 @@ use faceattend_outbox::{OutboxRelay, RelayConfig};
 use faceattend_service::auth::JwtKeys;
 use faceattend_service::health::{Readiness, ReadinessCheck};
 use faceattend_service::metrics::{self, HttpMetrics};
+use faceattend_service::object_storage::ObjectStorage;
 use faceattend_service::telemetry::TracedRootSpan;
 use faceattend_service::{health, json, listener, shutdown};
 use futures::future::BoxFuture;
@@ -28,6 +29,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
 use crate::decisions::Decisions;
+use crate::evidence::Evidence;
 use crate::manual::ManualEntries;
 use crate::openapi::ApiDoc;
 use crate::policies::Policies;
@@ -40,6 +42,8 @@ pub enum StartupError {
     Database(#[source] StoreError),
     #[error("cannot migrate the database: {0}")]
     Migration(#[source] StoreError),
+    #[error("SNAPSHOTS_URL: {0}")]
+    Snapshots(String),
     #[error("cannot reach NATS: {0}")]
     Bus(#[from] faceattend_bus::BusError),
     #[error("cannot listen on {address}: {source}")]
@@ -107,6 +111,17 @@ impl Application {
             settings.policy_defaults(),
             relay.notifier(),
         ));
+        let snapshots = settings
+            .snapshots_url
+            .as_deref()
+            .map(ObjectStorage::from_url)
+            .transpose()
+            .map_err(|e| StartupError::Snapshots(e.to_string()))?;
+        let evidence = web::Data::new(Evidence::new(
+            db.clone(),
+            snapshots,
+            settings.policy_defaults(),
+        ));
         let zone = web::Data::new(settings.site_zone);
         // The jobs routes write and read job runs through the store.
         let store = web::Data::new(store);
@@ -133,6 +148,7 @@ impl Application {
                 .app_data(decisions.clone())
                 .app_data(policies.clone())
                 .app_data(zone.clone())
+                .app_data(evidence.clone())
                 .app_data(store.clone())
                 .app_data(http_metrics.clone())
                 .app_data(readiness.clone())

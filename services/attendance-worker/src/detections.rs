@@ -20,7 +20,9 @@ use chrono::{Duration, Utc};
 use faceattend_attendance_store::events::Cause;
 use faceattend_attendance_store::policy::{PolicyBook, PolicyDefaults};
 use faceattend_attendance_store::recompute::{self, DayOutcome};
-use faceattend_attendance_store::{AttendanceStore, NewDetection, detections};
+use faceattend_attendance_store::{
+    AttendanceStore, DetectionEvidence, FaceBox, FaceDecision, NewDetection, RunnerUp, detections,
+};
 use faceattend_domain::attendance::{CameraRole, Confidence, DayKey};
 use faceattend_proto::faces::v1 as wire;
 use prost::Message as _;
@@ -235,6 +237,31 @@ pub fn parse(
         None => declared.get(&camera_id).copied().unwrap_or_default(),
     };
     let finite = |value: f32| if value.is_finite() { value } else { 0.0 };
+    // The evidence is for a reviewer's eyes only: a malformed part of it is dropped, never
+    // a reason to refuse the detection.
+    let evidence = DetectionEvidence {
+        decision: match decision {
+            wire::Decision::Match => Some(FaceDecision::Match),
+            wire::Decision::Ambiguous => Some(FaceDecision::Ambiguous),
+            wire::Decision::Unknown => Some(FaceDecision::Unknown),
+            wire::Decision::Unspecified => None,
+        },
+        track_id: Some(detection.track_id.clone())
+            .filter(|t| !t.is_empty() && t.chars().count() <= 64),
+        face_box: detection
+            .frame_box
+            .as_ref()
+            .and_then(|b| FaceBox::new(b.x_min, b.y_min, b.x_max, b.y_max)),
+        runner_up: detection
+            .runner_up_person_id
+            .as_deref()
+            .and_then(|raw| Uuid::parse_str(raw).ok())
+            .filter(|_| detection.runner_up_distance.is_finite())
+            .map(|person_id| RunnerUp {
+                person_id,
+                distance: detection.runner_up_distance,
+            }),
+    };
     Ok(NewDetection {
         id,
         camera_id,
@@ -247,6 +274,7 @@ pub fn parse(
         quality: finite(detection.quality.map_or(0.0, |q| q.score)),
         snapshot_ref: Some(detection.snapshot_ref).filter(|s| !s.is_empty()),
         received_at: Utc::now(),
+        evidence,
     })
 }
 
@@ -275,6 +303,50 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(parsed.person_id.is_some());
         assert_eq!(parsed.camera_id, "gate");
+    }
+
+    #[test]
+    fn keeps_the_evidence_a_reviewer_needs_and_drops_a_malformed_part_of_it() {
+        let roles = HashMap::new();
+        let runner_up = Uuid::new_v4();
+        let mut sent = detection();
+        sent.track_id = "17".to_owned();
+        sent.frame_box = Some(wire::Box {
+            x_min: 100.0,
+            y_min: 50.0,
+            x_max: 180.0,
+            y_max: 150.0,
+        });
+        sent.runner_up_person_id = Some(runner_up.to_string());
+        sent.runner_up_distance = 0.93;
+        let parsed = parse(&sent.encode_to_vec(), "gate", &roles).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            parsed.evidence,
+            DetectionEvidence {
+                decision: Some(FaceDecision::Match),
+                track_id: Some("17".to_owned()),
+                face_box: FaceBox::new(100.0, 50.0, 180.0, 150.0),
+                runner_up: Some(RunnerUp {
+                    person_id: runner_up,
+                    distance: 0.93
+                }),
+            }
+        );
+
+        sent.frame_box = Some(wire::Box {
+            x_min: 180.0,
+            y_min: 50.0,
+            x_max: 100.0,
+            y_max: 150.0,
+        });
+        sent.runner_up_person_id = Some("not a uuid".to_owned());
+        sent.decision = wire::Decision::Unknown as i32;
+        sent.person_id = None;
+        let parsed = parse(&sent.encode_to_vec(), "gate", &roles).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parsed.evidence.decision, Some(FaceDecision::Unknown));
+        assert_eq!(parsed.evidence.face_box, None);
+        assert_eq!(parsed.evidence.runner_up, None);
+        assert_eq!(parsed.person_id, None);
     }
 
     #[test]

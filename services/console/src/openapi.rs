@@ -20,7 +20,7 @@ use crate::routes::{self, keys, operators, session};
     ),
     paths(
         session::sign_in, session::current, session::sign_out, session::change_password,
-        operators::list, operators::create, operators::get, operators::update,
+        operators::list, operators::names, operators::create, operators::get, operators::update,
         operators::reset_password, operators::revoke_sessions, operators::audit_log,
         keys::jwks,
     ),
@@ -32,6 +32,7 @@ use crate::routes::{self, keys, operators, session};
         operators::SessionsRevoked, operators::AuditEntryResponse,
         operators::OperatorEnvelope, operators::OperatorCreatedEnvelope,
         operators::OperatorListEnvelope, operators::SessionsRevokedEnvelope,
+        operators::OperatorName, operators::OperatorNameListEnvelope,
         operators::AuditLogEnvelope, crate::operators::Role,
         routes::ErrorEnvelope, routes::CreatedMeta,
         faceattend_service::auth::Jwks, faceattend_service::auth::Jwk,

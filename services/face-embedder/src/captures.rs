@@ -224,6 +224,7 @@ impl CaptureProcessor {
             confidence: best.map_or(0.0, |b| calibration.confidence(b.distance)),
             model: self.recognizer.model().name.clone(),
             quality: wire_face.quality,
+            frame_box: frame_box(capture.frame_box.as_ref(), wire_face.r#box.as_ref()),
             r#box: wire_face.r#box,
             track_id: capture.track_id.clone(),
             snapshot_ref: capture.snapshot_ref.clone(),
@@ -262,6 +263,19 @@ impl CaptureProcessor {
 
 /// `detections.v1.<camera>`: a capture's detections go on a subject per camera, as the
 /// captures came, so a consumer can follow one door.
+/// The face's box in the camera frame: the capture's image sat at `crop` in it (at the
+/// frame's own resolution, camera-agent's contract), or was the frame itself.
+fn frame_box(crop: Option<&wire::Box>, face: Option<&wire::Box>) -> Option<wire::Box> {
+    let face = face?;
+    let (dx, dy) = crop.map_or((0.0, 0.0), |c| (c.x_min, c.y_min));
+    Some(wire::Box {
+        x_min: face.x_min + dx,
+        y_min: face.y_min + dy,
+        x_max: face.x_max + dx,
+        y_max: face.y_max + dy,
+    })
+}
+
 fn detection_subject(camera: &str) -> String {
     format!("detections.v1.{camera}")
 }
@@ -303,6 +317,30 @@ mod tests {
 
     use super::*;
     use crate::service_api::{EMBED_SUBJECT, IDENTIFY_SUBJECT};
+
+    #[test]
+    fn the_frame_box_is_the_face_moved_by_where_the_crop_sat() {
+        let face = wire::Box {
+            x_min: 10.0,
+            y_min: 20.0,
+            x_max: 50.0,
+            y_max: 70.0,
+        };
+        let crop = wire::Box {
+            x_min: 300.0,
+            y_min: 100.0,
+            x_max: 420.0,
+            y_max: 250.0,
+        };
+        let moved = frame_box(Some(&crop), Some(&face)).expect("a box");
+        assert_eq!(
+            (moved.x_min, moved.y_min, moved.x_max, moved.y_max),
+            (310.0, 120.0, 350.0, 170.0)
+        );
+        // A whole frame: the box as it is; no face: no box.
+        assert_eq!(frame_box(None, Some(&face)), Some(face));
+        assert_eq!(frame_box(Some(&crop), None), None);
+    }
 
     #[test]
     fn every_subject_is_a_channel_of_the_asyncapi_document() {

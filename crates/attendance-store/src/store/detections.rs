@@ -32,6 +32,86 @@ pub struct NewDetection {
     pub quality: f32,
     pub snapshot_ref: Option<String>,
     pub received_at: DateTime<Utc>,
+    pub evidence: DetectionEvidence,
+}
+
+/// What the face-embedder said of a detection beyond its person, kept for whoever reviews it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DetectionEvidence {
+    pub decision: Option<FaceDecision>,
+    /// The camera's track of the appearance.
+    pub track_id: Option<String>,
+    /// Where the face is in the snapshot, in its pixels.
+    pub face_box: Option<FaceBox>,
+    pub runner_up: Option<RunnerUp>,
+}
+
+/// The face-embedder's decision on a face (`faces.v1.Decision`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaceDecision {
+    /// Near enough to one person.
+    Match,
+    /// Near two persons at once: the best is not evidence the person was there.
+    Ambiguous,
+    /// Near nobody enrolled.
+    Unknown,
+}
+
+impl FaceDecision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Match => "match",
+            Self::Ambiguous => "ambiguous",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "match" => Some(Self::Match),
+            "ambiguous" => Some(Self::Ambiguous),
+            "unknown" => Some(Self::Unknown),
+            _ => None,
+        }
+    }
+}
+
+/// An axis-aligned box in image pixels; only a box with a positive area exists.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FaceBox {
+    pub x_min: f32,
+    pub y_min: f32,
+    pub x_max: f32,
+    pub y_max: f32,
+}
+
+impl FaceBox {
+    pub fn new(x_min: f32, y_min: f32, x_max: f32, y_max: f32) -> Option<Self> {
+        let finite = [x_min, y_min, x_max, y_max].iter().all(|v| v.is_finite());
+        (finite && x_min < x_max && y_min < y_max).then_some(Self {
+            x_min,
+            y_min,
+            x_max,
+            y_max,
+        })
+    }
+
+    /// The stored box of a detection row, when it has a whole one.
+    pub fn of(row: &detection::Model) -> Option<Self> {
+        Self::new(
+            row.face_x_min?,
+            row.face_y_min?,
+            row.face_x_max?,
+            row.face_y_max?,
+        )
+    }
+}
+
+/// The second-nearest enrolled person of a face.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunnerUp {
+    pub person_id: Uuid,
+    pub distance: f32,
 }
 
 /// Stores each detection whose id is not stored yet, in one statement; repeats (within the
@@ -67,6 +147,14 @@ fn row(detection: &NewDetection) -> detection::ActiveModel {
         verdict: Set(None),
         verdict_by: Set(None),
         verdict_at: Set(None),
+        decision: Set(detection.evidence.decision.map(|d| d.as_str().to_owned())),
+        track_id: Set(detection.evidence.track_id.clone()),
+        face_x_min: Set(detection.evidence.face_box.map(|b| b.x_min)),
+        face_y_min: Set(detection.evidence.face_box.map(|b| b.y_min)),
+        face_x_max: Set(detection.evidence.face_box.map(|b| b.x_max)),
+        face_y_max: Set(detection.evidence.face_box.map(|b| b.y_max)),
+        runner_up_person_id: Set(detection.evidence.runner_up.map(|r| r.person_id)),
+        runner_up_distance: Set(detection.evidence.runner_up.map(|r| r.distance)),
     }
 }
 

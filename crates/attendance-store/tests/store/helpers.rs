@@ -89,5 +89,6 @@ pub fn detection(person_id: Uuid, captured_at: DateTime<Utc>, confidence: f32) -
         quality: 0.9,
         snapshot_ref: None,
         received_at: captured_at,
+        evidence: Default::default(),
     }
 }

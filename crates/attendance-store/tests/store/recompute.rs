@@ -40,6 +40,7 @@ async fn outbox_ids(db: &TestDb) -> Vec<Uuid> {
 fn received_now(person: Uuid, at: chrono::DateTime<Utc>, confidence: f32) -> NewDetection {
     NewDetection {
         received_at: Utc::now(),
+        evidence: Default::default(),
         ..detection(person, at, confidence)
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod attendance;
 pub mod decisions;
+pub mod evidence;
 pub mod exceptions;
 pub mod jobs;
 pub mod manual;
@@ -47,6 +48,36 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::resource("/review/{item_id}/reject")
                     .route(web::post().to(decisions::reject_review))
                     .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/review/{item_id}/assign")
+                    .route(web::post().to(decisions::assign_review))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/unknown-faces")
+                    .route(web::get().to(evidence::unknown_faces))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                web::resource("/detections/{detection_id}")
+                    .route(web::get().to(evidence::detection))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                web::resource("/detections/{detection_id}/snapshot")
+                    .route(web::get().to(evidence::snapshot))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                web::resource("/detections/{detection_id}/crop")
+                    .route(web::get().to(evidence::crop))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                web::resource("/records/{attendance_id}")
+                    .route(web::get().to(evidence::record))
+                    .default_service(method_not_allowed(&["GET"])),
             )
             .service(
                 web::resource("/corrections")

@@ -57,7 +57,7 @@ async fn stops_when_asked(backend: Backend) {
 
 /// Every route `routes::configure` mounts, with its methods: the document must list each
 /// (the health routes are not part of the API).
-const ROUTES: [(&str, &[&str]); 25] = [
+const ROUTES: [(&str, &[&str]); 31] = [
     ("/api/v1/attendance", &["get"]),
     ("/api/v1/attendance/check-in", &["post"]),
     ("/api/v1/attendance/check-out", &["post"]),
@@ -80,6 +80,18 @@ const ROUTES: [(&str, &[&str]); 25] = [
     ("/api/v1/attendance/review", &["get"]),
     ("/api/v1/attendance/review/{item_id}/approve", &["post"]),
     ("/api/v1/attendance/review/{item_id}/reject", &["post"]),
+    ("/api/v1/attendance/review/{item_id}/assign", &["post"]),
+    ("/api/v1/attendance/unknown-faces", &["get"]),
+    ("/api/v1/attendance/detections/{detection_id}", &["get"]),
+    (
+        "/api/v1/attendance/detections/{detection_id}/snapshot",
+        &["get"],
+    ),
+    (
+        "/api/v1/attendance/detections/{detection_id}/crop",
+        &["get"],
+    ),
+    ("/api/v1/attendance/records/{attendance_id}", &["get"]),
     ("/api/v1/attendance/corrections", &["post"]),
     (
         "/api/v1/attendance/manual/{attendance_id}/approve",
@@ -155,6 +167,7 @@ async fn openapi_documents_every_route(backend: Backend) {
             .replace("{person_id}", &id)
             .replace("{item_id}", &id)
             .replace("{attendance_id}", &id)
+            .replace("{detection_id}", &id)
             .replace("{job}", "cleanup");
         for method in methods {
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();

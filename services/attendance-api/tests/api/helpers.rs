@@ -25,6 +25,7 @@ use faceattend_domain::attendance::{
 };
 use faceattend_service::auth::{AuthConfig, JwtKeys};
 use faceattend_service::config::LogFormat;
+use faceattend_service::object_storage::ObjectStorage;
 use reqwest::Response;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, IntoActiveModel};
 use secrecy::SecretString;
@@ -73,6 +74,9 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// The app's database, for a second service on it (attendance-worker).
     pub database_url: String,
+    /// The app's snapshot store (`SNAPSHOTS_URL`), where a test puts the frames it names.
+    pub snapshots: ObjectStorage,
+    _snapshots_dir: tempfile::TempDir,
     shutdown: CancellationToken,
     /// Held for its drop, which removes the database.
     _database: TestDatabase,
@@ -88,6 +92,8 @@ pub async fn spawn_app_in(backend: Backend, site_zone: SiteZone) -> TestApp {
     let database = TestDatabase::create(backend, "test_attendance_api").await;
     let database_url = database.url().to_owned();
     let namespace = format!("t{}", &Uuid::new_v4().simple().to_string()[..16]);
+    let snapshots_dir = tempfile::tempdir().expect("a temporary directory");
+    let snapshots_url = format!("file://{}", snapshots_dir.path().display());
     let settings = Settings {
         database_url: SecretString::from(database_url.clone()),
         database_max_connections: 5,
@@ -100,6 +106,7 @@ pub async fn spawn_app_in(backend: Backend, site_zone: SiteZone) -> TestApp {
         nats_url: test_nats_url(),
         bus_namespace: namespace.clone(),
         max_body_bytes: 64 * 1024,
+        snapshots_url: Some(snapshots_url.clone()),
         http_workers: 1,
         shutdown_timeout: Duration::from_secs(5),
         log_format: LogFormat::Pretty,
@@ -124,6 +131,8 @@ pub async fn spawn_app_in(backend: Backend, site_zone: SiteZone) -> TestApp {
         keys: faceattend_service::auth::testing::keys(),
         db: store.connection().clone(),
         database_url,
+        snapshots: ObjectStorage::from_url(&snapshots_url).expect("the snapshot store"),
+        _snapshots_dir: snapshots_dir,
         shutdown,
         _database: database,
     }
@@ -390,6 +399,29 @@ impl TestApp {
     }
 }
 
+/// A detection of `person_id` with the test's defaults (no snapshot, no evidence).
+pub fn new_detection(
+    person_id: Uuid,
+    camera_role: CameraRole,
+    at: DateTime<Utc>,
+    confidence: f32,
+) -> NewDetection {
+    NewDetection {
+        id: Uuid::now_v7(),
+        camera_id: format!("cam-{}", camera_role.as_str()),
+        camera_role,
+        captured_at: at,
+        person_id: Some(person_id),
+        distance: 0.5,
+        confidence: Confidence::new(confidence).expect("a confidence in [0, 1]"),
+        model_id: "mobilefacenet-test".to_owned(),
+        quality: 0.9,
+        snapshot_ref: None,
+        received_at: Utc::now(),
+        evidence: Default::default(),
+    }
+}
+
 impl TestApp {
     /// Stores a detection of `person_id` and decides its day through the attendance store's
     /// recompute path (what the worker does for each detection); returns the detection id.
@@ -400,25 +432,24 @@ impl TestApp {
         at: DateTime<Utc>,
         confidence: f32,
     ) -> Uuid {
-        let detection = NewDetection {
-            id: Uuid::now_v7(),
-            camera_id: format!("cam-{}", camera_role.as_str()),
-            camera_role,
-            captured_at: at,
-            person_id: Some(person_id),
-            distance: 0.5,
-            confidence: Confidence::new(confidence).expect("a confidence in [0, 1]"),
-            model_id: "mobilefacenet-test".to_owned(),
-            quality: 0.9,
-            snapshot_ref: None,
-            received_at: Utc::now(),
-        };
+        self.seed_new_detection(new_detection(person_id, camera_role, at, confidence))
+            .await
+    }
+
+    /// Stores `detection` and, when it has a person, decides their day through the
+    /// attendance store's recompute path; returns the detection id.
+    pub async fn seed_new_detection(&self, detection: NewDetection) -> Uuid {
+        let at = detection.captured_at;
         let txn = faceattend_outbox::begin_write(&self.db)
             .await
             .expect("begin");
         detections::insert_many(&txn, &[&detection])
             .await
             .expect("insert");
+        let Some(person_id) = detection.person_id else {
+            txn.commit().await.expect("commit");
+            return detection.id;
+        };
         let persons = BTreeSet::from([person_id]);
         recompute::lock_persons(&txn, &persons).await.expect("lock");
         let people = recompute::people(&txn, &persons).await.expect("people");

@@ -138,7 +138,7 @@ async fn bad_job_requests_are_refused_with_a_code(backend: Backend) {
             json!({"person_id": 7}),
             vec![pair("person_id", "invalid_uuid")],
         ),
-        ("reconcile", json!([5]), vec![pair("$", "invalid_type")]),
+        ("reconcile", json!([5]), vec![pair("body", "invalid_type")]),
     ] {
         let body = assert_error(
             app.post(&format!("/api/v1/attendance/jobs/{job}/runs"), &body)

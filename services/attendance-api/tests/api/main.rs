@@ -7,6 +7,7 @@ mod auth;
 mod bad_input;
 mod contract;
 mod decisions;
+mod evidence;
 mod exceptions;
 mod exports;
 mod health;

@@ -403,6 +403,7 @@ pub fn stored_detection(
         quality: 0.9,
         snapshot_ref: None,
         received_at: at,
+        evidence: Default::default(),
     }
 }
 

@@ -45,6 +45,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, openapi: utoipa::openapi::OpenApi
                     .default_service(method_not_allowed(&["GET", "POST"])),
             )
             .service(
+                web::resource("/operator-names")
+                    .route(web::get().to(operators::names))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
                 web::resource("/operators/{operator_id}")
                     .route(web::get().to(operators::get))
                     .route(web::patch().to(operators::update))

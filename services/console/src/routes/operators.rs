@@ -142,6 +142,13 @@ pub struct OperatorListEnvelope {
 
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
+pub struct OperatorNameListEnvelope {
+    success: bool,
+    data: Vec<OperatorName>,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
 pub struct SessionsRevokedEnvelope {
     success: bool,
     data: SessionsRevoked,
@@ -190,6 +197,39 @@ pub async fn list(state: web::Data<ConsoleState>, signed_in: SignedIn) -> Result
         .map(OperatorResponse::from)
         .collect();
     Ok(envelope::ok(operators))
+}
+
+/// An operator as others see them in a history: who, not how to reach them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OperatorName {
+    pub id: Uuid,
+    pub display_name: String,
+}
+
+/// Every operator's name, for any signed-in operator: the services record who decided
+/// something by the operator's id (the subject of the token the console minted), and a
+/// record's history shows their name.
+#[utoipa::path(
+    get, path = "/console/api/v1/operator-names", tag = "operators",
+    responses(
+        (status = 200, description = "Every operator's id and name", body = OperatorNameListEnvelope),
+        (status = 401, description = "Not signed in (`not_signed_in`, `session_expired`)", body = ErrorEnvelope),
+        (status = 503, description = "The database is unavailable (`service_unavailable`)", body = ErrorEnvelope),
+    ),
+    security(("session" = []))
+)]
+pub async fn names(state: web::Data<ConsoleState>, _signed_in: SignedIn) -> Result<HttpResponse> {
+    let names: Vec<OperatorName> = state
+        .store
+        .operators()
+        .await?
+        .into_iter()
+        .map(|operator| OperatorName {
+            id: operator.id,
+            display_name: operator.display_name,
+        })
+        .collect();
+    Ok(envelope::ok(names))
 }
 
 /// Create an operator.

@@ -287,6 +287,7 @@ async fn spawn_attendance_api(backend: Backend, namespace: &str) -> (String, Run
         nats_url: test_nats_url(),
         bus_namespace: namespace.to_owned(),
         max_body_bytes: 64 * 1024,
+        snapshots_url: None,
         http_workers: 1,
         shutdown_timeout: Duration::from_secs(5),
         log_format: LogFormat::Pretty,

@@ -221,7 +221,30 @@ async fn only_admins_manage_operators(backend: Backend) {
             assert_eq!(response.status(), 403, "{role} {method} {path}");
             assert_eq!(error_code(response).await, "forbidden");
         }
+        // Names only, for histories: every operator, nothing to reach them by.
+        let response = app
+            .page_request(Method::GET, "/console/api/v1/operator-names", &browser)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{role}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        let names = body["data"].as_array().expect("a list");
+        assert!(
+            names
+                .iter()
+                .any(|n| n["id"] == admin_operator.id.to_string() && n["display_name"].is_string()),
+            "{body}"
+        );
+        assert!(names.iter().all(|n| n.get("email").is_none()), "{body}");
     }
+    let response = app
+        .client
+        .get(app.url("/console/api/v1/operator-names"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
     // Nobody raised themselves: there is still one admin, and four operators.
     let operators = app.store.operators().await.unwrap();
     assert_eq!(operators.len(), 4);

@@ -212,6 +212,8 @@ export async function startCameraAgent(camera: { id: string; video: string; role
       NATS_URL: required("E2E_NATS_URL"),
       BUS_NAMESPACE: required("E2E_BUS_NAMESPACE"),
       FACEATTEND_MODELS_DIR: required("FACEATTEND_MODELS_DIR"),
+      // The frames kept as evidence, where attendance-api serves them from.
+      SNAPSHOTS_URL: required("E2E_SNAPSHOTS_URL"),
       BIND_ADDRESS: `127.0.0.1:${port}`,
     },
     stdio: ["ignore", log, log],

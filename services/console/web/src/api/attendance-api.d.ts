@@ -120,6 +120,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/attendance/detections/{detection_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/v1/attendance/detections/{id}`: a detection as a reviewer sees it. */
+        get: operations["detection"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attendance/detections/{detection_id}/crop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /api/v1/attendance/detections/{id}/crop`: the face cut out of the snapshot, with a
+         *     margin (JPEG).
+         */
+        get: operations["crop"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attendance/detections/{detection_id}/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/v1/attendance/detections/{id}/snapshot`: the camera's whole frame (JPEG). */
+        get: operations["snapshot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/attendance/exceptions": {
         parameters: {
             query?: never;
@@ -375,6 +429,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/attendance/records/{attendance_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /api/v1/attendance/records/{id}`: a record, every sighting of its day, their review
+         *     items and the record's history (who did what, when, and why).
+         */
+        get: operations["record"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/attendance/reports/daily": {
         parameters: {
             query?: never;
@@ -447,6 +521,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/attendance/review/{item_id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/v1/attendance/review/{id}/assign`: it was somebody else. The sighting moves to
+         *     that person, confirmed; both persons' days are recomputed.
+         */
+        post: operations["assign_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/attendance/review/{item_id}/reject": {
         parameters: {
             query?: never;
@@ -456,7 +550,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /api/v1/attendance/review/{id}/reject`: it was not them. */
+        /**
+         * `POST /api/v1/attendance/review/{id}/reject`: it was not them; or, with
+         *     `not_a_face: true`, no person's face at all (a bad capture). The body is optional.
+         */
         post: operations["reject_review"];
         delete?: never;
         options?: never;
@@ -558,6 +655,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/attendance/unknown-faces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /api/v1/attendance/unknown-faces`: the strangers of a period (default: the last seven
+         *     days of the site's calendar), one entry per camera track, most recently seen first.
+         */
+        get: operations["unknown_faces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -569,6 +686,25 @@ export interface components {
         ApproveReviewRequest: {
             /** @enum {string|null} */
             direction?: "check_in" | "check_out" | null;
+            /** @description 1 to 500 characters once trimmed, no control characters */
+            reason?: string | null;
+        };
+        AssignReviewEnvelope: {
+            data: components["schemas"]["AssignReviewResponse"];
+            success: boolean;
+        };
+        /** @description `POST /api/v1/attendance/review/{id}/assign`: the sighting was somebody else. */
+        AssignReviewRequest: {
+            /** Format: uuid */
+            person_id: string;
+            /** @description 1 to 500 characters once trimmed, no control characters */
+            reason?: string | null;
+        };
+        /** @description A review item assigned to somebody else, and both persons' days after it. */
+        AssignReviewResponse: {
+            assigned_attendance?: components["schemas"]["AttendanceResponse"] | null;
+            candidate_attendance?: components["schemas"]["AttendanceResponse"] | null;
+            review_item: components["schemas"]["ReviewItemResponse"];
         };
         AttendanceEnvelope: {
             data: components["schemas"]["AttendanceResponse"];
@@ -887,6 +1023,54 @@ export interface components {
             /** @description `None`: persons without a department. */
             department?: string | null;
         };
+        DetectionEnvelope: {
+            data: components["schemas"]["DetectionResponse"];
+            success: boolean;
+        };
+        /** @description A stored detection: a face a camera saw and what recognition made of it. */
+        DetectionResponse: {
+            camera_id: string;
+            /** @description `entry`, `exit` or `both`, as the camera was declared when the detection arrived. */
+            camera_role: string;
+            /** Format: date-time */
+            captured_at: string;
+            /**
+             * Format: float
+             * @description Calibrated, in [0, 1]: at 0.70 one impostor in 1,000 is accepted, at 0.60 one in 100.
+             */
+            confidence: number;
+            /** @description `match`, `ambiguous` or `unknown`; `None` for a detection stored before it was kept. */
+            decision?: string | null;
+            /** Format: uuid */
+            detection_id: string;
+            /**
+             * Format: float
+             * @description Embedding distance to the nearest enrolled person (2 when nobody is enrolled).
+             */
+            distance: number;
+            face_box?: components["schemas"]["FaceBoxResponse"] | null;
+            /** @description Whether `/detections/{id}/snapshot` (and, with a `face_box`, `/crop`) has an image. */
+            has_snapshot: boolean;
+            model: string;
+            /**
+             * Format: uuid
+             * @description The matched person; `None` for an unknown or ambiguous face.
+             */
+            person_id?: string | null;
+            person_name?: string | null;
+            /**
+             * Format: float
+             * @description Face quality in [0, 1].
+             */
+            quality: number;
+            runner_up?: components["schemas"]["RunnerUpResponse"] | null;
+            track_id?: string | null;
+            /** @description A person's decision on it: `confirmed`, `check_in`, `check_out` or `rejected`. */
+            verdict?: string | null;
+            /** Format: date-time */
+            verdict_at?: string | null;
+            verdict_by?: string | null;
+        };
         ErrorBody: {
             /** @description Stable machine-readable code, e.g. `validation_failed`; each response names its own. */
             code: string;
@@ -935,11 +1119,41 @@ export interface components {
             reason: string;
             requires_approval: boolean;
         };
+        /** @description Where a face is in its snapshot, in the snapshot's pixels. */
+        FaceBoxResponse: {
+            /** Format: float */
+            x_max: number;
+            /** Format: float */
+            x_min: number;
+            /** Format: float */
+            y_max: number;
+            /** Format: float */
+            y_min: number;
+        };
         FieldError: {
             code: string;
             /** @description The field's path, e.g. `email` or `metadata.address`. */
             field: string;
             message: string;
+        };
+        /** @description One audited change to a record, one of its sightings or their review items. */
+        HistoryEntry: {
+            /**
+             * @description e.g. `manual_check_in`, `manual_approved`, `detection_corrected`, `review_approved`,
+             *     `review_rejected`, `review_assigned`.
+             */
+            action: string;
+            /** @description Who: an operator's or a token's subject. */
+            actor: string;
+            /** @description The entity after the change (JSON, with the reason when one was given). */
+            after?: Record<string, never> | null;
+            /** Format: date-time */
+            at: string;
+            /** @description The entity before the change (JSON), `None` when it did not exist. */
+            before?: Record<string, never> | null;
+            /** @description `attendance`, `detection` or `review_item`. */
+            entity: string;
+            entity_id: string;
         };
         JobRunEnvelope: {
             data: components["schemas"]["JobRunResponse"];
@@ -1082,6 +1296,61 @@ export interface components {
              */
             total_working_days: number;
         };
+        RecordDetailEnvelope: {
+            data: components["schemas"]["RecordDetailResponse"];
+            success: boolean;
+        };
+        /** @description `GET /api/v1/attendance/records/{id}`: a record, the evidence it rests on and its history. */
+        RecordDetailResponse: {
+            /** @description What was done to the record and its evidence, oldest first. */
+            history: components["schemas"]["HistoryEntry"][];
+            person?: components["schemas"]["RecordPerson"] | null;
+            record: components["schemas"]["RecordResponse"];
+            /** @description The review items of those sightings, pending or decided. */
+            review_items: components["schemas"]["ReviewItemResponse"][];
+            /** @description Every sighting of the person on the record's work day, oldest first. */
+            sightings: components["schemas"]["DetectionResponse"][];
+        };
+        /** @description Who a record belongs to, from the directory. */
+        RecordPerson: {
+            department?: string | null;
+            name: string;
+            organization?: string | null;
+            /** Format: uuid */
+            person_id: string;
+        };
+        /** @description A record as its page shows it: the spec's fields and what the record rests on. */
+        RecordResponse: components["schemas"]["AttendanceResponse"] & {
+            /** Format: date-time */
+            approval_timestamp?: string | null;
+            /** @description Who approved a manual entry, and when; `None` while it is pending (or not manual). */
+            approved_by?: string | null;
+            check_in_camera_id?: string | null;
+            /**
+             * Format: uuid
+             * @description The detection the check-in rests on (`GET /detections/{id}` for its evidence).
+             */
+            check_in_detection_id?: string | null;
+            check_out_camera_id?: string | null;
+            /**
+             * Format: uuid
+             * @description The detection the check-out rests on.
+             */
+            check_out_detection_id?: string | null;
+            /** Format: int32 */
+            early_leave_minutes: number;
+            /** Format: int32 */
+            late_minutes: number;
+            remarks?: string | null;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** @description `POST /api/v1/attendance/review/{id}/reject`: no body (it was not them), or why. */
+        RejectReviewRequest: {
+            not_a_face?: boolean | null;
+            /** @description 1 to 500 characters once trimmed, no control characters */
+            reason?: string | null;
+        };
         ReviewDecisionEnvelope: {
             data: components["schemas"]["ReviewDecisionResponse"];
             success: boolean;
@@ -1103,12 +1372,18 @@ export interface components {
             /** Format: date-time */
             decided_at?: string | null;
             decided_by?: string | null;
+            detection?: components["schemas"]["DetectionResponse"] | null;
             /** Format: uuid */
             detection_id: string;
             /** Format: uuid */
             id: string;
             /** Format: uuid */
             person_id: string;
+            /**
+             * @description The candidate's name (the review queue only; `None` when the directory does not
+             *     know the person).
+             */
+            person_name?: string | null;
             /** @description `low_confidence`, `ambiguous_time` or `no_check_in`. */
             reason: string;
             state: string;
@@ -1158,6 +1433,21 @@ export interface components {
              */
             working_days: number[];
         };
+        /** @description The second-nearest enrolled person of a face. */
+        RunnerUpResponse: {
+            /** Format: float */
+            distance: number;
+            /**
+             * Format: float
+             * @description How much farther than the best candidate (runner-up distance − distance): the smaller,
+             *     the easier the two are confused.
+             */
+            margin: number;
+            /** @description `None` when the directory does not know the person (yet). */
+            name?: string | null;
+            /** Format: uuid */
+            person_id: string;
+        };
         SessionEnvelope: {
             data: components["schemas"]["SessionResponse"];
             success: boolean;
@@ -1191,6 +1481,27 @@ export interface components {
         };
         StatisticsEnvelope: {
             data: components["schemas"]["PersonStatistics"];
+            success: boolean;
+        };
+        /** @description One stranger's appearance: the unknown sightings of one camera track. */
+        UnknownFaceResponse: {
+            /** @description The sighting to show and to enrol from: the best quality one with a snapshot. */
+            best: components["schemas"]["DetectionResponse"];
+            camera_id: string;
+            /** Format: date-time */
+            first_seen: string;
+            /** Format: date-time */
+            last_seen: string;
+            /**
+             * Format: int64
+             * @description How many sightings the appearance has.
+             */
+            sightings: number;
+            track_id?: string | null;
+        };
+        UnknownFacesEnvelope: {
+            data: components["schemas"]["UnknownFaceResponse"][];
+            meta: components["schemas"]["PageMeta"];
             success: boolean;
         };
         /**
@@ -1291,6 +1602,7 @@ export interface operations {
                 /** @description Items per page, 1 to 100 (default 20; not with `format=csv`). */
                 page_size?: number;
                 person_id?: string;
+                source?: "auto" | "manual";
                 status?: "present" | "absent" | "late" | "early_leave" | "pending";
                 to_date?: string;
             };
@@ -1356,6 +1668,7 @@ export interface operations {
                 page?: number;
                 /** @description Items per page, 1 to 100 (default 20; not with `format=csv`). */
                 page_size?: number;
+                source?: "auto" | "manual";
                 status?: "present" | "absent" | "late" | "early_leave" | "pending";
                 to_date?: string;
             };
@@ -1772,6 +2085,206 @@ export interface operations {
                 };
             };
             /** @description The database is unreachable (`service_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    detection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The detection */
+                detection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DetectionEnvelope"];
+                };
+            };
+            /** @description An invalid parameter, named in `details` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Token lacks attendance:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `detection_not_found` (also for a deleted person's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unreachable (`service_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    crop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The detection */
+                detection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The face */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": number[];
+                };
+            };
+            /** @description An invalid parameter, named in `details` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Token lacks attendance:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `detection_not_found`, `evidence_not_found` (no snapshot or no face box) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `unavailable`: the snapshot store cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    snapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The detection */
+                detection_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The frame */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": number[];
+                };
+            };
+            /** @description An invalid parameter, named in `details` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Token lacks attendance:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `detection_not_found`, `evidence_not_found` (no snapshot kept) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `unavailable`: the snapshot store cannot be reached */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3090,6 +3603,72 @@ export interface operations {
             };
         };
     };
+    record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The attendance record */
+                attendance_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordDetailEnvelope"];
+                };
+            };
+            /** @description An invalid parameter, named in `details` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Token lacks attendance:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `attendance_not_found` (also for a deleted person's) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unreachable (`service_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     daily: {
         parameters: {
             query: {
@@ -3385,6 +3964,112 @@ export interface operations {
             };
         };
     };
+    assign_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The review item */
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssignReviewRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignReviewEnvelope"];
+                };
+            };
+            /** @description An invalid parameter, named in `details` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Token lacks attendance:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `review_item_not_found`, `person_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `review_item_decided` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is over the size limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `validation_failed`, `same_person` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unreachable (`service_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     reject_review: {
         parameters: {
             query?: never;
@@ -3395,7 +4080,12 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        /** @description Optional: why */
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RejectReviewRequest"] | null;
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -3442,6 +4132,33 @@ export interface operations {
             };
             /** @description `review_item_decided` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is over the size limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid fields, named in `details` (`validation_failed`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4265,6 +4982,68 @@ export interface operations {
             };
             /** @description `person_not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unreachable (`service_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    unknown_faces: {
+        parameters: {
+            query?: {
+                camera_id?: string;
+                from_date?: string;
+                /** @description 1-based page number (default 1). */
+                page?: number;
+                /** @description Appearances per page, 1 to 100 (default 20). */
+                page_size?: number;
+                to_date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnknownFacesEnvelope"];
+                };
+            };
+            /** @description `invalid_parameters` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Token lacks attendance:read */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -39,6 +39,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/console/api/v1/operator-names": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every operator's name, for any signed-in operator: the services record who decided
+         *     something by the operator's id (the subject of the token the console minted), and a
+         *     record's history shows their name.
+         */
+        get: operations["names"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/console/api/v1/operators": {
         parameters: {
             query?: never;
@@ -249,6 +270,16 @@ export interface components {
             data: components["schemas"]["OperatorResponse"][];
             success: boolean;
         };
+        /** @description An operator as others see them in a history: who, not how to reach them. */
+        OperatorName: {
+            display_name: string;
+            /** Format: uuid */
+            id: string;
+        };
+        OperatorNameListEnvelope: {
+            data: components["schemas"]["OperatorName"][];
+            success: boolean;
+        };
         OperatorResponse: {
             /** Format: date-time */
             created_at: string;
@@ -384,6 +415,44 @@ export interface operations {
             };
             /** @description Not an admin (`forbidden`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unavailable (`service_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    names: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every operator's id and name */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OperatorNameListEnvelope"];
+                };
+            };
+            /** @description Not signed in (`not_signed_in`, `session_expired`) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
