@@ -5,6 +5,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { Link, useLocation, useSearchParams } from "react-router";
+import { operatorNamesQuery } from "../attendance/api";
 import { usePermission } from "../auth/session";
 import { ErrorMessage } from "../components/ErrorSummary";
 import { SelectField, TextField } from "../components/Field";
@@ -80,6 +81,8 @@ export default function ExceptionsPage() {
   const location = useLocation();
   const notice = (location.state as { notice?: string } | null)?.notice;
   const exceptions = useQuery(exceptionsQuery(filter));
+  // Who decided is recorded by operator id: shown by name.
+  const operatorNames = useQuery(operatorNamesQuery());
   const [draft, setDraft] = useState<Draft>(() => draftOf(filter));
   const [filterError, setFilterError] = useState<{ from?: string[]; to?: string[] }>({});
   const [done, setDone] = useState<string>();
@@ -229,6 +232,7 @@ export default function ExceptionsPage() {
                   <ExceptionRow
                     key={exception.id}
                     exception={exception}
+                    deciders={operatorNames.data}
                     canWrite={canWrite}
                     onDecided={setDone}
                     onDelete={() => {
@@ -272,11 +276,13 @@ export default function ExceptionsPage() {
 
 function ExceptionRow({
   exception,
+  deciders,
   canWrite,
   onDecided,
   onDelete,
 }: {
   exception: PolicyException;
+  deciders: Map<string, string> | undefined;
   canWrite: boolean;
   onDecided: (message: string) => void;
   onDelete: () => void;
@@ -297,7 +303,7 @@ function ExceptionRow({
         <span className={`badge badge--approval-${status}`}>{APPROVAL_LABELS[status] ?? status}</span>
         {exception.approved_by !== null && exception.approved_by !== undefined ? (
           <span className="cell-note">
-            By {exception.approved_by}, {formatDate(exception.approved_at)}
+            By {deciders?.get(exception.approved_by) ?? exception.approved_by}, {formatDate(exception.approved_at)}
           </span>
         ) : null}
       </td>
