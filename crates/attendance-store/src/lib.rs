@@ -34,6 +34,7 @@ pub mod migration;
 pub mod policy;
 pub mod recompute;
 pub mod reports;
+pub mod sheet;
 mod store;
 
 pub use error::StoreError;

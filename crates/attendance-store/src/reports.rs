@@ -283,12 +283,7 @@ pub async fn monthly<C: ConnectionTrait>(
     month: u32,
     filter: &MonthlyFilter,
 ) -> Result<MonthlyReport, StoreError> {
-    let from =
-        NaiveDate::from_ymd_opt(year, month, 1).ok_or(StoreError::InvalidPeriod { year, month })?;
-    let to = from
-        .checked_add_months(Months::new(1))
-        .and_then(|next| next.pred_opt())
-        .ok_or(StoreError::InvalidPeriod { year, month })?;
+    let (from, to) = month_bounds(year, month)?;
     let week = active_working_days(conn).await?;
 
     let mut persons_query = person_directory::Entity::find()
@@ -314,49 +309,7 @@ pub async fn monthly<C: ConnectionTrait>(
         None => (persons_query.all(conn).await?, None),
     };
 
-    let exceptions = attendance_exception::Entity::find()
-        .select_only()
-        .columns([
-            attendance_exception::Column::PersonId,
-            attendance_exception::Column::ExceptionDate,
-        ])
-        .filter(attendance_exception::Column::ExceptionDate.between(from, to))
-        .filter(
-            Condition::any()
-                .add(attendance_exception::Column::Approved.eq(true))
-                .add(attendance_exception::Column::RequiresApproval.eq(false)),
-        )
-        .filter(
-            Condition::any()
-                .add(
-                    Condition::all()
-                        .add(attendance_exception::Column::PersonId.is_null())
-                        .add(attendance_exception::Column::ExceptionType.eq("holiday")),
-                )
-                .add(
-                    Condition::all()
-                        .add(attendance_exception::Column::PersonId.is_not_null())
-                        .add(attendance_exception::Column::ExceptionType.eq("leave")),
-                ),
-        )
-        .into_model::<MonthException>()
-        .all(conn)
-        .await?;
-    let mut holidays = BTreeSet::new();
-    let mut leave: HashMap<Uuid, BTreeSet<NaiveDate>> = HashMap::new();
-    for exception in exceptions {
-        match exception.person_id {
-            None => {
-                holidays.insert(exception.exception_date);
-            }
-            Some(person_id) => {
-                leave
-                    .entry(person_id)
-                    .or_default()
-                    .insert(exception.exception_date);
-            }
-        }
-    }
+    let DaysOff { holidays, leave } = days_off(conn, from, to).await?;
     // The month's working days net of holidays; each person then loses their leave.
     let working: BTreeSet<NaiveDate> = from
         .iter_days()
@@ -449,6 +402,76 @@ pub async fn monthly<C: ConnectionTrait>(
         persons: rows,
         page,
     })
+}
+
+/// The first and last day of `year`-`month`.
+pub(crate) fn month_bounds(year: i32, month: u32) -> Result<(NaiveDate, NaiveDate), StoreError> {
+    let from =
+        NaiveDate::from_ymd_opt(year, month, 1).ok_or(StoreError::InvalidPeriod { year, month })?;
+    let to = from
+        .checked_add_months(Months::new(1))
+        .and_then(|next| next.pred_opt())
+        .ok_or(StoreError::InvalidPeriod { year, month })?;
+    Ok((from, to))
+}
+
+/// The days off of a period: holidays for everyone, and each person's leave (approved, or
+/// needing no approval).
+pub(crate) struct DaysOff {
+    pub holidays: BTreeSet<NaiveDate>,
+    pub leave: HashMap<Uuid, BTreeSet<NaiveDate>>,
+}
+
+/// The days off of `[from, to]`, in one statement.
+pub(crate) async fn days_off<C: ConnectionTrait>(
+    conn: &C,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<DaysOff, StoreError> {
+    let exceptions = attendance_exception::Entity::find()
+        .select_only()
+        .columns([
+            attendance_exception::Column::PersonId,
+            attendance_exception::Column::ExceptionDate,
+        ])
+        .filter(attendance_exception::Column::ExceptionDate.between(from, to))
+        .filter(
+            Condition::any()
+                .add(attendance_exception::Column::Approved.eq(true))
+                .add(attendance_exception::Column::RequiresApproval.eq(false)),
+        )
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(attendance_exception::Column::PersonId.is_null())
+                        .add(attendance_exception::Column::ExceptionType.eq("holiday")),
+                )
+                .add(
+                    Condition::all()
+                        .add(attendance_exception::Column::PersonId.is_not_null())
+                        .add(attendance_exception::Column::ExceptionType.eq("leave")),
+                ),
+        )
+        .into_model::<MonthException>()
+        .all(conn)
+        .await?;
+    let mut holidays = BTreeSet::new();
+    let mut leave: HashMap<Uuid, BTreeSet<NaiveDate>> = HashMap::new();
+    for exception in exceptions {
+        match exception.person_id {
+            None => {
+                holidays.insert(exception.exception_date);
+            }
+            Some(person_id) => {
+                leave
+                    .entry(person_id)
+                    .or_default()
+                    .insert(exception.exception_date);
+            }
+        }
+    }
+    Ok(DaysOff { holidays, leave })
 }
 
 /// Counting the dates of `[from, to]` a predicate accepts.

@@ -6,7 +6,8 @@
 //! on port 0, release build), seeds `BENCH_PERSONS` persons (default 10,000) in the directory
 //! with a month of attendance (multi-row `INSERT … SELECT` over `generate_series`, so seeding
 //! takes seconds), and measures the daily report of one day (`BENCH_REPORT_RUNS`, default
-//! 20; target ≤ 1 s). It then grows the table to `BENCH_RECORDS` records (default 1,000,000)
+//! 20; target ≤ 1 s), the monthly report and the monthly sheet's pages of 50 persons
+//! (target ≤ 1 s). It then grows the table to `BENCH_RECORDS` records (default 1,000,000)
 //! and measures `GET /api/v1/attendance` — the first page, by person, by date range, by status,
 //! by department — `BENCH_LIST_REQUESTS` times each (default 500; target p99 ≤ 10 ms), one
 //! request at a time over a kept-alive connection, as a user's browser sends them. Prints a
@@ -28,6 +29,8 @@ use uuid::Uuid;
 /// Issue 5's targets.
 const DAILY_TARGET: Duration = Duration::from_secs(1);
 const LIST_TARGET: Duration = Duration::from_millis(10);
+/// Issue 18's: a page of the monthly sheet at 10,000 persons.
+const SHEET_TARGET: Duration = Duration::from_secs(1);
 /// The directory's departments: persons are spread evenly over them.
 const DEPARTMENTS: u64 = 20;
 /// The seeded month starts here (a Monday); older records go back from it.
@@ -267,6 +270,33 @@ impl Bench {
                 None,
                 (0..knobs.report_runs).map(|_| {
                     "/api/v1/attendance/reports/monthly?year=2026&month=6&page_size=100".to_owned()
+                }),
+            )
+            .await?,
+        );
+        figures.push(
+            self.measure(
+                &format!(
+                    "monthly sheet, a page of 50 of {} persons (cells + day totals)",
+                    knobs.persons
+                ),
+                Some(SHEET_TARGET),
+                (0..knobs.report_runs).map(|i| {
+                    format!(
+                        "/api/v1/attendance/reports/monthly-sheet?year=2026&month=6&page_size=50&page={}",
+                        1 + i * 7 % (knobs.persons / 50).max(1) as usize
+                    )
+                }),
+            )
+            .await?,
+        );
+        figures.push(
+            self.measure(
+                "monthly sheet, one department's first page",
+                Some(SHEET_TARGET),
+                (0..knobs.report_runs).map(|_| {
+                    "/api/v1/attendance/reports/monthly-sheet?year=2026&month=6&page_size=50&department=Department%203"
+                        .to_owned()
                 }),
             )
             .await?,

@@ -321,6 +321,73 @@ impl MonthlyReportQuery {
     }
 }
 
+/// `GET /api/v1/attendance/reports/monthly-sheet`: persons × days of a month.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct MonthlySheetQuery {
+    /// 2000 to 2999.
+    #[param(required = true, minimum = 2000, maximum = 2999)]
+    pub year: Option<i64>,
+    /// 1 to 12.
+    #[param(required = true, minimum = 1, maximum = 12)]
+    pub month: Option<i64>,
+    /// Only persons of this department.
+    #[param(schema_with = fields::department)]
+    pub department: Option<String>,
+    /// Only persons of this organisation.
+    #[param(schema_with = fields::organization)]
+    pub organization: Option<String>,
+    /// 1-based page of persons, in name order (JSON only).
+    #[param(minimum = 1, maximum = 100_000)]
+    pub page: Option<i64>,
+    /// Persons per page, 1 to 100 (JSON only; default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub page_size: Option<i64>,
+    /// `json` (default) or `csv` (every person: a row each, a column per day).
+    #[param(schema_with = fields::format)]
+    pub format: Option<String>,
+}
+
+/// A validated monthly sheet request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthlySheetRequest {
+    pub report: MonthlyReportRequest,
+    pub organization: Option<String>,
+}
+
+impl MonthlySheetQuery {
+    pub fn validate(self) -> Result<MonthlySheetRequest, ValidationErrors> {
+        let organization = self
+            .organization
+            .as_deref()
+            .map(|o| Text::parse(o, limits::ORGANIZATION).map(|t| t.as_str().to_owned()))
+            .transpose();
+        let report = MonthlyReportQuery {
+            year: self.year,
+            month: self.month,
+            department: self.department,
+            page: self.page,
+            page_size: self.page_size,
+            format: self.format,
+        }
+        .validate();
+        match (report, organization) {
+            (Ok(report), Ok(organization)) => Ok(MonthlySheetRequest {
+                report,
+                organization,
+            }),
+            (report, organization) => {
+                let mut errors = report.err().unwrap_or_default();
+                if let Err(issue) = organization {
+                    errors.push(issue.at("organization"));
+                }
+                Err(errors)
+            }
+        }
+    }
+}
+
 pub fn parse_uuid(raw: &str) -> Result<Uuid, FieldIssue> {
     Uuid::parse_str(raw.trim()).map_err(|_| FieldIssue::new("invalid_uuid", "must be a UUID"))
 }

@@ -4,6 +4,9 @@
 use faceattend_attendance_store::reports::{
     DailyPersonRow, DailyReport, DayCounts, DepartmentCounts, MonthlyPersonRow, MonthlyReport,
 };
+use faceattend_attendance_store::sheet::{
+    CellStatus, DayKind, DayTotals, MonthlySheet, SheetCell, SheetDay, SheetPersonRow, SheetTotals,
+};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
@@ -41,7 +44,7 @@ pub use faceattend_service::error::schema::ErrorEnvelope;
     paths(
         attendance::list, attendance::person_list, attendance::status,
         manual::check_in, manual::check_out,
-        reports::daily, reports::monthly, reports::statistics,
+        reports::daily, reports::monthly, reports::monthly_sheet, reports::statistics,
         sessions::create, sessions::list, sessions::get, sessions::update, sessions::delete,
         rules::create, rules::list, rules::get, rules::update, rules::delete,
         exceptions::create, exceptions::list, exceptions::get, exceptions::update,
@@ -60,6 +63,8 @@ pub use faceattend_service::error::schema::ErrorEnvelope;
         CreateRuleRequest, UpdateRuleRequest, RuleResponse,
         CreateExceptionRequest, UpdateExceptionRequest, ExceptionResponse,
         DayCounts, DepartmentCounts, DailyPersonRow, DailyReport, MonthlyPersonRow, MonthlyReport,
+        MonthlySheet, SheetDay, SheetCell, SheetTotals, SheetPersonRow, DayTotals, CellStatus,
+        DayKind,
         ReviewItemResponse, ApproveReviewRequest, ReviewDecisionResponse,
         RejectReviewRequest, AssignReviewRequest, AssignReviewResponse,
         DetectionResponse, FaceBoxResponse, RunnerUpResponse, RecordDetailResponse, RecordPerson,
@@ -160,6 +165,15 @@ list_envelopes!(
 pub struct MonthlyReportEnvelope {
     success: bool,
     data: MonthlyReport,
+    meta: PageMetaSchema,
+}
+
+/// The monthly sheet with its page of persons in `meta`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MonthlySheetEnvelope {
+    success: bool,
+    data: MonthlySheet,
     meta: PageMetaSchema,
 }
 

@@ -5,16 +5,20 @@
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use faceattend_attendance_store::reports::{self, MonthlyFilter};
+use faceattend_attendance_store::sheet::{self, MonthlySheet, SheetFilter};
 use faceattend_domain::attendance::SiteZone;
 use faceattend_service::auth::{AttendanceRead, Require};
 use faceattend_service::envelope;
 use uuid::Uuid;
 
-use crate::dto::{DailyReportQuery, Format, Listing, MonthlyReportQuery, StatisticsQuery};
+use crate::dto::{
+    DailyReportQuery, Format, Listing, MonthlyReportQuery, MonthlySheetQuery, StatisticsQuery,
+};
 use crate::error::AttendanceApiError;
 use crate::export;
 use crate::openapi::{
-    DailyReportEnvelope, ErrorEnvelope, MonthlyReportEnvelope, StatisticsEnvelope,
+    DailyReportEnvelope, ErrorEnvelope, MonthlyReportEnvelope, MonthlySheetEnvelope,
+    StatisticsEnvelope,
 };
 use crate::queries::AttendanceQueries;
 
@@ -149,6 +153,100 @@ pub async fn monthly(
         }
     }
 }
+
+/// `GET /api/v1/attendance/reports/monthly-sheet`: persons × the days of a month, each cell
+/// a status and its letter, totals per person and per day (over every selected person).
+#[utoipa::path(
+    get, path = "/api/v1/attendance/reports/monthly-sheet", tag = "reports",
+    params(MonthlySheetQuery),
+    responses(
+        (status = 200, description = "The sheet, persons paged (`meta`); as `text/csv` with `format=csv` (a column per day, the cells' letters)", body = MonthlySheetEnvelope),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn monthly_sheet(
+    _auth: Require<AttendanceRead>,
+    queries: web::Data<AttendanceQueries>,
+    zone: web::Data<SiteZone>,
+    query: web::Query<MonthlySheetQuery>,
+) -> Result<HttpResponse> {
+    let request = query
+        .into_inner()
+        .validate()
+        .map_err(AttendanceApiError::InvalidParameters)?;
+    let (year, month) = (request.report.year, request.report.month);
+    let filter = SheetFilter {
+        department: request.report.department,
+        organization: request.organization,
+        today: zone.local(Utc::now()).date(),
+        page: request.report.listing.page(),
+    };
+    let sheet = sheet::monthly_sheet(queries.connection(), year, month, &filter).await?;
+    match (request.report.listing, sheet.page) {
+        (Listing::Page(_), Some(meta)) => Ok(envelope::ok_with_meta(sheet, meta)),
+        _ => {
+            let (columns, rows) = sheet_csv(&sheet);
+            let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+            let name = format!("monthly_sheet_{year}-{month:02}.csv");
+            export::csv_response(&name, &columns, &rows)
+        }
+    }
+}
+
+/// The sheet as CSV rows: who, a column per date with the cell's letter, then the totals.
+fn sheet_csv(sheet: &MonthlySheet) -> (Vec<String>, Vec<serde_json::Value>) {
+    let mut columns: Vec<String> = ["person_id", "name", "department", "organization"]
+        .map(str::to_owned)
+        .to_vec();
+    columns.extend(sheet.days.iter().map(|d| d.date.to_string()));
+    columns.extend(SHEET_TOTAL_COLUMNS.map(str::to_owned));
+    let rows = sheet
+        .persons
+        .iter()
+        .map(|person| {
+            let mut row = serde_json::Map::new();
+            row.insert("person_id".into(), person.person_id.to_string().into());
+            row.insert("name".into(), person.name.clone().into());
+            row.insert("department".into(), person.department.clone().into());
+            row.insert("organization".into(), person.organization.clone().into());
+            for cell in &person.cells {
+                row.insert(cell.date.to_string(), cell.letter.into());
+            }
+            let t = &person.totals;
+            for (name, value) in SHEET_TOTAL_COLUMNS.into_iter().zip([
+                i64::from(t.present),
+                i64::from(t.late),
+                i64::from(t.early_leave),
+                i64::from(t.absent),
+                i64::from(t.leave),
+                i64::from(t.holiday),
+                i64::from(t.weekend),
+                i64::from(t.pending),
+                t.worked_minutes,
+                t.late_minutes,
+            ]) {
+                row.insert(name.into(), value.into());
+            }
+            serde_json::Value::Object(row)
+        })
+        .collect();
+    (columns, rows)
+}
+
+pub const SHEET_TOTAL_COLUMNS: [&str; 10] = [
+    "present",
+    "late",
+    "early_leave",
+    "absent",
+    "leave",
+    "holiday",
+    "weekend",
+    "pending",
+    "worked_minutes",
+    "late_minutes",
+];
 
 /// `GET /api/v1/attendance/{person_id}/statistics?from_date=&to_date=`. Persons deleted since
 /// still have statistics (their past stays reportable); persons the directory never heard

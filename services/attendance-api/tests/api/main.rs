@@ -18,5 +18,6 @@ mod records;
 mod reports;
 mod rules;
 mod sessions;
+mod sheet;
 mod statistics;
 mod status;

@@ -487,6 +487,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/attendance/reports/monthly-sheet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /api/v1/attendance/reports/monthly-sheet`: persons × the days of a month, each cell
+         *     a status and its letter, totals per person and per day (over every selected person).
+         */
+        get: operations["monthly_sheet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/attendance/review": {
         parameters: {
             query?: never;
@@ -740,6 +760,11 @@ export interface components {
             person_id: string;
             status: string;
         };
+        /**
+         * @description What a cell says of a person's day.
+         * @enum {string}
+         */
+        CellStatus: "present" | "late" | "early_leave" | "absent" | "leave" | "holiday" | "weekend" | "pending" | "none";
         CheckInEnvelope: {
             data: components["schemas"]["CheckInResponse"];
             success: boolean;
@@ -1004,6 +1029,29 @@ export interface components {
             /** Format: int64 */
             total_persons: number;
         };
+        /**
+         * @description What kind of day a date of the month is for everyone.
+         * @enum {string}
+         */
+        DayKind: "working" | "weekend" | "holiday";
+        /** @description A day's column over every person the filter selects (not only the page's). */
+        DayTotals: {
+            /** Format: int32 */
+            absent: number;
+            /** Format: date */
+            date: string;
+            /** Format: int32 */
+            late: number;
+            /** Format: int32 */
+            leave: number;
+            /** Format: int32 */
+            pending: number;
+            /**
+             * Format: int32
+             * @description Present, late or early leave.
+             */
+            present: number;
+        };
         /** @description One department's counts of the day. */
         DepartmentCounts: {
             /** Format: int64 */
@@ -1258,6 +1306,27 @@ export interface components {
             meta: components["schemas"]["PageMeta"];
             success: boolean;
         };
+        MonthlySheet: {
+            day_totals: components["schemas"]["DayTotals"][];
+            days: components["schemas"]["SheetDay"][];
+            department?: string | null;
+            /** Format: date */
+            from_date: string;
+            /** Format: int32 */
+            month: number;
+            organization?: string | null;
+            persons: components["schemas"]["SheetPersonRow"][];
+            /** Format: date */
+            to_date: string;
+            /** Format: int32 */
+            year: number;
+        };
+        /** @description The monthly sheet with its page of persons in `meta`. */
+        MonthlySheetEnvelope: {
+            data: components["schemas"]["MonthlySheet"];
+            meta: components["schemas"]["PageMeta"];
+            success: boolean;
+        };
         OptionalAttendanceEnvelope: {
             data?: components["schemas"]["AttendanceResponse"] | null;
             success: boolean;
@@ -1478,6 +1547,62 @@ export interface components {
             start_time: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        SheetCell: {
+            /** Format: date */
+            date: string;
+            /** Format: int32 */
+            late_minutes: number;
+            /** @description `P`, `LT`, `EL`, `A`, `L`, `H`, `W`, `PD`, or empty. */
+            letter: string;
+            status: components["schemas"]["CellStatus"];
+            /** Format: int32 */
+            worked_minutes?: number | null;
+        };
+        SheetDay: {
+            /** Format: date */
+            date: string;
+            kind: components["schemas"]["DayKind"];
+            /**
+             * Format: int32
+             * @description 0 = Monday.
+             */
+            weekday: number;
+        };
+        SheetPersonRow: {
+            cells: components["schemas"]["SheetCell"][];
+            department?: string | null;
+            name: string;
+            organization?: string | null;
+            /** Format: uuid */
+            person_id: string;
+            totals: components["schemas"]["SheetTotals"];
+        };
+        /** @description A person's month in counts. */
+        SheetTotals: {
+            /** Format: int32 */
+            absent: number;
+            /** Format: int32 */
+            early_leave: number;
+            /** Format: int32 */
+            holiday: number;
+            /** Format: int32 */
+            late: number;
+            /** Format: int64 */
+            late_minutes: number;
+            /** Format: int32 */
+            leave: number;
+            /** Format: int32 */
+            pending: number;
+            /**
+             * Format: int32
+             * @description Days there: present, late or early leave.
+             */
+            present: number;
+            /** Format: int32 */
+            weekend: number;
+            /** Format: int64 */
+            worked_minutes: number;
         };
         StatisticsEnvelope: {
             data: components["schemas"]["PersonStatistics"];
@@ -3757,6 +3882,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MonthlyReportEnvelope"];
+                    "text/csv": string;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unreachable (`service_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    monthly_sheet: {
+        parameters: {
+            query: {
+                department?: string;
+                format?: "json" | "csv";
+                /** @description 1 to 12. */
+                month: number;
+                organization?: string;
+                /** @description 1-based page of persons, in name order (JSON only). */
+                page?: number;
+                /** @description Persons per page, 1 to 100 (JSON only; default 20). */
+                page_size?: number;
+                /** @description 2000 to 2999. */
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sheet, persons paged (`meta`); as `text/csv` with `format=csv` (a column per day, the cells' letters) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonthlySheetEnvelope"];
                     "text/csv": string;
                 };
             };
