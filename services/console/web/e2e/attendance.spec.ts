@@ -1,12 +1,15 @@
 // The Attendance section against the real services: records filtered by person and date (the
 // filters in the URL), the CSV download holding exactly the filtered set, a manual check-in
 // made through the form waiting in the approval queue and approved there with one click, the
-// record then showing its decided status, and the person's month showing that day; a viewer
-// reads all of it without a button that would be refused.
+// record then showing its decided status and who approved it, and the person's month showing
+// that day; a camera's sighting of an enrolled person (camera-agent started here, playing a
+// video made now from the development photos: skipped without them, failed under CI) corrected
+// on its record's page with a reason, which the record's history shows under the operator's
+// name; a viewer reads all of it without a button that would be refused.
 
 import { expect, test, type Page } from "@playwright/test";
 import fs from "node:fs";
-import { admin, checkPage, signIn, unique, viewer, writeHeaders } from "./helpers";
+import { admin, checkPage, facePhoto, sampleVideo, signIn, startCameraAgent, unique, viewer, writeHeaders } from "./helpers";
 
 interface Created {
   id: string;
@@ -143,6 +146,17 @@ test("records filtered by person and date, their CSV, a manual check-in approved
   expect(status).not.toBe("pending");
   const statusLabels: Record<string, string> = { present: "Present", late: "Late", early_leave: "Early leave", absent: "Absent" };
 
+  // The record shows the approval: who and when, in its summary and its history.
+  await page.goto(`/attendance/records/${adaRecordId}`);
+  await expect(page.getByRole("heading", { level: 1, name: new RegExp(`^Ada ${ada.last}, `) })).toBeVisible();
+  const me = admin();
+  await expect(page.getByTestId("record-summary")).toContainText(`Approved by ${me.name}`);
+  await expect(page.getByTestId("evidence-check-in")).toContainText("Entered by hand");
+  const approvedEntry = page.locator('[data-testid="history-entry"][data-action="manual_approved"]');
+  await expect(approvedEntry).toContainText("Approved the manual entry");
+  await expect(approvedEntry.getByTestId("history-actor")).toContainText(me.name);
+  await expect(page.locator('[data-testid="history-entry"][data-action="manual_check_in"]')).toContainText(me.name);
+
   // Records: filtered by Ada and today, the filters in the URL.
   await page.getByRole("navigation", { name: "Attendance" }).getByRole("link", { name: "Records" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Attendance" })).toBeVisible();
@@ -242,4 +256,97 @@ test("a viewer reads records and the queue without a button the API would refuse
   await page.goto(`/attendance?person_id=${person.id}`);
   await expect(page.locator('[data-testid="record-row"]')).toHaveCount(1);
   await expect(page.getByTestId("records-csv")).toBeVisible();
+});
+
+test("a camera's sighting is corrected on its record's page, and the history names who did it", async ({ page, browser, baseURL }, testInfo) => {
+  test.setTimeout(240_000);
+  const enrolPhotos = ["person05/img16.jpg", "person05/img17.jpg", "person05/img61.jpg"].map(facePhoto);
+  const seenPhotos = ["person05/img59.jpg"].map(facePhoto);
+  const today = todayUtc();
+  const me = admin();
+  await signIn(page, me);
+  const person = await createPerson(page, baseURL, "Ada", "Engineering");
+  for (const photo of enrolPhotos) {
+    const enrolled = await page.request.post(`/api/v1/persons/${person.id}/enroll`, {
+      headers: writeHeaders(baseURL),
+      data: { frame_data: fs.readFileSync(photo).toString("base64"), use_largest_face: true },
+      timeout: 60_000,
+    });
+    expect(enrolled.ok(), await enrolled.text()).toBe(true);
+  }
+  const video = sampleVideo(seenPhotos, `attendance-${person.last}`);
+
+  // The camera sees them: a record of today appears (checked in, or waiting in review if the
+  // confidence is between the thresholds), resting on its sightings.
+  const agent = await startCameraAgent({ id: "front-door", video, role: "entry" });
+  let recordId: string | undefined;
+  try {
+    await expect
+      .poll(
+        async () => {
+          const response = await page.request.get(`/api/v1/attendance/${person.id}?from_date=${today}&to_date=${today}`);
+          if (!response.ok()) return undefined;
+          recordId = ((await response.json()) as { data: { id: string }[] }).data[0]?.id;
+          return recordId;
+        },
+        { message: "a record of the camera's sighting", timeout: 120_000 },
+      )
+      .toBeTruthy();
+  } finally {
+    await agent.stop();
+  }
+
+  // From the records list to the record's page.
+  await page.goto(`/attendance?person_id=${person.id}`);
+  await page.locator(`[data-testid="record-row"][data-record-id="${recordId}"]`).getByRole("link", { name: /the record/ }).click();
+  await expect(page.getByRole("heading", { level: 1, name: new RegExp(`^Ada ${person.last}, `) })).toBeVisible();
+  const sightings = page.getByTestId("sighting-row");
+  await expect(sightings.first()).toContainText("front-door");
+  await expect(sightings.first()).toContainText("entry camera");
+  const firstSighting = await sightings.first().getAttribute("data-detection-id");
+
+  // Its evidence: the frame and the face the camera kept, served through the console.
+  const evidence = page.getByTestId("evidence-check-in");
+  if ((await evidence.locator("img").count()) > 0) {
+    const image = evidence.locator("img").last();
+    await image.scrollIntoViewIfNeeded();
+    await expect.poll(() => image.evaluate((img: HTMLImageElement) => (img.complete ? img.naturalWidth : 0)), { message: "the snapshot loads" }).toBeGreaterThan(0);
+    await expect(evidence).toContainText("front-door");
+  }
+  await checkPage(page, "attendance-record", testInfo);
+
+  // A correction without a reason is refused beside the reason, nothing sent.
+  await sightings.first().getByRole("button", { name: /^Correct/ }).click();
+  const form = page.getByTestId("correction-form");
+  await expect(form.locator(`#correction-sighting-${firstSighting}`)).toBeChecked();
+  await form.getByLabel("It was them, arriving (a check-in)").check();
+  await form.getByRole("button", { name: "Save the correction" }).click();
+  await expect(form.locator("#correction-reason-error")).toContainText("Give a reason");
+  await checkPage(page, "attendance-record-correction-refused", testInfo);
+
+  const reason = `Seen at the front desk by ${unique("guard")}`;
+  await form.getByLabel(/^Reason/).fill(reason);
+  await form.getByRole("button", { name: "Save the correction" }).click();
+  await expect(form.getByRole("status")).toContainText("The correction is saved: the day is now");
+
+  const corrected = page.locator('[data-testid="history-entry"][data-action="detection_corrected"]');
+  await expect(corrected).toHaveCount(1);
+  await expect(corrected).toContainText("Corrected a sighting: confirmed as check-in");
+  await expect(corrected).toContainText(reason);
+  await expect(corrected.getByTestId("history-actor")).toHaveText(`${me.name} (you)`);
+  await expect(sightings.first()).toContainText(`check in by ${me.name}`);
+  await checkPage(page, "attendance-record-corrected", testInfo);
+
+  // Another operator reads the same history with the operator's name, and no correction form.
+  const viewerContext = await browser.newContext({ baseURL });
+  const viewerPage = await viewerContext.newPage();
+  await signIn(viewerPage, viewer());
+  await viewerPage.goto(`/attendance/records/${recordId}`);
+  const seenByViewer = viewerPage.locator('[data-testid="history-entry"][data-action="detection_corrected"]');
+  await expect(seenByViewer.getByTestId("history-actor")).toHaveText(me.name);
+  await expect(seenByViewer).toContainText(reason);
+  await expect(viewerPage.getByTestId("correction-form")).toHaveCount(0);
+  await expect(viewerPage.getByRole("button", { name: /^Correct/ })).toHaveCount(0);
+  await checkPage(viewerPage, "attendance-record-viewer", testInfo);
+  await viewerContext.close();
 });

@@ -1,7 +1,8 @@
 // The Attendance pages in the app, with fetch faked by route: the records page asks the API
 // for what its URL says and offers the CSV of the same filters; the API's reasons against a
 // filter are shown beside it; HR approves a manual entry from the queue with one click, a
-// viewer sees the queue without buttons; a person's month shows each day's status letter.
+// viewer sees the queue without buttons; a person's month shows each day's status letter, and
+// how late a late day was; a record's page shows its evidence and its history by name.
 
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
@@ -253,6 +254,17 @@ describe("a person's month", () => {
           success: true,
           data: { total_working_days: 21, days_present: 19, days_absent: 2, days_late: 3, days_early_leave: 1, presence_percentage: 90.5 },
         });
+      if (url.pathname === "/api/v1/attendance/records/r2")
+        return json(200, {
+          success: true,
+          data: {
+            record: { ...record({ id: "r2", attendance_date: "2025-03-04", status: "late", duration_minutes: 452 }), late_minutes: 17, early_leave_minutes: 0, updated_at: "2025-03-04T17:00:00Z" },
+            person: null,
+            sightings: [],
+            review_items: [],
+            history: [],
+          },
+        });
       if (url.pathname === `/api/v1/attendance/${PERSON_ID}`)
         return listOf([
           record({ id: "r1", attendance_date: "2025-03-03", status: "present", duration_minutes: 480 }),
@@ -265,9 +277,11 @@ describe("a person's month", () => {
     const calendar = await screen.findByTestId("month-calendar");
     expect(within(calendar).getByText("Ada Lovelace's attendance in March 2025")).toBeTruthy();
     const days = within(calendar).getAllByTestId("calendar-day");
+    // How late, from the late day's own record.
+    await waitFor(() => expect(days[1]?.textContent).toContain("+17′, late by 17 min"));
     expect(days.map((d) => [d.dataset.date, d.dataset.status, d.textContent])).toEqual([
       ["2025-03-03", "present", "3P: Present8:00, worked 8 h"],
-      ["2025-03-04", "late", "4L: Late7:32, worked 7 h 32 min"],
+      ["2025-03-04", "late", "4L: Late7:32, worked 7 h 32 min+17′, late by 17 min"],
       ["2025-03-05", "absent", "5A: Absent"],
     ]);
     expect(days[1]?.getAttribute("href")).toBe("/attendance/records/r2");

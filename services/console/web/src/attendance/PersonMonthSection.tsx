@@ -1,12 +1,14 @@
 // A person's month on their page: a calendar of the month, each day with its status's colour
-// and letter, the minutes worked, linked to the day's record; the month's statistics from
-// attendance-api; previous/next month kept in the URL (`?month=YYYY-MM`).
+// and letter, the minutes worked and, on a late day, how late, linked to the day's record; the
+// month's statistics from attendance-api; previous/next month kept in the URL (`?month=YYYY-MM`).
+// The list route's records carry no late minutes: a late day's own record (a handful a month)
+// says how late.
 
-import { useQuery } from "@tanstack/react-query";
+import { useQueries, useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { Link, useSearchParams } from "react-router";
 import { ErrorMessage } from "../components/ErrorSummary";
-import { personRecordsQuery, statisticsQuery, type AttendanceRecord, type PersonStatistics } from "./api";
+import { personRecordsQuery, recordQuery, statisticsQuery, type AttendanceRecord, type PersonStatistics } from "./api";
 import {
   STATUS_LETTERS,
   WEEKDAYS,
@@ -44,6 +46,13 @@ export function PersonMonthSection({ personId, name }: Props) {
   const statsTo = to < today ? to : today;
   const records = useQuery(personRecordsQuery(personId, from, to));
   const statistics = useQuery({ ...statisticsQuery(personId, from, statsTo), enabled: from <= today });
+  const lateDays = useQueries({
+    queries: (records.data ?? []).filter((r) => r.status === "late").map((r) => ({ ...recordQuery(r.id), staleTime: 60_000 })),
+  });
+  const lateMinutes = new Map<string, number>();
+  for (const late of lateDays) {
+    if (late.data !== undefined) lateMinutes.set(late.data.record.id, late.data.record.late_minutes);
+  }
   const weeks = useMemo(() => buildCalendar(month, records.data ?? [], today), [month.year, month.month, records.data, today]);
   const label = monthLabel(month);
 
@@ -109,7 +118,7 @@ export function PersonMonthSection({ personId, name }: Props) {
                       <td key={`blank-${j}`} className={j >= 5 ? "calendar__weekend" : undefined} />
                     ) : (
                       <td key={day.date} className={day.weekday >= 5 ? "calendar__weekend" : undefined}>
-                        <Day day={day} />
+                        <Day day={day} lateMinutes={day.record === undefined ? undefined : lateMinutes.get(day.record.id)} />
                       </td>
                     ),
                   )}
@@ -132,6 +141,10 @@ export function PersonMonthSection({ personId, name }: Props) {
           <span className="calendar__minutes">7:30</span>
           <span>hours and minutes worked</span>
         </li>
+        <li>
+          <span className="calendar__late">+12′</span>
+          <span>minutes late</span>
+        </li>
       </ul>
       <p>
         <Link to={`/attendance?person_id=${personId}&from_date=${from}&to_date=${to}`}>
@@ -142,7 +155,7 @@ export function PersonMonthSection({ personId, name }: Props) {
   );
 }
 
-function Day({ day }: { day: CalendarDay<AttendanceRecord> }) {
+function Day({ day, lateMinutes }: { day: CalendarDay<AttendanceRecord>; lateMinutes: number | undefined }) {
   const classes = ["calendar__day"];
   if (day.isToday) classes.push("calendar__day--today");
   if (day.isFuture) classes.push("calendar__day--future");
@@ -171,6 +184,12 @@ function Day({ day }: { day: CalendarDay<AttendanceRecord> }) {
         <span className="calendar__minutes">
           <span aria-hidden="true">{formatHoursMinutes(worked)}</span>
           <span className="visually-hidden">, worked {formatMinutes(worked)}</span>
+        </span>
+      ) : null}
+      {lateMinutes !== undefined && lateMinutes > 0 ? (
+        <span className="calendar__late">
+          <span aria-hidden="true">+{lateMinutes}′</span>
+          <span className="visually-hidden">, late by {formatMinutes(lateMinutes)}</span>
         </span>
       ) : null}
     </Link>

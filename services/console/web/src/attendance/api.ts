@@ -2,7 +2,7 @@
 // of a person's month, with the query keys that tell TanStack Query what a decision changes.
 
 import { keepPreviousData, queryOptions, type QueryClient } from "@tanstack/react-query";
-import { attendanceApi, call } from "../api/client";
+import { attendanceApi, call, consoleApi } from "../api/client";
 import type { components } from "../api/attendance-api";
 import type { Session } from "../auth/session";
 import { can } from "../auth/session";
@@ -15,6 +15,11 @@ export type CheckInResult = components["schemas"]["CheckInResponse"];
 export type CheckOutResult = components["schemas"]["CheckOutResponse"];
 export type CorrectionResult = components["schemas"]["CorrectionResponse"];
 export type CorrectionBody = components["schemas"]["CorrectionRequest"];
+export type RecordDetail = components["schemas"]["RecordDetailResponse"];
+export type RecordWithEvidence = components["schemas"]["RecordResponse"];
+export type Sighting = components["schemas"]["DetectionResponse"];
+export type HistoryEntry = components["schemas"]["HistoryEntry"];
+export type ReviewItem = components["schemas"]["ReviewItemResponse"];
 
 export const attendanceKeys = {
   all: ["attendance"] as const,
@@ -23,6 +28,7 @@ export const attendanceKeys = {
   personMonth: (personId: string, from: string, to: string) => [...attendanceKeys.lists(), "person", personId, from, to] as const,
   statistics: (personId: string, from: string, to: string) => [...attendanceKeys.all, "statistics", personId, from, to] as const,
   record: (attendanceId: string) => [...attendanceKeys.all, "record", attendanceId] as const,
+  operatorNames: ["console", "operator-names"] as const,
 };
 
 export interface RecordPage {
@@ -91,6 +97,41 @@ export function statisticsQuery(personId: string, from: string, to: string) {
     },
     placeholderData: keepPreviousData,
   });
+}
+
+/** A record with every sighting of its day, their review items and its history. */
+export function recordQuery(attendanceId: string) {
+  return queryOptions({
+    queryKey: attendanceKeys.record(attendanceId),
+    queryFn: async ({ signal }) => {
+      const envelope = await call(
+        attendanceApi.GET("/api/v1/attendance/records/{attendance_id}", { params: { path: { attendance_id: attendanceId } }, signal }),
+      );
+      return envelope.data;
+    },
+  });
+}
+
+/** Every operator's name by id: the services record who decided by the operator's id. */
+export function operatorNamesQuery() {
+  return queryOptions({
+    queryKey: attendanceKeys.operatorNames,
+    queryFn: async ({ signal }) => {
+      const envelope = await call(consoleApi.GET("/console/api/v1/operator-names", { signal }));
+      return new Map(envelope.data.map((o) => [o.id, o.display_name]));
+    },
+    staleTime: 5 * 60_000,
+  });
+}
+
+/** The camera's whole frame of a sighting (JPEG, through the console; 404 when none was kept). */
+export function snapshotUrl(detectionId: string): string {
+  return `/api/v1/attendance/detections/${encodeURIComponent(detectionId)}/snapshot`;
+}
+
+/** The face cut out of the sighting's frame (JPEG; 404 when none). */
+export function cropUrl(detectionId: string): string {
+  return `/api/v1/attendance/detections/${encodeURIComponent(detectionId)}/crop`;
 }
 
 export async function checkIn(personId: string): Promise<CheckInResult> {

@@ -26,6 +26,7 @@ const FILTERED: RecordsQuery = {
   toDate: "2026-11-30",
   status: "late",
   department: "Research & Development",
+  source: "manual",
 };
 
 describe("records filters in the URL", () => {
@@ -41,7 +42,7 @@ describe("records filters in the URL", () => {
 
   it("drops what is malformed instead of sending it", () => {
     const query = parseRecordsQuery(
-      new URLSearchParams("person_id=nope&from_date=2026-02-30&to_date=yesterday&status=sleeping&page=-2&page_size=7&department=%20%20"),
+      new URLSearchParams("person_id=nope&from_date=2026-02-30&to_date=yesterday&status=sleeping&page=-2&page_size=7&department=%20%20&source=camera"),
     );
     expect(query).toEqual(DEFAULT_RECORDS_QUERY);
   });
@@ -67,6 +68,7 @@ describe("records filters in the URL", () => {
       to_date: "2026-11-30",
       status: "late",
       department: "Research & Development",
+      source: "manual",
     });
   });
 
@@ -80,6 +82,7 @@ describe("records filters in the URL", () => {
       to_date: "2026-11-30",
       status: "late",
       department: "Research & Development",
+      source: "manual",
       format: "csv",
     });
     expect(csvHref(DEFAULT_RECORDS_QUERY)).toBe("/api/v1/attendance?format=csv");
@@ -94,10 +97,10 @@ describe("records filters in the URL", () => {
 
 describe("the filter form", () => {
   it("applies a draft as a change of the query", () => {
-    const result = applyDraft({ ...draftOf(DEFAULT_RECORDS_QUERY), fromDate: "2026-11-01", department: "  Sales ", status: "pending" });
+    const result = applyDraft({ ...draftOf(DEFAULT_RECORDS_QUERY), fromDate: "2026-11-01", department: "  Sales ", status: "pending", source: "auto" });
     expect(result).toEqual({
       ok: true,
-      change: { personId: undefined, fromDate: "2026-11-01", toDate: undefined, status: "pending", department: "Sales" },
+      change: { personId: undefined, fromDate: "2026-11-01", toDate: undefined, status: "pending", department: "Sales", source: "auto" },
     });
   });
 

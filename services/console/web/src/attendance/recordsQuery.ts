@@ -17,6 +17,15 @@ export const RECORD_STATUS_LABELS: Record<string, string> = {
   pending: "Pending",
 };
 
+/** Who marked a record (attendance-api's `source` filter): the cameras or a person by hand. */
+export const RECORD_SOURCES = ["auto", "manual"] as const;
+export type RecordSource = (typeof RECORD_SOURCES)[number];
+
+export const RECORD_SOURCE_LABELS: Record<RecordSource, string> = {
+  auto: "Cameras",
+  manual: "Manual entries",
+};
+
 export function statusLabel(status: string): string {
   return RECORD_STATUS_LABELS[status] ?? status.replaceAll("_", " ");
 }
@@ -31,6 +40,7 @@ export interface RecordsQuery {
   toDate: string | undefined;
   status: RecordStatus | undefined;
   department: string | undefined;
+  source: RecordSource | undefined;
 }
 
 export const DEFAULT_RECORDS_QUERY: RecordsQuery = {
@@ -41,6 +51,7 @@ export const DEFAULT_RECORDS_QUERY: RecordsQuery = {
   toDate: undefined,
   status: undefined,
   department: undefined,
+  source: undefined,
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -80,6 +91,7 @@ export function parseRecordsQuery(params: URLSearchParams): RecordsQuery {
     toDate: to !== undefined && isIsoDate(to) ? to : undefined,
     status: RECORD_STATUSES.find((s) => s === params.get("status")),
     department: text(params.get("department")),
+    source: RECORD_SOURCES.find((s) => s === params.get("source")),
   };
 }
 
@@ -91,6 +103,7 @@ function filterParams(query: RecordsQuery): URLSearchParams {
   if (query.toDate !== undefined) params.set("to_date", query.toDate);
   if (query.status !== undefined) params.set("status", query.status);
   if (query.department !== undefined) params.set("department", query.department);
+  if (query.source !== undefined) params.set("source", query.source);
   return params;
 }
 
@@ -123,6 +136,7 @@ export function toApiQuery(query: RecordsQuery) {
     to_date: query.toDate,
     status: query.status,
     department: query.department,
+    source: query.source,
   };
 }
 
@@ -148,6 +162,7 @@ export interface RecordsFilterDraft {
   toDate: string;
   status: "" | RecordStatus;
   department: string;
+  source: "" | RecordSource;
 }
 
 export function draftOf(query: RecordsQuery): RecordsFilterDraft {
@@ -157,10 +172,11 @@ export function draftOf(query: RecordsQuery): RecordsFilterDraft {
     toDate: query.toDate ?? "",
     status: query.status ?? "",
     department: query.department ?? "",
+    source: query.source ?? "",
   };
 }
 
-export type RecordsFilterField = "person_id" | "from_date" | "to_date" | "status" | "department";
+export type RecordsFilterField = "person_id" | "from_date" | "to_date" | "status" | "department" | "source";
 
 /** attendance-api's bound on a department's name. */
 export const DEPARTMENT_MAX = 100;
@@ -193,6 +209,7 @@ export function applyDraft(
       toDate: to === "" ? undefined : to,
       status: draft.status === "" ? undefined : draft.status,
       department: department === "" ? undefined : department,
+      source: draft.source === "" ? undefined : draft.source,
     },
   };
 }

@@ -1,5 +1,5 @@
 // Attendance records: every day record attendance-api holds, filtered by person, date range,
-// department and status, server-paginated, the filters kept in the URL, and a CSV download of
+// status, source (cameras or by hand) and department, server-paginated, the filters kept in the URL, and a CSV download of
 // exactly the filtered set (the API's own export, through the console).
 
 import { useQuery } from "@tanstack/react-query";
@@ -13,6 +13,8 @@ import { Pager } from "../attendance/Pager";
 import { PersonPicker } from "../attendance/PersonPicker";
 import { RecordsTable } from "../attendance/RecordsTable";
 import {
+  RECORD_SOURCES,
+  RECORD_SOURCE_LABELS,
   RECORD_STATUSES,
   applyDraft,
   csvHref,
@@ -31,7 +33,7 @@ import { SelectField, TextField } from "../components/Field";
 import { PageHeading } from "../components/PageHeading";
 import { pageCount } from "../lib/pagination";
 
-const FILTER_FIELDS: readonly RecordsFilterField[] = ["person_id", "from_date", "to_date", "status", "department"];
+const FILTER_FIELDS: readonly RecordsFilterField[] = ["person_id", "from_date", "to_date", "status", "department", "source"];
 
 /** The API's reasons against the filters, by filter (its 400 names the parameters). */
 function filterErrors(error: unknown): Partial<Record<RecordsFilterField, string[]>> {
@@ -70,7 +72,8 @@ export default function AttendancePage() {
     go(result.change);
   };
 
-  const clear = () => go({ personId: undefined, fromDate: undefined, toDate: undefined, status: undefined, department: undefined });
+  const clear = () =>
+    go({ personId: undefined, fromDate: undefined, toDate: undefined, status: undefined, department: undefined, source: undefined });
 
   const apiErrors = records.isError ? filterErrors(records.error) : {};
   const errors = { ...apiErrors, ...localErrors };
@@ -127,6 +130,14 @@ export default function AttendancePage() {
             onChange={(status) => setDraft({ ...draft, status })}
             options={[{ value: "", label: "Any" }, ...RECORD_STATUSES.map((s) => ({ value: s, label: statusLabel(s) }))]}
             errors={errors.status}
+          />
+          <SelectField<RecordsFilterDraft["source"]>
+            id="filter-source"
+            label="Source"
+            value={draft.source}
+            onChange={(source) => setDraft({ ...draft, source })}
+            options={[{ value: "", label: "Any" }, ...RECORD_SOURCES.map((s) => ({ value: s, label: RECORD_SOURCE_LABELS[s] }))]}
+            errors={errors.source}
           />
           <TextField
             id="filter-department"
