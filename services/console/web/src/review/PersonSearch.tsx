@@ -49,7 +49,8 @@ export function PersonSearch({ id, label, hint, excludeId, onPick, onLeave, inpu
   });
   const current = searched !== "" && searched === text && matches.data !== undefined && !matches.isPlaceholderData;
   const persons = (matches.data?.persons ?? []).filter((p) => p.id !== excludeId).slice(0, SHOWN);
-  const open = text !== "" && matches.data !== undefined;
+  // The list is there only with matches in it (an empty listbox is no listbox).
+  const listed = text !== "" && persons.length > 0;
 
   const reset = () => {
     setTyped("");
@@ -145,8 +146,8 @@ export function PersonSearch({ id, label, hint, excludeId, onPick, onLeave, inpu
         }}
         onKeyDown={onKeyDown}
         aria-autocomplete="list"
-        aria-expanded={open}
-        aria-controls={listId}
+        aria-expanded={listed}
+        aria-controls={listed ? listId : undefined}
         aria-activedescendant={activeId}
         aria-describedby={[hint !== undefined ? `${id}-hint` : null, `${id}-status`].filter((x) => x !== null).join(" ")}
         aria-keyshortcuts={keyShortcut}
@@ -154,28 +155,28 @@ export function PersonSearch({ id, label, hint, excludeId, onPick, onLeave, inpu
       <p id={`${id}-status`} className={status === "" ? "visually-hidden" : "person-search__status"} aria-live="polite">
         {status}
       </p>
-      <ul id={listId} role="listbox" aria-label={`${label}: matches`} className={open && persons.length > 0 ? "person-search__list" : "visually-hidden"}>
-        {open
-          ? persons.map((person, index) => (
-              <li
-                key={person.id}
-                id={`${listId}-${person.id}`}
-                role="option"
-                aria-selected={index === active}
-                className={index === active ? "person-search__option person-search__option--active" : "person-search__option"}
-                // Keeps the focus in the box: a click picks without blurring it first.
-                onMouseDown={(e) => e.preventDefault()}
-                onClick={() => pick(person)}
-              >
-                <span className="person-search__name">{fullName(person)}</span>
-                <span className="person-search__meta">
-                  {person.email}
-                  {person.department !== null && person.department !== undefined ? ` · ${person.department}` : ""}
-                </span>
-              </li>
-            ))
-          : null}
-      </ul>
+      {listed ? (
+        <ul id={listId} role="listbox" aria-label={`${label}: matches`} className="person-search__list">
+          {persons.map((person, index) => (
+            <li
+              key={person.id}
+              id={`${listId}-${person.id}`}
+              role="option"
+              aria-selected={index === active}
+              className={index === active ? "person-search__option person-search__option--active" : "person-search__option"}
+              // Keeps the focus in the box: a click picks without blurring it first.
+              onMouseDown={(e) => e.preventDefault()}
+              onClick={() => pick(person)}
+            >
+              <span className="person-search__name">{fullName(person)}</span>
+              <span className="person-search__meta">
+                {person.email}
+                {person.department !== null && person.department !== undefined ? ` · ${person.department}` : ""}
+              </span>
+            </li>
+          ))}
+        </ul>
+      ) : null}
     </div>
   );
 }

@@ -160,7 +160,7 @@ function UnknownCard({ group, enrolledAs, onEnrol }: { group: UnknownFace; enrol
     <li className="unknown-card" data-testid="unknown-face" data-camera-id={group.camera_id} data-detection-id={best.detection_id}>
       <FaceCrop detection={best} alt={`Unknown face seen by camera ${group.camera_id}, last at ${seen}`} className="face-crop unknown-card__crop" />
       <div className="unknown-card__body">
-        <dl className="face-card__facts">
+        <dl className="unknown-card__facts">
           <dt>Quality</dt>
           <dd>
             {formatQuality(best.quality)}
