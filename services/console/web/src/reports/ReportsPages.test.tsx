@@ -48,10 +48,11 @@ function dailyReport() {
   };
 }
 
-const cell = (date: string, status: string, letter: string, worked: number | null = null, late = 0) => ({ date, status, letter, worked_minutes: worked, late_minutes: late });
+type CellStatus = MonthlySheet["persons"][number]["cells"][number]["status"];
+const cell = (date: string, status: CellStatus, letter: string, worked: number | null = null, late = 0) => ({ date, status, letter, worked_minutes: worked, late_minutes: late });
 
 function monthlySheet(): MonthlySheet {
-  const days = [
+  const days: MonthlySheet["days"] = [
     { date: "2026-11-01", weekday: 6, kind: "weekend" },
     { date: "2026-11-02", weekday: 0, kind: "working" },
     { date: "2026-11-03", weekday: 1, kind: "holiday" },
@@ -60,6 +61,8 @@ function monthlySheet(): MonthlySheet {
   return {
     year: 2026,
     month: 11,
+    from_date: "2026-11-01",
+    to_date: "2026-11-30",
     days,
     persons: [
       {
@@ -67,19 +70,19 @@ function monthlySheet(): MonthlySheet {
         name: "Ada Lovelace",
         department: "Engineering",
         cells: [cell("2026-11-01", "weekend", "W"), cell("2026-11-02", "late", "LT", 470, 12), cell("2026-11-03", "holiday", "H"), cell("2026-11-04", "absent", "A")],
-        totals: { present: 0, late: 1, early_leave: 0, absent: 1, leave: 0, holiday: 1, weekend: 1, worked_minutes: 470, late_minutes: 12 },
+        totals: { present: 0, late: 1, early_leave: 0, absent: 1, leave: 0, holiday: 1, weekend: 1, pending: 0, worked_minutes: 470, late_minutes: 12 },
       },
       {
         person_id: GRACE,
         name: "Grace Hopper",
         department: "Engineering",
         cells: [cell("2026-11-01", "weekend", "W"), cell("2026-11-02", "leave", "L"), cell("2026-11-03", "holiday", "H"), cell("2026-11-04", "present", "P", 480)],
-        totals: { present: 1, late: 0, early_leave: 0, absent: 0, leave: 1, holiday: 1, weekend: 1, worked_minutes: 480, late_minutes: 0 },
+        totals: { present: 1, late: 0, early_leave: 0, absent: 0, leave: 1, holiday: 1, weekend: 1, pending: 0, worked_minutes: 480, late_minutes: 0 },
       },
     ],
     day_totals: [
-      { date: "2026-11-02", present: 1, late: 1, absent: 0, leave: 1 },
-      { date: "2026-11-04", present: 1, late: 0, absent: 1, leave: 0 },
+      { date: "2026-11-02", present: 1, late: 1, absent: 0, leave: 1, pending: 0 },
+      { date: "2026-11-04", present: 1, late: 0, absent: 1, leave: 0, pending: 0 },
     ],
   };
 }

@@ -11,7 +11,7 @@ export type DailyReport = components["schemas"]["DailyReport"];
 export type DailyPersonRow = components["schemas"]["DailyPersonRow"];
 export type { MonthlySheet, PageMeta, Trends };
 
-/** The routes src/api/attendance-api.d.ts does not have yet (contract.ts). */
+/** The route src/api/attendance-api.d.ts does not have yet (trends, contract.ts). */
 const reportsApi = makeClient<paths>();
 
 export const reportKeys = {
@@ -53,7 +53,7 @@ export function monthlySheetQuery(query: MonthlySheetQuery) {
     queryKey: reportKeys.sheet(query),
     queryFn: async ({ signal }): Promise<SheetPage> => {
       const body = await call(
-        reportsApi.GET("/api/v1/attendance/reports/monthly-sheet", {
+        attendanceApi.GET("/api/v1/attendance/reports/monthly-sheet", {
           params: { query: { ...query, format: "json" } },
           signal,
         }),

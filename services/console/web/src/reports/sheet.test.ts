@@ -14,12 +14,14 @@ import {
   updateSheetQuery,
 } from "./sheet";
 
-const totals = { present: 1, late: 1, early_leave: 0, absent: 0, leave: 1, holiday: 0, weekend: 0, worked_minutes: 930, late_minutes: 12 };
+const totals = { present: 1, late: 1, early_leave: 0, absent: 0, leave: 1, holiday: 0, weekend: 0, pending: 0, worked_minutes: 930, late_minutes: 12 };
 
 function sheet(overrides: Partial<MonthlySheet> = {}): MonthlySheet {
   return {
     year: 2026,
     month: 2,
+    from_date: "2026-02-01",
+    to_date: "2026-02-28",
     days: [
       { date: "2026-02-01", weekday: 6, kind: "weekend" },
       { date: "2026-02-02", weekday: 0, kind: "working" },
@@ -47,14 +49,15 @@ function sheet(overrides: Partial<MonthlySheet> = {}): MonthlySheet {
           { date: "2026-02-01", status: "weekend", letter: "W", late_minutes: 0 },
           { date: "2026-02-02", status: "leave", letter: "L", late_minutes: 0 },
           { date: "2026-02-03", status: "none", letter: "", late_minutes: 0 },
-          { date: "2026-02-04", status: "sick", letter: "S", late_minutes: 0 },
+          // A status this console does not know yet (the API's enum grew): still lettered.
+          { date: "2026-02-04", status: "sick" as "none", letter: "S", late_minutes: 0 },
         ],
         totals: { ...totals, leave: 1 },
       },
     ],
     day_totals: [
-      { date: "2026-02-02", present: 1, late: 0, absent: 0, leave: 1 },
-      { date: "2026-02-03", present: 1, late: 1, absent: 0, leave: 0 },
+      { date: "2026-02-02", present: 1, late: 0, absent: 0, leave: 1, pending: 0 },
+      { date: "2026-02-03", present: 1, late: 1, absent: 0, leave: 0, pending: 0 },
     ],
     ...overrides,
   };

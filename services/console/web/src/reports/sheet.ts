@@ -217,7 +217,7 @@ export function buildGrid(sheet: MonthlySheet): Grid {
   return {
     columns,
     rows: sheet.persons.map((p) => row(p, columns)),
-    dayTotals: columns.map((c) => totalsByDate.get(c.date) ?? { date: c.date, present: 0, late: 0, absent: 0, leave: 0 }),
+    dayTotals: columns.map((c) => totalsByDate.get(c.date) ?? { date: c.date, present: 0, late: 0, absent: 0, leave: 0, pending: 0 }),
   };
 }
 
@@ -258,6 +258,7 @@ export const TOTAL_COLUMNS: readonly { key: keyof SheetTotals; label: string; sh
   { key: "absent", label: "Absent", short: "A" },
   { key: "leave", label: "On leave", short: "L" },
   { key: "holiday", label: "Holidays", short: "H" },
+  { key: "pending", label: "Pending approval", short: "PD" },
   { key: "worked_minutes", label: "Hours worked", short: "Worked" },
   { key: "late_minutes", label: "Minutes late", short: "Late min" },
 ];
@@ -268,6 +269,7 @@ export const DAY_TOTAL_ROWS: readonly { key: keyof Omit<SheetDayTotals, "date">;
   { key: "late", label: "Late" },
   { key: "absent", label: "Absent" },
   { key: "leave", label: "On leave" },
+  { key: "pending", label: "Pending approval" },
 ];
 
 /** A cell's tooltip and spoken text: "Mon 7: Late, 12 min late, worked 7:48". */
