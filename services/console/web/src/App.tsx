@@ -17,6 +17,9 @@ const PersonCreatePage = lazy(() => import("./pages/PersonCreatePage"));
 const PersonEditPage = lazy(() => import("./pages/PersonEditPage"));
 const PersonMetadataPage = lazy(() => import("./pages/PersonMetadataPage"));
 const TodayPage = lazy(() => import("./pages/TodayPage"));
+const AttendancePage = lazy(() => import("./pages/AttendancePage"));
+const AttendanceManualPage = lazy(() => import("./pages/AttendanceManualPage"));
+const AttendanceRecordPage = lazy(() => import("./pages/AttendanceRecordPage"));
 
 export function makeRouter() {
   return createBrowserRouter([
@@ -49,6 +52,9 @@ export function makeRouter() {
         { path: "people/:personId", element: <PersonPage /> },
         { path: "people/:personId/edit", element: <PersonEditPage /> },
         { path: "people/:personId/metadata", element: <PersonMetadataPage /> },
+        { path: "attendance", element: <AttendancePage /> },
+        { path: "attendance/manual", element: <AttendanceManualPage /> },
+        { path: "attendance/records/:attendanceId", element: <AttendanceRecordPage /> },
         { path: "account/password", element: <ChangePasswordPage /> },
         { path: "*", element: <NotFoundPage /> },
       ],

@@ -53,6 +53,9 @@ export function Shell() {
             <li>
               <NavLink to="/people">People</NavLink>
             </li>
+            <li>
+              <NavLink to="/attendance">Attendance</NavLink>
+            </li>
           </ul>
         </nav>
         <div className="header__account">
