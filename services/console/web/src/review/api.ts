@@ -4,25 +4,17 @@
 // the query cache: the next items' are fetched ahead and show at once.
 
 import { keepPreviousData, queryOptions, type QueryClient } from "@tanstack/react-query";
-import { call, makeClient } from "../api/client";
+import type { components } from "../api/attendance-api";
+import { attendanceApi as reviewApi, call } from "../api/client";
 import { enrolPhoto, type EnrolOptions, type EnrollResult } from "../faces/api";
-import type {
-  AssignReviewResponse,
-  AttendanceResponse,
-  DetectionResponse,
-  paths,
-  ReviewDecisionResponse,
-  ReviewItemResponse,
-  UnknownFaceResponse,
-} from "./contract";
 import type { Direction } from "./keys";
 
-export type ReviewItem = ReviewItemResponse;
-export type Detection = DetectionResponse;
-export type UnknownFace = UnknownFaceResponse;
-export type DayRecord = AttendanceResponse;
-
-const reviewApi = makeClient<paths>();
+export type ReviewItem = components["schemas"]["ReviewItemResponse"];
+export type Detection = components["schemas"]["DetectionResponse"];
+export type UnknownFace = components["schemas"]["UnknownFaceResponse"];
+export type DayRecord = components["schemas"]["AttendanceResponse"];
+type ReviewDecisionResponse = components["schemas"]["ReviewDecisionResponse"];
+type AssignReviewResponse = components["schemas"]["AssignReviewResponse"];
 
 /** How many pending items the page holds at once: the strip shows them, the total says the rest. */
 export const QUEUE_PAGE_SIZE = 50;
