@@ -178,14 +178,14 @@ export default function ExceptionsPage() {
           />
           <SelectField<Draft["approved"]>
             id="exception-filter-approved"
-            label="Approved"
+            label="Approval"
             value={draft.approved}
             onChange={(approved) => setDraft({ ...draft, approved })}
-            hint="“Not approved” includes pending, rejected, and what needs no approval."
             options={[
               { value: "", label: "Any" },
               { value: "true", label: "Approved" },
-              { value: "false", label: "Not approved" },
+              // attendance-api's `approved=false`: everything not approved, whatever the reason.
+              { value: "false", label: "Not approved (pending, rejected or none needed)" },
             ]}
           />
           <div className="filters__actions">
@@ -293,30 +293,36 @@ function ExceptionRow({
   const status = exception.approval_status;
   return (
     <tr>
-      <td data-label="Date">{formatDay(exception.exception_date)}</td>
+      <td data-label="Date" className="nowrap">
+        {formatDay(exception.exception_date)}
+      </td>
       <td data-label="Kind">{kind}</td>
       <td data-label="For">{exception.person_id === null || exception.person_id === undefined ? "Everyone" : <PersonName personId={exception.person_id} />}</td>
       <td data-label="Reason" className="cell-text">
         {exception.reason}
       </td>
       <td data-label="Approval">
-        <span className={`badge badge--approval-${status}`}>{APPROVAL_LABELS[status] ?? status}</span>
-        {exception.approved_by !== null && exception.approved_by !== undefined ? (
-          <span className="cell-note">
-            By {deciders?.get(exception.approved_by) ?? exception.approved_by}, {formatDate(exception.approved_at)}
-          </span>
-        ) : null}
+        <div>
+          <span className={`badge badge--approval-${status}`}>{APPROVAL_LABELS[status] ?? status}</span>
+          {exception.approved_by !== null && exception.approved_by !== undefined ? (
+            <span className="cell-note">
+              By {deciders?.get(exception.approved_by) ?? exception.approved_by}, {formatDate(exception.approved_at)}
+            </span>
+          ) : null}
+        </div>
       </td>
       {canWrite ? (
         <td data-label="Actions">
-          {status === "pending" ? <Decision exception={exception} subject={subject} onDecided={onDecided} /> : null}
-          <div className="row-actions">
-            <Link to={`/policies/exceptions/${exception.id}/edit`} className="button">
-              Edit<span className="visually-hidden"> {subject} on {formatDay(exception.exception_date)}</span>
-            </Link>
-            <button type="button" className="button button--danger" onClick={onDelete}>
-              Delete…<span className="visually-hidden"> {subject} on {formatDay(exception.exception_date)}</span>
-            </button>
+          <div>
+            {status === "pending" ? <Decision exception={exception} subject={subject} onDecided={onDecided} /> : null}
+            <div className="row-actions">
+              <Link to={`/policies/exceptions/${exception.id}/edit`} className="button">
+                Edit<span className="visually-hidden"> {subject} on {formatDay(exception.exception_date)}</span>
+              </Link>
+              <button type="button" className="button button--danger" onClick={onDelete}>
+                Delete…<span className="visually-hidden"> {subject} on {formatDay(exception.exception_date)}</span>
+              </button>
+            </div>
           </div>
         </td>
       ) : null}

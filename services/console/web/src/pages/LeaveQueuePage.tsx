@@ -46,7 +46,7 @@ export default function LeaveQueuePage() {
       {queue.data !== undefined && !queue.data.complete ? (
         <p className="banner banner--info">
           Only the first {(PENDING_SCAN_PAGES * MAX_PAGE_SIZE).toLocaleString()} undecided exceptions were searched: narrow the list on
-          Holidays and leave (filter “Not approved” and dates) to find older ones.
+          Holidays and leave (Approval: not approved, and the dates) to find the others.
         </p>
       ) : null}
       {queue.isError ? (

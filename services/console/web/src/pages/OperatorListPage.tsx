@@ -61,8 +61,10 @@ export default function OperatorListPage() {
               {list.map((operator) => (
                 <tr key={operator.id}>
                   <td data-label="Name">
-                    <Link to={`/operators/${operator.id}`}>{operator.display_name}</Link>
-                    {operator.id === session.operator.id ? <span className="cell-note">You</span> : null}
+                    <div>
+                      <Link to={`/operators/${operator.id}`}>{operator.display_name}</Link>
+                      {operator.id === session.operator.id ? <span className="cell-note">You</span> : null}
+                    </div>
                   </td>
                   <td data-label="Email" className="cell-text">
                     {operator.email}

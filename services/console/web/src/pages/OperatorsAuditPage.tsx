@@ -61,14 +61,16 @@ export default function OperatorsAuditPage() {
   const shown = pageOf(matching, filter.page);
   const loaded = audit.data?.length ?? 0;
   const atLimit = loaded >= filter.limit;
+  const count = `${matching.length.toLocaleString()} ${matching.length === 1 ? "entry" : "entries"}`;
+  const kind = filter.outcome !== undefined ? ` (${AUDIT_OUTCOMES[filter.outcome].label.toLowerCase()})` : "";
   const summary =
     audit.data === undefined
       ? ""
       : matching.length === 0
         ? "No entry matches."
-        : `${shown.first.toLocaleString()}–${shown.last.toLocaleString()} of ${matching.length.toLocaleString()} ${
-            filter.outcome !== undefined ? `${AUDIT_OUTCOMES[filter.outcome].label.toLowerCase()} ` : ""
-          }entries, newest first`;
+        : shown.pages === 1
+          ? `${count}${kind}, newest first`
+          : `${shown.first.toLocaleString()}–${shown.last.toLocaleString()} of ${count}${kind}, newest first`;
 
   const apply = (event: FormEvent) => {
     event.preventDefault();
@@ -169,12 +171,16 @@ export default function OperatorsAuditPage() {
                     <tr key={entry.id}>
                       <td data-label="Time">{formatDate(entry.occurred_at)}</td>
                       <td data-label="Operator" className="cell-text">
-                        {name !== undefined && entry.operator_id !== null && entry.operator_id !== undefined ? (
-                          <Link to={`/operators/${entry.operator_id}`}>{name}</Link>
-                        ) : (
-                          (entry.email ?? "—")
-                        )}
-                        {name !== undefined && entry.email !== null && entry.email !== undefined ? <span className="cell-note">{entry.email}</span> : null}
+                        <div>
+                          {name !== undefined && entry.operator_id !== null && entry.operator_id !== undefined ? (
+                            <Link to={`/operators/${entry.operator_id}`}>{name}</Link>
+                          ) : (
+                            (entry.email ?? "—")
+                          )}
+                          {name !== undefined && entry.email !== null && entry.email !== undefined ? (
+                            <span className="cell-note">{entry.email}</span>
+                          ) : null}
+                        </div>
                       </td>
                       <td data-label="Address">{entry.client_address ?? "—"}</td>
                       <td data-label="Outcome">

@@ -117,7 +117,7 @@ export default function RulesPage() {
                   <tr key={rule.id}>
                     <td data-label="Name">{rule.name}</td>
                     <td data-label="Working days">{formatWorkingDays(rule.working_days)}</td>
-                    <td data-label="Hours">
+                    <td data-label="Hours" className="nowrap">
                       {formatTime(rule.start_time)}–{formatTime(rule.end_time)}
                     </td>
                     <td data-label="Check-in from" className="num">
@@ -131,10 +131,10 @@ export default function RulesPage() {
                     </td>
                     <td data-label="Status">
                       {rule.is_active ? (
-                        <>
+                        <div>
                           <span className="badge badge--active">Active</span>
                           <span className="cell-note">The site's rule.</span>
-                        </>
+                        </div>
                       ) : (
                         <span className="badge badge--inactive">Inactive</span>
                       )}

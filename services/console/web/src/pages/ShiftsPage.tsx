@@ -205,8 +205,12 @@ export default function ShiftsPage() {
                   <tr key={shift.id}>
                     <td data-label="Name">{shift.name}</td>
                     <td data-label="Hours">
-                      {formatTime(shift.start_time)}–{formatTime(shift.end_time)}
-                      {crossesMidnight(shift.start_time, shift.end_time) ? <span className="cell-note">Crosses midnight</span> : null}
+                      <div>
+                        <span className="nowrap">
+                          {formatTime(shift.start_time)}–{formatTime(shift.end_time)}
+                        </span>
+                        {crossesMidnight(shift.start_time, shift.end_time) ? <span className="cell-note">Crosses midnight</span> : null}
+                      </div>
                     </td>
                     <td data-label="Expected" className="num">
                       {formatMinutes(shift.expected_duration_minutes)}
@@ -219,7 +223,9 @@ export default function ShiftsPage() {
                     </td>
                     <td data-label="For">{shift.organization ?? "Everyone else"}</td>
                     <td data-label="Status">
-                      <Standing standing={standing.get(shift.id)} />
+                      <div>
+                        <Standing standing={standing.get(shift.id)} />
+                      </div>
                     </td>
                     {canWrite ? (
                       <td data-label="Actions">

@@ -96,7 +96,7 @@ export function RuleForm({ values, onChange, errors, wasActive, submitting, subm
               value={values.start_time}
               onChange={set("start_time")}
               errors={errors.fields.start_time}
-              hint="24-hour, in the site's time zone; no grace period."
+              hint="In the site's time zone; no grace period."
               required
             />
             <TextField

@@ -100,7 +100,7 @@ export function ShiftForm({ values, onChange, errors, isNew, submitting, submitL
               value={values.start_time}
               onChange={set("start_time")}
               errors={errors.fields.start_time}
-              hint="24-hour, in the site's time zone."
+              hint="In the site's time zone."
               required
             />
             <TextField
@@ -114,7 +114,7 @@ export function ShiftForm({ values, onChange, errors, isNew, submitting, submitL
               required
             />
           </div>
-          <p className="field__hint" aria-live="polite">
+          <p className="field__hint form-note" aria-live="polite">
             {length === undefined
               ? "The length shows once both times are valid."
               : `Length: ${formatMinutes(length)}${night ? ", crossing midnight (the day is the one it starts on)" : ""}.`}

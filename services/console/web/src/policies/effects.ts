@@ -16,7 +16,7 @@ export const SHIFT_EFFECT = {
 } as const;
 
 export const RULE_EFFECT = {
-  one: "The site has one active rule: making this one active deactivates the others.",
+  one: "The site has one active rule: making a rule active deactivates the others.",
   what: "The active rule sets the working days, the confidence from which a recognised face checks a person in on its own, the confidence from which it goes to review instead (below it, the face is not counted), and the hours of people who have no active shift (with no grace period).",
   presence: "The minimum presence is stored with the rule; no attendance decision uses it yet.",
   when: FORWARD_ONLY,
