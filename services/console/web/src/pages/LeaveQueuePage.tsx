@@ -89,7 +89,9 @@ function PendingRow({ exception, canWrite, onDecided }: { exception: PolicyExcep
   const everyone = exception.person_id === null || exception.person_id === undefined;
   return (
     <tr>
-      <td data-label="Date">{formatDay(exception.exception_date)}</td>
+      <td data-label="Date" className="nowrap">
+        {formatDay(exception.exception_date)}
+      </td>
       <td data-label="Person">{everyone ? "Everyone" : <PersonName personId={exception.person_id ?? ""} />}</td>
       <td data-label="Kind">{kind}</td>
       <td data-label="Reason" className="cell-text">
