@@ -348,3 +348,36 @@ pub mod attendance_report {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod attendance_daily_stats {
+    use sea_orm::entity::prelude::*;
+
+    /// The trends' aggregate of one work day and department (see `crate::trends`).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "attendance_daily_stats")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub attendance_date: Date,
+        /// '' for persons without a department.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub department: String,
+        /// Present, late, early leave or absent: the person-days work was expected.
+        pub expected: i64,
+        /// Present, late or early leave.
+        pub present: i64,
+        pub late: i64,
+        pub early_leave: i64,
+        pub absent: i64,
+        pub worked_minutes: i64,
+        /// The present days with a duration.
+        pub worked_days: i64,
+        /// JSON `[[minute of the site's day, check-ins], …]`, ascending.
+        pub arrivals: String,
+        pub computed_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

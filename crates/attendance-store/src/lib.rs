@@ -36,6 +36,7 @@ pub mod recompute;
 pub mod reports;
 pub mod sheet;
 mod store;
+pub mod trends;
 
 pub use error::StoreError;
 pub use store::audit::AuditEntry;

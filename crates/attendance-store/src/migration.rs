@@ -23,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(AddDetectionVerdicts),
             Box::new(CreateJobTables),
             Box::new(AddDetectionEvidence),
+            Box::new(CreateDailyStats),
         ]
     }
 }
@@ -1197,5 +1198,221 @@ impl MigrationTrait for AddDetectionEvidence {
                 .await?;
         }
         Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum AttendanceDailyStats {
+    Table,
+    AttendanceDate,
+    Department,
+    Expected,
+    Present,
+    Late,
+    EarlyLeave,
+    Absent,
+    WorkedMinutes,
+    WorkedDays,
+    Arrivals,
+    ComputedAt,
+}
+
+#[derive(DeriveIden)]
+enum AttendanceStatsStale {
+    Table,
+    Id,
+    AttendanceDate,
+}
+
+/// The trends' aggregates: one row per work day and department (counts, worked minutes, an
+/// arrival-time histogram), and the dates whose records changed since their row was
+/// computed. Every write to `attendance`, by any path (the worker, the API, a job, the
+/// retention cleanup, a hand-made SQL fix), marks its dates stale through a trigger, so an
+/// aggregate can never silently disagree with its records; a trends query recomputes the
+/// stale dates of its range before it reads.
+///
+/// The stale table is append-only (no key to conflict on), so concurrent writers of the
+/// same day never wait on each other for it.
+struct CreateDailyStats;
+
+impl MigrationName for CreateDailyStats {
+    fn name(&self) -> &str {
+        "m20261207_100009_create_daily_stats"
+    }
+}
+
+const PG_STALE_FUNCTIONS: &str = r#"
+CREATE OR REPLACE FUNCTION attendance_stats_stale_new() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO attendance_stats_stale (attendance_date)
+        SELECT DISTINCT attendance_date FROM new_rows;
+    RETURN NULL;
+END $$ LANGUAGE plpgsql;
+CREATE OR REPLACE FUNCTION attendance_stats_stale_old() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO attendance_stats_stale (attendance_date)
+        SELECT DISTINCT attendance_date FROM old_rows;
+    RETURN NULL;
+END $$ LANGUAGE plpgsql;
+CREATE OR REPLACE FUNCTION attendance_stats_stale_both() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO attendance_stats_stale (attendance_date)
+        SELECT attendance_date FROM new_rows UNION SELECT attendance_date FROM old_rows;
+    RETURN NULL;
+END $$ LANGUAGE plpgsql;
+CREATE TRIGGER attendance_stats_stale_insert AFTER INSERT ON attendance
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION attendance_stats_stale_new();
+CREATE TRIGGER attendance_stats_stale_update AFTER UPDATE ON attendance
+    REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION attendance_stats_stale_both();
+CREATE TRIGGER attendance_stats_stale_delete AFTER DELETE ON attendance
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION attendance_stats_stale_old();
+"#;
+
+const PG_STALE_DROP: &str = r#"
+DROP TRIGGER IF EXISTS attendance_stats_stale_insert ON attendance;
+DROP TRIGGER IF EXISTS attendance_stats_stale_update ON attendance;
+DROP TRIGGER IF EXISTS attendance_stats_stale_delete ON attendance;
+DROP FUNCTION IF EXISTS attendance_stats_stale_new();
+DROP FUNCTION IF EXISTS attendance_stats_stale_old();
+DROP FUNCTION IF EXISTS attendance_stats_stale_both();
+"#;
+
+const SQLITE_STALE_TRIGGERS: [&str; 3] = [
+    "CREATE TRIGGER attendance_stats_stale_insert AFTER INSERT ON attendance BEGIN \
+       INSERT INTO attendance_stats_stale (attendance_date) VALUES (NEW.attendance_date); END",
+    "CREATE TRIGGER attendance_stats_stale_update AFTER UPDATE ON attendance BEGIN \
+       INSERT INTO attendance_stats_stale (attendance_date) VALUES (OLD.attendance_date); \
+       INSERT INTO attendance_stats_stale (attendance_date) VALUES (NEW.attendance_date); END",
+    "CREATE TRIGGER attendance_stats_stale_delete AFTER DELETE ON attendance BEGIN \
+       INSERT INTO attendance_stats_stale (attendance_date) VALUES (OLD.attendance_date); END",
+];
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateDailyStats {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let count = |column: AttendanceDailyStats| {
+            ColumnDef::new(column)
+                .big_integer()
+                .not_null()
+                .default(0)
+                .to_owned()
+        };
+        manager
+            .create_table(
+                Table::create()
+                    .table(AttendanceDailyStats::Table)
+                    .if_not_exists()
+                    .col(
+                        ColumnDef::new(AttendanceDailyStats::AttendanceDate)
+                            .date()
+                            .not_null(),
+                    )
+                    // '' for persons without a department (a key column cannot be NULL).
+                    .col(
+                        ColumnDef::new(AttendanceDailyStats::Department)
+                            .string_len(255)
+                            .not_null(),
+                    )
+                    .col(count(AttendanceDailyStats::Expected))
+                    .col(count(AttendanceDailyStats::Present))
+                    .col(count(AttendanceDailyStats::Late))
+                    .col(count(AttendanceDailyStats::EarlyLeave))
+                    .col(count(AttendanceDailyStats::Absent))
+                    .col(count(AttendanceDailyStats::WorkedMinutes))
+                    .col(count(AttendanceDailyStats::WorkedDays))
+                    // JSON: [[minute of the site's day, check-ins], ...], ascending.
+                    .col(
+                        ColumnDef::new(AttendanceDailyStats::Arrivals)
+                            .text()
+                            .not_null(),
+                    )
+                    .col(timestamp(AttendanceDailyStats::ComputedAt))
+                    .primary_key(
+                        Index::create()
+                            .col(AttendanceDailyStats::AttendanceDate)
+                            .col(AttendanceDailyStats::Department),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(AttendanceStatsStale::Table)
+                    .if_not_exists()
+                    .col(
+                        ColumnDef::new(AttendanceStatsStale::Id)
+                            .big_integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(AttendanceStatsStale::AttendanceDate)
+                            .date()
+                            .not_null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        create_indexes(
+            manager,
+            vec![
+                Index::create()
+                    .name("idx_attendance_stats_stale_date")
+                    .table(AttendanceStatsStale::Table)
+                    .col(AttendanceStatsStale::AttendanceDate)
+                    .to_owned(),
+            ],
+        )
+        .await?;
+        let db = manager.get_connection();
+        match manager.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => {
+                db.execute_unprepared(PG_STALE_FUNCTIONS).await?;
+            }
+            _ => {
+                for trigger in SQLITE_STALE_TRIGGERS {
+                    db.execute_unprepared(trigger).await?;
+                }
+            }
+        }
+        // The records already there have no aggregates yet.
+        db.execute_unprepared(
+            "INSERT INTO attendance_stats_stale (attendance_date) \
+             SELECT DISTINCT attendance_date FROM attendance",
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        match manager.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => {
+                db.execute_unprepared(PG_STALE_DROP).await?;
+            }
+            _ => {
+                for name in [
+                    "attendance_stats_stale_insert",
+                    "attendance_stats_stale_update",
+                    "attendance_stats_stale_delete",
+                ] {
+                    db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name}"))
+                        .await?;
+                }
+            }
+        }
+        drop_tables(
+            manager,
+            vec![
+                AttendanceStatsStale::Table.into_iden(),
+                AttendanceDailyStats::Table.into_iden(),
+            ],
+        )
+        .await
     }
 }

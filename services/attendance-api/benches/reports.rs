@@ -7,7 +7,9 @@
 //! with a month of attendance (multi-row `INSERT … SELECT` over `generate_series`, so seeding
 //! takes seconds), and measures the daily report of one day (`BENCH_REPORT_RUNS`, default
 //! 20; target ≤ 1 s), the monthly report and the monthly sheet's pages of 50 persons
-//! (target ≤ 1 s). It then grows the table to `BENCH_RECORDS` records (default 1,000,000)
+//! (target ≤ 1 s). It then grows the table to `BENCH_RECORDS` records (default 1,000,000;
+//! 3,660,000 is a year of 10,000 persons), measures the trends over the last (up to) 366
+//! days (first query, from the aggregates, right after a day changed; target ≤ 300 ms)
 //! and measures `GET /api/v1/attendance` — the first page, by person, by date range, by status,
 //! by department — `BENCH_LIST_REQUESTS` times each (default 500; target p99 ≤ 10 ms), one
 //! request at a time over a kept-alive connection, as a user's browser sends them. Prints a
@@ -29,6 +31,8 @@ use uuid::Uuid;
 /// Issue 5's targets.
 const DAILY_TARGET: Duration = Duration::from_secs(1);
 const LIST_TARGET: Duration = Duration::from_millis(10);
+/// Issue 18's: a year of trends at 10,000 persons.
+const TRENDS_TARGET: Duration = Duration::from_millis(300);
 /// Issue 18's: a page of the monthly sheet at 10,000 persons.
 const SHEET_TARGET: Duration = Duration::from_secs(1);
 /// The directory's departments: persons are spread evenly over them.
@@ -231,6 +235,67 @@ impl Bench {
         Ok(figure)
     }
 
+    /// Trends over the last (up to) 366 seeded days: the first query, which computes every
+    /// day's aggregate; then answers from the aggregates, by day and by ISO week per
+    /// department; then answers right after a day's records changed (the common case: today
+    /// keeps changing), which recompute that day first.
+    async fn trends(
+        &self,
+        knobs: &Knobs,
+        days: i64,
+        month_start: NaiveDate,
+    ) -> Result<Vec<Figure>, String> {
+        let to = month_start + chrono::Duration::days(29);
+        let span = days.min(366);
+        let from = to - chrono::Duration::days(span - 1);
+        let path = format!("/api/v1/attendance/reports/trends?from_date={from}&to_date={to}");
+        let label = format!("{span} days × {} persons", knobs.persons);
+        let started = Instant::now();
+        self.time(&path).await?;
+        let cold = Figure {
+            name: format!("trends, {label}: first query (computes every day)"),
+            samples: vec![started.elapsed()],
+            target: None,
+        };
+        print_row(&cold);
+        let mut figures = vec![cold];
+        figures.push(
+            self.measure(
+                &format!("trends by day, {label}"),
+                Some(TRENDS_TARGET),
+                (0..knobs.report_runs).map(|_| path.clone()),
+            )
+            .await?,
+        );
+        figures.push(
+            self.measure(
+                &format!("trends by week per department, {label}"),
+                Some(TRENDS_TARGET),
+                (0..knobs.report_runs)
+                    .map(|_| format!("{path}&interval=week&by_department=true")),
+            )
+            .await?,
+        );
+        let mut samples = Vec::with_capacity(knobs.report_runs);
+        for run in 0..knobs.report_runs {
+            let day = to - chrono::Duration::days(run as i64 % 7);
+            self.sql(&format!(
+                "UPDATE attendance SET updated_at = now() \
+                 WHERE attendance_date = '{day}' AND person_id = md5('person-1')::uuid"
+            ))
+            .await?;
+            samples.push(self.time(&path).await?);
+        }
+        let after_write = Figure {
+            name: format!("trends by day, {label}, a day just changed"),
+            samples,
+            target: Some(TRENDS_TARGET),
+        };
+        print_row(&after_write);
+        figures.push(after_write);
+        Ok(figures)
+    }
+
     async fn run(&self, knobs: &Knobs) -> Result<Vec<Figure>, String> {
         let month_start: NaiveDate = MONTH_START.parse().expect("date");
         let mut figures = Vec::new();
@@ -312,6 +377,7 @@ impl Bench {
             started.elapsed().as_secs_f64()
         );
         print_header();
+        figures.extend(self.trends(knobs, days, month_start).await?);
         let mut rng = Rng(0x5eed);
         let persons = self.person_ids(knobs.persons).await?;
         let n = knobs.list_requests;

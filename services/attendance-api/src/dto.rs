@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use faceattend_attendance_store::ReviewState;
 use faceattend_attendance_store::entities::{attendance, review_item};
 use faceattend_attendance_store::reports::DayCounts;
+use faceattend_attendance_store::trends::{Interval, MAX_TREND_DAYS, TrendsFilter};
 use faceattend_domain::attendance::{AttendanceStatus, Verdict};
 use faceattend_domain::person::{Text, limits};
 use faceattend_domain::{FieldIssue, PageRequest, ValidationErrors};
@@ -520,6 +521,94 @@ impl StatisticsQuery {
             (
                 from.expect("checked"),
                 to.expect("checked"),
+                format.expect("checked"),
+            )
+        })
+    }
+}
+
+/// `GET /api/v1/attendance/reports/trends`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct TrendsQuery {
+    /// `YYYY-MM-DD`, inclusive; not after `to_date`, at most 366 days before it.
+    #[param(required = true, schema_with = fields::date)]
+    pub from_date: Option<String>,
+    /// `YYYY-MM-DD`, inclusive.
+    #[param(required = true, schema_with = fields::date)]
+    pub to_date: Option<String>,
+    /// `day` (default) or `week` (ISO weeks, Monday to Sunday).
+    #[param(schema_with = fields::interval)]
+    pub interval: Option<String>,
+    /// Only persons of this department.
+    #[param(schema_with = fields::department)]
+    pub department: Option<String>,
+    /// `true`: one series per department (default `false`: one for everyone).
+    #[param(schema_with = fields::boolean_text)]
+    pub by_department: Option<String>,
+    /// `json` (default) or `csv`: a row per series and period.
+    #[param(schema_with = fields::format)]
+    pub format: Option<String>,
+}
+
+impl TrendsQuery {
+    pub fn validate(self) -> Result<(TrendsFilter, Format), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let format = errors.check("format", parse_format(self.format.as_deref()));
+        let required = |raw: Option<&str>| match raw {
+            None => Err(FieldIssue::new("required", "is required (YYYY-MM-DD)")),
+            Some(raw) => parse_date(raw),
+        };
+        let from = errors.check("from_date", required(self.from_date.as_deref()));
+        let to = errors.check("to_date", required(self.to_date.as_deref()));
+        if let (Some(from), Some(to)) = (from, to) {
+            if from > to {
+                errors.push(
+                    FieldIssue::new("invalid_range", "must not be after to_date").at("from_date"),
+                );
+            } else if (to - from).num_days() + 1 > MAX_TREND_DAYS {
+                errors.push(
+                    FieldIssue::new(
+                        "range_too_long",
+                        format!("the range may span at most {MAX_TREND_DAYS} days"),
+                    )
+                    .at("to_date"),
+                );
+            }
+        }
+        let interval = errors.check(
+            "interval",
+            match self.interval.as_deref().map(str::trim) {
+                None => Ok(Interval::Day),
+                Some(raw) => Interval::parse(raw)
+                    .ok_or_else(|| FieldIssue::new("unknown_interval", "must be day or week")),
+            },
+        );
+        let department = errors.check(
+            "department",
+            self.department
+                .as_deref()
+                .map(|d| Text::parse(d, limits::DEPARTMENT).map(|t| t.as_str().to_owned()))
+                .transpose(),
+        );
+        let by_department = errors.check(
+            "by_department",
+            match self.by_department.as_deref().map(str::trim) {
+                None | Some("false") => Ok(false),
+                Some("true") => Ok(true),
+                Some(_) => Err(FieldIssue::new("invalid_boolean", "must be true or false")),
+            },
+        );
+        errors.into_result(|| {
+            (
+                TrendsFilter {
+                    from: from.expect("checked"),
+                    to: to.expect("checked"),
+                    interval: interval.expect("checked"),
+                    department: department.expect("checked"),
+                    by_department: by_department.expect("checked"),
+                },
                 format.expect("checked"),
             )
         })

@@ -7,6 +7,7 @@ use faceattend_attendance_store::reports::{
 use faceattend_attendance_store::sheet::{
     CellStatus, DayKind, DayTotals, MonthlySheet, SheetCell, SheetDay, SheetPersonRow, SheetTotals,
 };
+use faceattend_attendance_store::trends::{Interval, TrendPoint, TrendSeries, Trends};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
@@ -44,7 +45,8 @@ pub use faceattend_service::error::schema::ErrorEnvelope;
     paths(
         attendance::list, attendance::person_list, attendance::status,
         manual::check_in, manual::check_out,
-        reports::daily, reports::monthly, reports::monthly_sheet, reports::statistics,
+        reports::daily, reports::monthly, reports::monthly_sheet, reports::trends,
+        reports::statistics,
         sessions::create, sessions::list, sessions::get, sessions::update, sessions::delete,
         rules::create, rules::list, rules::get, rules::update, rules::delete,
         exceptions::create, exceptions::list, exceptions::get, exceptions::update,
@@ -64,7 +66,7 @@ pub use faceattend_service::error::schema::ErrorEnvelope;
         CreateExceptionRequest, UpdateExceptionRequest, ExceptionResponse,
         DayCounts, DepartmentCounts, DailyPersonRow, DailyReport, MonthlyPersonRow, MonthlyReport,
         MonthlySheet, SheetDay, SheetCell, SheetTotals, SheetPersonRow, DayTotals, CellStatus,
-        DayKind,
+        DayKind, Trends, TrendSeries, TrendPoint, Interval,
         ReviewItemResponse, ApproveReviewRequest, ReviewDecisionResponse,
         RejectReviewRequest, AssignReviewRequest, AssignReviewResponse,
         DetectionResponse, FaceBoxResponse, RunnerUpResponse, RecordDetailResponse, RecordPerson,
@@ -135,6 +137,7 @@ envelopes!(
     RuleEnvelope => RuleResponse,
     ExceptionEnvelope => ExceptionResponse,
     DailyReportEnvelope => DailyReport,
+    TrendsEnvelope => Trends,
     StatisticsEnvelope => PersonStatistics,
     CurrentStatusEnvelope => CurrentStatusResponse,
     CheckInEnvelope => CheckInResponse,
@@ -314,6 +317,9 @@ pub mod fields {
     }
     pub fn attendance_status() -> Object {
         one_of(AttendanceStatus::ALL.iter().map(|s| s.as_str()), false)
+    }
+    pub fn interval() -> Object {
+        one_of(["day", "week"], false)
     }
     pub fn record_source() -> Object {
         one_of(

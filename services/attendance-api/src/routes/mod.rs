@@ -100,6 +100,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .default_service(method_not_allowed(&["GET"])),
             )
             .service(
+                web::resource("/reports/trends")
+                    .route(web::get().to(reports::trends))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
                 web::resource("/reports/monthly-sheet")
                     .route(web::get().to(reports::monthly_sheet))
                     .default_service(method_not_allowed(&["GET"])),

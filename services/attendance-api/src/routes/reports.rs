@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use faceattend_attendance_store::reports::{self, MonthlyFilter};
 use faceattend_attendance_store::sheet::{self, MonthlySheet, SheetFilter};
+use faceattend_attendance_store::trends;
 use faceattend_domain::attendance::SiteZone;
 use faceattend_service::auth::{AttendanceRead, Require};
 use faceattend_service::envelope;
@@ -13,12 +14,13 @@ use uuid::Uuid;
 
 use crate::dto::{
     DailyReportQuery, Format, Listing, MonthlyReportQuery, MonthlySheetQuery, StatisticsQuery,
+    TrendsQuery,
 };
 use crate::error::AttendanceApiError;
 use crate::export;
 use crate::openapi::{
     DailyReportEnvelope, ErrorEnvelope, MonthlyReportEnvelope, MonthlySheetEnvelope,
-    StatisticsEnvelope,
+    StatisticsEnvelope, TrendsEnvelope,
 };
 use crate::queries::AttendanceQueries;
 
@@ -194,6 +196,63 @@ pub async fn monthly_sheet(
         }
     }
 }
+
+/// `GET /api/v1/attendance/reports/trends`: expected, present, late, absent, presence %,
+/// mean and 90th-percentile arrival and mean worked minutes by day or ISO week, for everyone
+/// or by department, over up to 366 days (from daily aggregates).
+#[utoipa::path(
+    get, path = "/api/v1/attendance/reports/trends", tag = "reports",
+    params(TrendsQuery),
+    responses(
+        (status = 200, description = "The series; as `text/csv` with `format=csv`", body = TrendsEnvelope),
+        (status = 400, description = "`invalid_parameters` (e.g. `range_too_long`)", body = ErrorEnvelope),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn trends(
+    _auth: Require<AttendanceRead>,
+    queries: web::Data<AttendanceQueries>,
+    zone: web::Data<SiteZone>,
+    query: web::Query<TrendsQuery>,
+) -> Result<HttpResponse> {
+    let (filter, format) = query
+        .into_inner()
+        .validate()
+        .map_err(AttendanceApiError::InvalidParameters)?;
+    let trends = trends::trends(queries.connection(), **zone, &filter).await?;
+    match format {
+        Format::Json => Ok(envelope::ok(trends)),
+        Format::Csv => {
+            let rows = trends
+                .series
+                .iter()
+                .flat_map(|series| {
+                    series.points.iter().map(|point| {
+                        with(point, [("department", series.department.clone().into())])
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let name = format!("trends_{}_{}.csv", trends.from_date, trends.to_date);
+            export::csv_response(&name, &TRENDS_COLUMNS, &rows)
+        }
+    }
+}
+
+pub const TRENDS_COLUMNS: [&str; 11] = [
+    "department",
+    "period_start",
+    "period_end",
+    "expected",
+    "present",
+    "late",
+    "absent",
+    "presence_percentage",
+    "mean_arrival",
+    "p90_arrival",
+    "mean_worked_minutes",
+];
 
 /// The sheet as CSV rows: who, a column per date with the cell's letter, then the totals.
 fn sheet_csv(sheet: &MonthlySheet) -> (Vec<String>, Vec<serde_json::Value>) {

@@ -57,13 +57,14 @@ async fn stops_when_asked(backend: Backend) {
 
 /// Every route `routes::configure` mounts, with its methods: the document must list each
 /// (the health routes are not part of the API).
-const ROUTES: [(&str, &[&str]); 32] = [
+const ROUTES: [(&str, &[&str]); 33] = [
     ("/api/v1/attendance", &["get"]),
     ("/api/v1/attendance/check-in", &["post"]),
     ("/api/v1/attendance/check-out", &["post"]),
     ("/api/v1/attendance/reports/daily", &["get"]),
     ("/api/v1/attendance/reports/monthly", &["get"]),
     ("/api/v1/attendance/reports/monthly-sheet", &["get"]),
+    ("/api/v1/attendance/reports/trends", &["get"]),
     ("/api/v1/attendance/sessions", &["get", "post"]),
     (
         "/api/v1/attendance/sessions/{id}",

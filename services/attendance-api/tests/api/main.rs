@@ -21,3 +21,4 @@ mod sessions;
 mod sheet;
 mod statistics;
 mod status;
+mod trends;

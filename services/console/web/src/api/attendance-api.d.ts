@@ -507,6 +507,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/attendance/reports/trends": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /api/v1/attendance/reports/trends`: expected, present, late, absent, presence %,
+         *     mean and 90th-percentile arrival and mean worked minutes by day or ISO week, for everyone
+         *     or by department, over up to 366 days (from daily aggregates).
+         */
+        get: operations["trends"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/attendance/review": {
         parameters: {
             query?: never;
@@ -1203,6 +1224,11 @@ export interface components {
             entity: string;
             entity_id: string;
         };
+        /**
+         * @description How a period is cut.
+         * @enum {string}
+         */
+        Interval: "day" | "week";
         JobRunEnvelope: {
             data: components["schemas"]["JobRunResponse"];
             success: boolean;
@@ -1607,6 +1633,64 @@ export interface components {
         StatisticsEnvelope: {
             data: components["schemas"]["PersonStatistics"];
             success: boolean;
+        };
+        /** @description One period's figures. */
+        TrendPoint: {
+            /** Format: int64 */
+            absent: number;
+            /**
+             * Format: int64
+             * @description Person-days work was expected (present, late, early leave or absent records).
+             */
+            expected: number;
+            /** Format: int64 */
+            late: number;
+            /**
+             * @description The mean site-local check-in time, to the minute; `None` without check-ins.
+             * @example 08:57:00
+             */
+            mean_arrival?: string | null;
+            /**
+             * Format: double
+             * @description Minutes worked per present day with a check-out, one decimal.
+             */
+            mean_worked_minutes?: number | null;
+            /**
+             * @description The time by which 90 % of the check-ins had happened.
+             * @example 09:12:00
+             */
+            p90_arrival?: string | null;
+            /** Format: date */
+            period_end: string;
+            /** Format: date */
+            period_start: string;
+            /**
+             * Format: double
+             * @description present / expected, in percent with one decimal; 0 when nothing was expected.
+             */
+            presence_percentage: number;
+            /**
+             * Format: int64
+             * @description Present, late or early leave.
+             */
+            present: number;
+        };
+        Trends: {
+            /** Format: date */
+            from_date: string;
+            interval: components["schemas"]["Interval"];
+            series: components["schemas"]["TrendSeries"][];
+            /** Format: date */
+            to_date: string;
+        };
+        TrendsEnvelope: {
+            data: components["schemas"]["Trends"];
+            success: boolean;
+        };
+        /** @description The points of everyone (`department: None`) or of one department. */
+        TrendSeries: {
+            department?: string | null;
+            points: components["schemas"]["TrendPoint"][];
         };
         /** @description One stranger's appearance: the unknown sightings of one camera track. */
         UnknownFaceResponse: {
@@ -3951,6 +4035,68 @@ export interface operations {
                     "text/csv": string;
                 };
             };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The database is unreachable (`service_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    trends: {
+        parameters: {
+            query?: {
+                by_department?: boolean;
+                department?: string;
+                format?: "json" | "csv";
+                from_date?: string;
+                interval?: "day" | "week";
+                to_date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The series; as `text/csv` with `format=csv` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrendsEnvelope"];
+                    "text/csv": string;
+                };
+            };
+            /** @description `invalid_parameters` (e.g. `range_too_long`) */
             400: {
                 headers: {
                     [name: string]: unknown;
