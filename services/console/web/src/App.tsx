@@ -7,6 +7,8 @@ import { markSessionEnded } from "./auth/sessionEnd";
 import { RequireSession } from "./auth/RequireSession";
 import { Shell } from "./components/Shell";
 import { makeQueryClient } from "./queryClient";
+import { operatorsRoutes } from "./operators/routes";
+import { policiesRoutes } from "./policies/routes";
 
 const SignInPage = lazy(() => import("./pages/SignInPage"));
 const NotFoundPage = lazy(() => import("./pages/NotFoundPage"));
@@ -56,6 +58,8 @@ export function makeRouter() {
         { path: "attendance/manual", element: <AttendanceManualPage /> },
         { path: "attendance/records/:attendanceId", element: <AttendanceRecordPage /> },
         { path: "account/password", element: <ChangePasswordPage /> },
+        ...policiesRoutes,
+        ...operatorsRoutes,
         { path: "*", element: <NotFoundPage /> },
       ],
     },

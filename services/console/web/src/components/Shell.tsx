@@ -56,6 +56,14 @@ export function Shell() {
             <li>
               <NavLink to="/attendance">Attendance</NavLink>
             </li>
+            <li>
+              <NavLink to="/policies">Policies</NavLink>
+            </li>
+            {operator.role === "admin" ? (
+              <li>
+                <NavLink to="/operators">Operators</NavLink>
+              </li>
+            ) : null}
           </ul>
         </nav>
         <div className="header__account">
