@@ -367,6 +367,14 @@ pub async fn refresh(
     Ok(stale.len())
 }
 
+/// [`refresh`] of every stale date (attendance-worker's daily job).
+pub async fn refresh_all(db: &DatabaseConnection, zone: SiteZone) -> Result<usize, StoreError> {
+    // Dates both databases store; no site has records outside them.
+    let first = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default();
+    let last = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default();
+    refresh(db, zone, first, last).await
+}
+
 fn placeholders(backend: DatabaseBackend) -> (&'static str, &'static str) {
     match backend {
         DatabaseBackend::Postgres => ("$1", "$2"),

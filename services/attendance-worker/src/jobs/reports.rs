@@ -37,6 +37,12 @@ pub async fn daily(
         0
     };
     interrupt.check()?;
+    // The trends' aggregates of every day whose records changed (today's absences among
+    // them): computed here, off the request path, and their stale markers cleared, so the
+    // marker table stays small even where nobody looks at trends.
+    let aggregated =
+        faceattend_attendance_store::trends::refresh_all(conn, runner.policy.zone).await?;
+    interrupt.check()?;
     let report = reports::daily(conn, date).await?;
     let body = serde_json::to_value(&report).map_err(|e| WorkerError::Invalid(e.to_string()))?;
     let period = date.to_string();
@@ -65,6 +71,7 @@ pub async fn daily(
     Ok(json!({
         "date": period,
         "absences_marked": absences_marked,
+        "days_aggregated": aggregated,
         "counts": report.counts,
         "departments": report.by_department.len(),
         "stored": true,

@@ -465,6 +465,17 @@ async fn the_daily_report_marks_absences_keeps_a_snapshot_and_delivers_it(backen
     assert_eq!(done.state, RunState::Succeeded, "{:?}", done.error);
     let summary = done.result.expect("a summary");
     assert_eq!(summary["absences_marked"], 1, "{summary}");
+    // The day's trends aggregate was computed, with the absence, and nothing is left stale.
+    assert_eq!(summary["days_aggregated"], 1, "{summary}");
+    let stats = faceattend_attendance_store::entities::attendance_daily_stats::Entity::find()
+        .all(app.store.connection())
+        .await
+        .expect("read");
+    assert_eq!(stats.len(), 1);
+    assert_eq!(
+        (stats[0].expected, stats[0].present, stats[0].absent),
+        (2, 1, 1)
+    );
     assert_eq!(summary["counts"]["total_persons"], 2);
     assert_eq!(summary["counts"]["present"], 1);
     assert_eq!(summary["counts"]["absent"], 1);
