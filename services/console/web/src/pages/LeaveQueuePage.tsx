@@ -57,7 +57,8 @@ export default function LeaveQueuePage() {
           Loading the queue…
         </p>
       ) : null}
-      {queue.data !== undefined ? (
+      {queue.data !== undefined && pending.length === 0 ? <p className="empty-note">{summary}</p> : null}
+      {queue.data !== undefined && pending.length > 0 ? (
         <div className="table-wrap">
           <table className="table table--cards" aria-busy={queue.isFetching}>
             <caption>{summary}</caption>
