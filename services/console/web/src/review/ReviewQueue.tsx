@@ -261,7 +261,7 @@ export function ReviewQueue() {
           No uncertain match is waiting. Sightings between the review and the automatic threshold come here to be decided.
         </p>
       ) : (
-        <div className="review__layout">
+        <div className={canDecide ? "review__layout" : "review__layout review__layout--alone"}>
           <article
             ref={itemRef}
             className="review__item"
@@ -289,8 +289,8 @@ export function ReviewQueue() {
             <ItemEvidence item={item} />
           </article>
 
-          <aside className="review__side" aria-label="Decision">
-            {canDecide ? (
+          {canDecide ? (
+            <aside className="review__side" aria-label="Decision">
               <section className="decide" aria-labelledby="decide-heading" data-testid="review-decide">
                 <h2 id="decide-heading" className="review__side-heading">
                   Decide
@@ -374,9 +374,9 @@ export function ReviewQueue() {
                   />
                 </div>
               </section>
-            ) : null}
-            <Outcomes outcomes={outcomes} onShow={(id) => setCursor((c) => select(items, c, id))} />
-          </aside>
+              <Outcomes outcomes={outcomes} onShow={(id) => setCursor((c) => select(items, c, id))} />
+            </aside>
+          ) : null}
         </div>
       )}
 
