@@ -19,6 +19,7 @@ const PersonCreatePage = lazy(() => import("./pages/PersonCreatePage"));
 const PersonEditPage = lazy(() => import("./pages/PersonEditPage"));
 const PersonMetadataPage = lazy(() => import("./pages/PersonMetadataPage"));
 const TodayPage = lazy(() => import("./pages/TodayPage"));
+const ReviewPage = lazy(() => import("./pages/ReviewPage"));
 const AttendancePage = lazy(() => import("./pages/AttendancePage"));
 const AttendanceManualPage = lazy(() => import("./pages/AttendanceManualPage"));
 const AttendanceRecordPage = lazy(() => import("./pages/AttendanceRecordPage"));
@@ -49,6 +50,7 @@ export function makeRouter() {
       children: [
         { index: true, element: <Navigate to="/today" replace /> },
         { path: "today", element: <TodayPage /> },
+        { path: "review", element: <ReviewPage /> },
         { path: "people", element: <PeoplePage /> },
         { path: "people/new", element: <PersonCreatePage /> },
         { path: "people/:personId", element: <PersonPage /> },

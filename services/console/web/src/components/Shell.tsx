@@ -6,6 +6,7 @@ import { forgetSession, roleLabel, useSession } from "../auth/session";
 import { markSignedOut } from "../auth/sessionEnd";
 import { clearAllDrafts } from "../lib/drafts";
 import { describeError } from "../lib/errors";
+import { ReviewNavItem } from "../review/ReviewNavItem";
 
 function focusMain(event: React.MouseEvent<HTMLAnchorElement>) {
   event.preventDefault();
@@ -53,6 +54,7 @@ export function Shell() {
             <li>
               <NavLink to="/people">People</NavLink>
             </li>
+            <ReviewNavItem />
             <li>
               <NavLink to="/attendance">Attendance</NavLink>
             </li>
