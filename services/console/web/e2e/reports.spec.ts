@@ -264,4 +264,40 @@ test("the monthly sheet of a seeded month shows the right letters and totals; th
   await expect(persons.locator(`[data-person-id="${bob.id}"]`)).toHaveAttribute("data-status", "no_record");
   await expect(page.getByTestId("daily-csv")).toHaveAttribute("href", `/api/v1/attendance/reports/daily?date=${today}&format=csv`);
   await checkPage(page, "reports-daily", testInfo);
+
+  // --- trends of the department over the month so far ----------------------------------------
+  // Trends count records: today Ada's (Cara's still waits for approval, Bob has none); the
+  // days before have no record of theirs, so nothing was expected of them there.
+  const firstDay = isoDay(year, month, 1);
+  await page.getByRole("navigation", { name: "Reports" }).getByRole("link", { name: "Trends" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Trends" })).toBeVisible();
+  await page.getByLabel("From").fill(firstDay);
+  await page.getByLabel("To").fill(today);
+  await page.getByLabel("Department").fill(department);
+  await page.getByRole("button", { name: "Show", exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`from_date=${firstDay}&to_date=${today}`));
+  const table = page.getByTestId("trends-table");
+  await expect(table).toHaveAttribute("data-series", department);
+  await expect(table.getByTestId("trends-row")).toHaveCount(days.filter((d) => d <= today).length);
+  const arrival = (adaDay.check_in_time ?? "").slice(11, 16);
+  const late = adaDay.status === "late" ? "1" : "0";
+  await expect(table.locator(`[data-period="${today}"] td`)).toHaveText(["1", "1", late, "0", "100 %", arrival, arrival, "—"]);
+  if (holiday < today) await expect(table.locator(`[data-period="${holiday}"] td`)).toHaveText(["0", "0", "0", "0", "0 %", "—", "—", "—"]);
+  await expect(page.getByTestId("trend-chart-presence")).toHaveAttribute("data-drawn", "true");
+  await expect(page.getByTestId("trends-csv")).toHaveAttribute("href", new RegExp(`from_date=${firstDay}&to_date=${today}&interval=day&department=`));
+  const [series] = await Promise.all([page.waitForEvent("download"), page.getByTestId("trends-csv").click()]);
+  const seriesCsv = parseCsv(fs.readFileSync(await series.path(), "utf8"));
+  const head = seriesCsv[0] ?? [];
+  const todayLine = seriesCsv.find((r) => r[head.indexOf("period_start")] === today);
+  expect(todayLine?.[head.indexOf("present")]).toBe("1");
+  await checkPage(page, "reports-trends", testInfo);
+
+  // Departments compared: the department's own line and table, with the picker.
+  await page.getByLabel("Compare departments").check();
+  await page.getByRole("button", { name: "Show", exact: true }).click();
+  await expect(page).toHaveURL(/by_department=true/);
+  await expect(page.getByRole("group", { name: "Departments on the charts" })).toBeVisible();
+  await expect(page.getByTestId("trends-table")).toHaveAttribute("data-series", department);
+  await expect(page.getByTestId("trend-chart-late")).toHaveAttribute("data-drawn", "true");
+  await checkPage(page, "reports-trends-compare", testInfo);
 });

@@ -10,6 +10,7 @@ import {
   parseTimeOfDay,
   parseTrendsState,
   pickSeries,
+  seriesName,
   seriesSummary,
   toTrendsApiQuery,
   toTrendsParams,
@@ -138,10 +139,16 @@ describe("series to charts", () => {
   });
 
   it("keeps the picked series, or all when none is picked", () => {
-    const trends = { from_date: "2026-12-01", to_date: "2026-12-03", interval: "day", series: [everyone, sales] };
+    const trends = { from_date: "2026-12-01", to_date: "2026-12-03", interval: "day" as const, series: [everyone, sales] };
     expect(pickSeries(trends, new Set())).toHaveLength(2);
     expect(pickSeries(trends, new Set(["d:Sales"]))).toEqual([sales]);
     expect(pickSeries(undefined, new Set(["d:Sales"]))).toEqual([]);
+  });
+
+  it("names a series by its department, everyone, or persons without one", () => {
+    expect(seriesName({ department: null })).toBe("Everyone");
+    expect(seriesName({ department: "Sales" })).toBe("Sales");
+    expect(seriesName({ department: "" })).toBe("No department");
   });
 
   it("sums a series for its summary", () => {

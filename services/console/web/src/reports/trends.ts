@@ -179,9 +179,13 @@ export function formatTimeOfDay(value: string | null | undefined): string {
   return `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
 }
 
-/** A series' name: its department, or everyone. */
+/**
+ * A series' name: its department, or everyone. Compared departments name persons without a
+ * department with an empty one.
+ */
 export function seriesName(series: Pick<TrendSeries, "department">): string {
-  return series.department === null || series.department === undefined ? "Everyone" : series.department;
+  if (series.department === null || series.department === undefined) return "Everyone";
+  return series.department === "" ? "No department" : series.department;
 }
 
 /** A stable key of a series for the department picker. */
