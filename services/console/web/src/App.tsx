@@ -9,6 +9,7 @@ import { Shell } from "./components/Shell";
 import { makeQueryClient } from "./queryClient";
 import { operatorsRoutes } from "./operators/routes";
 import { policiesRoutes } from "./policies/routes";
+import { reportsRoutes } from "./reports/routes";
 
 const SignInPage = lazy(() => import("./pages/SignInPage"));
 const NotFoundPage = lazy(() => import("./pages/NotFoundPage"));
@@ -60,6 +61,7 @@ export function makeRouter() {
         { path: "attendance/manual", element: <AttendanceManualPage /> },
         { path: "attendance/records/:attendanceId", element: <AttendanceRecordPage /> },
         { path: "account/password", element: <ChangePasswordPage /> },
+        ...reportsRoutes,
         ...policiesRoutes,
         ...operatorsRoutes,
         { path: "*", element: <NotFoundPage /> },

@@ -59,6 +59,9 @@ export function Shell() {
               <NavLink to="/attendance">Attendance</NavLink>
             </li>
             <li>
+              <NavLink to="/reports">Reports</NavLink>
+            </li>
+            <li>
               <NavLink to="/policies">Policies</NavLink>
             </li>
             {operator.role === "admin" ? (
