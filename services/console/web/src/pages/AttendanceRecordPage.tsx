@@ -107,8 +107,8 @@ function RecordView({ detail, actor, canDecide, canEnter, namesError }: ViewProp
         <Link to={`/attendance?person_id=${record.person_id}`}>← {name !== undefined ? `${name}'s records` : "Records"}</Link>
       </p>
       <PageHeading title={`${name ?? "Attendance record"}, ${day}`} />
-      <AttendanceNav />
       {where !== "" ? <p className="page__lead">{where}</p> : null}
+      <AttendanceNav />
 
       <Summary record={record} actor={actor} personLink={person === null || person === undefined} />
 
@@ -329,7 +329,9 @@ function Sightings({ sightings, reviewItems, record, canDecide, onCorrect, actor
                       <time dateTime={s.captured_at}>{formatTime(s.captured_at)}</time>
                     </td>
                     <td data-label="Camera">
-                      {s.camera_id} <span className="muted">({roleLabel(s.camera_role)})</span>
+                      <span>
+                        {s.camera_id} <span className="muted">({roleLabel(s.camera_role)})</span>
+                      </span>
                     </td>
                     <td data-label="Confidence" className="num">
                       {formatConfidence(s.confidence)}
