@@ -271,8 +271,7 @@ impl Bench {
             self.measure(
                 &format!("trends by week per department, {label}"),
                 Some(TRENDS_TARGET),
-                (0..knobs.report_runs)
-                    .map(|_| format!("{path}&interval=week&by_department=true")),
+                (0..knobs.report_runs).map(|_| format!("{path}&interval=week&by_department=true")),
             )
             .await?,
         );

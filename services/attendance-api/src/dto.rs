@@ -90,13 +90,10 @@ impl ListAttendanceQuery {
             "person_id",
             self.person_id.as_deref().map(parse_uuid).transpose(),
         );
-        let from_date = errors.check(
-            "from_date",
-            self.from_date.as_deref().map(parse_date).transpose(),
-        );
-        let to_date = errors.check(
-            "to_date",
-            self.to_date.as_deref().map(parse_date).transpose(),
+        let (from_date, to_date) = optional_dates(
+            &mut errors,
+            self.from_date.as_deref(),
+            self.to_date.as_deref(),
         );
         let status = errors.check(
             "status",
@@ -119,13 +116,6 @@ impl ListAttendanceQuery {
                 })
                 .transpose(),
         );
-        if let (Some(Some(from)), Some(Some(to))) = (from_date, to_date)
-            && from > to
-        {
-            errors.push(
-                FieldIssue::new("invalid_range", "must not be after to_date").at("from_date"),
-            );
-        }
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -387,6 +377,24 @@ impl MonthlySheetQuery {
             }
         }
     }
+}
+
+/// Optional `from_date` and `to_date` of a filter, the first not after the second
+/// (`invalid_range` on `from_date`); each `None` when invalid (its issue recorded), `Some(None)`
+/// when left out.
+pub fn optional_dates(
+    errors: &mut ValidationErrors,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> (Option<Option<NaiveDate>>, Option<Option<NaiveDate>>) {
+    let from_date = errors.check("from_date", from.map(parse_date).transpose());
+    let to_date = errors.check("to_date", to.map(parse_date).transpose());
+    if let (Some(Some(from)), Some(Some(to))) = (from_date, to_date)
+        && from > to
+    {
+        errors.push(FieldIssue::new("invalid_range", "must not be after to_date").at("from_date"));
+    }
+    (from_date, to_date)
 }
 
 pub fn parse_uuid(raw: &str) -> Result<Uuid, FieldIssue> {
@@ -802,21 +810,11 @@ impl ReviewQueueQuery {
             "person_id",
             self.person_id.as_deref().map(parse_uuid).transpose(),
         );
-        let from_date = errors.check(
-            "from_date",
-            self.from_date.as_deref().map(parse_date).transpose(),
+        let (from_date, to_date) = optional_dates(
+            &mut errors,
+            self.from_date.as_deref(),
+            self.to_date.as_deref(),
         );
-        let to_date = errors.check(
-            "to_date",
-            self.to_date.as_deref().map(parse_date).transpose(),
-        );
-        if let (Some(Some(from)), Some(Some(to))) = (from_date, to_date)
-            && from > to
-        {
-            errors.push(
-                FieldIssue::new("invalid_range", "must not be after to_date").at("from_date"),
-            );
-        }
         if !errors.is_empty() {
             return Err(errors);
         }

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{AttendanceResponse, CORRECTION_REASON, ReviewItemResponse, parse_date, parse_uuid};
+use super::{
+    AttendanceResponse, CORRECTION_REASON, ReviewItemResponse, optional_dates, parse_uuid,
+};
 use crate::evidence::{NamedDetection, RecordEvidence, UnknownFaceGroup};
 use crate::openapi::fields;
 
@@ -305,21 +307,11 @@ impl UnknownFacesQuery {
         let mut errors = ValidationErrors::default();
         let page = errors.check("page", PageRequest::parse_page(self.page));
         let page_size = errors.check("page_size", PageRequest::parse_page_size(self.page_size));
-        let from_date = errors.check(
-            "from_date",
-            self.from_date.as_deref().map(parse_date).transpose(),
+        let (from_date, to_date) = optional_dates(
+            &mut errors,
+            self.from_date.as_deref(),
+            self.to_date.as_deref(),
         );
-        let to_date = errors.check(
-            "to_date",
-            self.to_date.as_deref().map(parse_date).transpose(),
-        );
-        if let (Some(Some(from)), Some(Some(to))) = (from_date, to_date)
-            && from > to
-        {
-            errors.push(
-                FieldIssue::new("invalid_range", "must not be after to_date").at("from_date"),
-            );
-        }
         let camera_id = errors.check(
             "camera_id",
             self.camera_id
