@@ -12,6 +12,8 @@ async function expectSignedOut(page: Page): Promise<void> {
 }
 
 test("an admin adds an operator, ends their sessions, disables them, and the audit shows the refused sign-in", async ({ page, browser, baseURL }, testInfo) => {
+  // Two browsers, four sign-ins and six scanned pages: 35 s alone, more on a busy machine.
+  test.setTimeout(180_000);
   await signIn(page, admin());
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Operators" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Operators" })).toBeVisible();

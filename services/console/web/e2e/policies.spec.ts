@@ -18,6 +18,8 @@ async function tab(page: Page, name: string, heading: string): Promise<void> {
 }
 
 test("HR adds, edits and deletes policies, and approves a leave from the queue", async ({ page, baseURL }, testInfo) => {
+  // A long story (a dozen pages, each scanned at two widths): 40 s alone, more on a busy machine.
+  test.setTimeout(180_000);
   await signIn(page, admin());
 
   // The person who will ask for leave, added first: attendance learns of them from the bus.
