@@ -149,7 +149,7 @@ describe("manual entries", () => {
     const { requests } = mockFetch(async (r) => {
       const url = new URL(r.url);
       if (url.pathname === "/console/api/v1/session") return json(200, { success: true, data: HR });
-      if (url.pathname === "/api/v1/attendance") return listOf(decided ? [] : [record(), record({ id: "0190a1b2-0000-7000-8000-000000000002", is_manual: false })]);
+      if (url.pathname === "/api/v1/attendance") return listOf(decided ? [] : [record(), record({ id: "0190a1b2-0000-7000-8000-000000000002", attendance_date: "2026-11-02" })]);
       if (url.pathname === `/api/v1/persons/${PERSON_ID}`) return json(200, { success: true, data: PERSON });
       if (url.pathname === "/api/v1/attendance/manual/0190a1b2-0000-7000-8000-000000000001/approve" && r.method === "POST") {
         decided = true;
@@ -160,13 +160,15 @@ describe("manual entries", () => {
     renderApp("/attendance/manual");
     const queue = await screen.findByTestId("approval-queue");
     expect(await within(queue).findByText("2 records are waiting for a decision")).toBeTruthy();
-    expect(within(queue).getByText(/From cameras/)).toBeTruthy();
     // The manual entry form is there for HR.
     expect(screen.getByRole("button", { name: "Check in now" })).toBeTruthy();
-    expect(new URL(requests.find((r) => new URL(r.url).pathname === "/api/v1/attendance")!.url).searchParams.get("status")).toBe("pending");
+    // The queue is the pending manual entries.
+    const asked = new URL(requests.find((r) => new URL(r.url).pathname === "/api/v1/attendance")!.url).searchParams;
+    expect([asked.get("status"), asked.get("source")]).toEqual(["pending", "manual"]);
 
     const user = userEvent.setup();
-    await user.click(await within(queue).findByRole("button", { name: /^Approve Ada Lovelace's entry/ }));
+    const first = queue.querySelector<HTMLElement>('[data-record-id="0190a1b2-0000-7000-8000-000000000001"]')!;
+    await user.click(await within(first).findByRole("button", { name: /^Approve Ada Lovelace's entry/ }));
     expect(await screen.findByText(/Approved: Ada Lovelace's record of .* is now Present\./)).toBeTruthy();
     const post = requests.find((r) => r.method === "POST");
     expect(await post?.clone().json()).toEqual({});

@@ -1,7 +1,7 @@
-// The approval queue: the day records waiting for a decision (attendance-api's `pending`
-// status), newest day first as the list route orders them. A manual entry is
-// approved or rejected with one click by HR (attendance:write); a pending day from cameras is
-// decided on its record's page, from its sightings. Everyone else sees the queue read-only.
+// The approval queue: the manual entries waiting for a decision (attendance-api's `pending`
+// status of the `manual` source), newest day first as the list route orders them, each
+// approved or rejected with one click by HR (attendance:write); everyone else sees the queue
+// read-only. (A pending day from cameras is decided on its record's page, from its sightings.)
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -24,7 +24,7 @@ export function PendingQueue({ canDecide }: Props) {
   const [params, setParams] = useSearchParams();
   // Only the paging comes from the URL: the queue is the pending records, whatever else.
   const paging = parseRecordsQuery(params);
-  const query = { ...DEFAULT_RECORDS_QUERY, page: paging.page, pageSize: paging.pageSize, status: "pending" as const };
+  const query = { ...DEFAULT_RECORDS_QUERY, page: paging.page, pageSize: paging.pageSize, status: "pending" as const, source: "manual" as const };
   const pending = useQuery(recordsQuery(query));
   const [outcome, setOutcome] = useState<string>();
 
@@ -37,7 +37,7 @@ export function PendingQueue({ canDecide }: Props) {
         : `${total.toLocaleString()} ${total === 1 ? "record is" : "records are"} waiting for a decision`;
   const go = (change: { page?: number; pageSize?: typeof query.pageSize }) => {
     const next = updateRecordsQuery(query, change);
-    const search = toSearchParams({ ...next, status: undefined });
+    const search = toSearchParams({ ...next, status: undefined, source: undefined });
     setParams(search);
   };
 
