@@ -183,6 +183,11 @@ pub async fn forward(
         }
         answer.append_header((name.as_str(), value.as_bytes()));
     }
+    // A 204 or 304 has no body by definition: a streamed (chunked) one, even empty, is a
+    // malformed answer some clients refuse.
+    if status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
+        return Ok(answer.finish());
+    }
     Ok(answer.streaming(response.bytes_stream()))
 }
 

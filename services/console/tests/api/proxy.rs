@@ -232,3 +232,37 @@ async fn an_upstream_that_is_down_is_a_quick_503() {
     assert_eq!(error_code(response).await, "upstream_unavailable");
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
 }
+
+/// A 204 comes back as a 204 without a body (not an empty chunked one, which some clients,
+/// Node's among them, refuse).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_no_content_answer_has_no_body() {
+    let app = with_upstreams().await;
+    app.operator("hr@example.com", Role::Hr).await;
+    let browser = app.sign_in("hr@example.com").await;
+    let response = app
+        .page_request(Method::POST, "/api/v1/attendance/sessions", &browser)
+        .json(&json!({"name": "Day", "start_time": "09:00", "end_time": "17:00"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    let id = created["data"]["id"].as_str().expect("an id").to_owned();
+    let response = app
+        .page_request(
+            Method::DELETE,
+            &format!("/api/v1/attendance/sessions/{id}"),
+            &browser,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert!(
+        response.headers().get("transfer-encoding").is_none(),
+        "{:?}",
+        response.headers()
+    );
+    assert!(response.bytes().await.unwrap().is_empty());
+}
