@@ -183,8 +183,8 @@ test("the monthly sheet of a seeded month shows the right letters and totals; th
   // --- the monthly sheet, filtered through its form ---------------------------------------
   await page.goto(`/reports/monthly?month=${monthParam}`);
   await expect(page.getByRole("heading", { level: 1, name: "Monthly sheet" })).toBeVisible();
-  await page.getByLabel("Department").fill(department);
-  await page.getByLabel("Organisation").fill(organization);
+  await page.getByLabel("Department", { exact: true }).fill(department);
+  await page.getByLabel("Organisation", { exact: true }).fill(organization);
   await page.getByRole("button", { name: "Apply filters" }).click();
   await expect(page).toHaveURL(/department=/);
   const sheet = page.getByTestId("monthly-sheet");
@@ -243,9 +243,9 @@ test("the monthly sheet of a seeded month shows the right letters and totals; th
   // --- the daily report of today, the department's arrivals -------------------------------
   await page.getByRole("navigation", { name: "Reports" }).getByRole("link", { name: "Daily report" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Daily report" })).toBeVisible();
-  await page.getByLabel("Day").fill(today);
+  await page.getByLabel("Day", { exact: true }).fill(today);
   await page.getByRole("button", { name: "Show", exact: true }).click();
-  await page.getByLabel("Department").selectOption({ label: department });
+  await page.getByLabel("Department", { exact: true }).selectOption({ label: department });
   await expect(page.getByRole("heading", { name: `Counts: ${department}` })).toBeVisible();
   const counts = page.getByTestId("daily-counts");
   await expect(counts.locator(".stat").filter({ hasText: "Expected" })).toContainText("3");
@@ -271,9 +271,9 @@ test("the monthly sheet of a seeded month shows the right letters and totals; th
   const firstDay = isoDay(year, month, 1);
   await page.getByRole("navigation", { name: "Reports" }).getByRole("link", { name: "Trends" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Trends" })).toBeVisible();
-  await page.getByLabel("From").fill(firstDay);
-  await page.getByLabel("To").fill(today);
-  await page.getByLabel("Department").fill(department);
+  await page.getByLabel("From", { exact: true }).fill(firstDay);
+  await page.getByLabel("To", { exact: true }).fill(today);
+  await page.getByLabel("Department", { exact: true }).fill(department);
   await page.getByRole("button", { name: "Show", exact: true }).click();
   await expect(page).toHaveURL(new RegExp(`from_date=${firstDay}&to_date=${today}`));
   const table = page.getByTestId("trends-table");
@@ -284,7 +284,8 @@ test("the monthly sheet of a seeded month shows the right letters and totals; th
   await expect(table.locator(`[data-period="${today}"] td`)).toHaveText(["1", "1", late, "0", "100 %", arrival, arrival, "—"]);
   if (holiday < today) await expect(table.locator(`[data-period="${holiday}"] td`)).toHaveText(["0", "0", "0", "0", "0 %", "—", "—", "—"]);
   await expect(page.getByTestId("trend-chart-presence")).toHaveAttribute("data-drawn", "true");
-  await expect(page.getByTestId("trends-csv")).toHaveAttribute("href", new RegExp(`from_date=${firstDay}&to_date=${today}&interval=day&department=`));
+  const csvQuery = new URLSearchParams({ from_date: firstDay, to_date: today, department, interval: "day", format: "csv" });
+  await expect(page.getByTestId("trends-csv")).toHaveAttribute("href", `/api/v1/attendance/reports/trends?${csvQuery.toString()}`);
   const [series] = await Promise.all([page.waitForEvent("download"), page.getByTestId("trends-csv").click()]);
   const seriesCsv = parseCsv(fs.readFileSync(await series.path(), "utf8"));
   const head = seriesCsv[0] ?? [];
@@ -293,7 +294,7 @@ test("the monthly sheet of a seeded month shows the right letters and totals; th
   await checkPage(page, "reports-trends", testInfo);
 
   // Departments compared: the department's own line and table, with the picker.
-  await page.getByLabel("Compare departments").check();
+  await page.getByLabel("Compare departments", { exact: true }).check();
   await page.getByRole("button", { name: "Show", exact: true }).click();
   await expect(page).toHaveURL(/by_department=true/);
   await expect(page.getByRole("group", { name: "Departments on the charts" })).toBeVisible();

@@ -69,6 +69,12 @@ describe("the chart's data and words", () => {
     expect(describeArrivals(arrivals)).toBe("3 check-ins from 07:05 to 07:25; the busiest quarter of an hour was 07:15–07:30 with 2.");
   });
 
+  it("says when every arrival was in the same minute", () => {
+    expect(describeArrivals(bucketArrivals(["2026-12-07T07:15:02Z", "2026-12-07T07:15:40Z"], "2026-12-07", "UTC"))).toBe(
+      "2 check-ins all at 07:15; the busiest quarter of an hour was 07:15–07:30 with 2.",
+    );
+  });
+
   it("tells a single arrival by its time", () => {
     expect(describeArrivals(bucketArrivals(["2026-12-07T09:00:00Z"], "2026-12-07", "UTC"))).toBe(
       "1 check-in at 09:00; the busiest quarter of an hour was 09:00–09:15 with 1.",

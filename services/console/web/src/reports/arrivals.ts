@@ -131,7 +131,9 @@ export function describeArrivals(arrivals: Arrivals): string {
   const span =
     arrivals.total === 1
       ? `at ${formatMinuteOfDay(arrivals.first)}`
-      : `from ${formatMinuteOfDay(arrivals.first)} to ${formatMinuteOfDay(arrivals.last)}`;
+      : arrivals.first === arrivals.last
+        ? `all at ${formatMinuteOfDay(arrivals.first)}`
+        : `from ${formatMinuteOfDay(arrivals.first)} to ${formatMinuteOfDay(arrivals.last)}`;
   const peak = `the busiest quarter of an hour was ${bucketLabel(arrivals.peak)} with ${arrivals.peak.count.toLocaleString()}`;
   return `${people} ${span}; ${peak}.`;
 }
