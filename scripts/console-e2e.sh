@@ -275,6 +275,8 @@ JWT_SIGNING_KEY="$signing_key" \
 PERSON_API_URL="http://127.0.0.1:$api_port" \
 ATTENDANCE_API_URL="http://127.0.0.1:$attendance_port" \
 REALTIME_GATEWAY_URL="http://127.0.0.1:$gateway_port" \
+NATS_URL="$TEST_NATS_URL" \
+BUS_NAMESPACE="$bus_namespace" \
 PUBLIC_ORIGINS="$console_url" \
 BIND_ADDRESS="127.0.0.1:$console_port" \
     start console "$bin/console"

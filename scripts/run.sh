@@ -194,6 +194,7 @@ JWT_SIGNING_KEY="$signing_key" \
 PERSON_API_URL="http://127.0.0.1:$api_port" \
 ATTENDANCE_API_URL="http://127.0.0.1:$attendance_port" \
 REALTIME_GATEWAY_URL="http://127.0.0.1:$gateway_port" \
+NATS_URL="nats://127.0.0.1:$nats_port" \
 PUBLIC_ORIGINS="http://127.0.0.1:$console_port,http://localhost:$console_port" \
 BIND_ADDRESS="127.0.0.1:$console_port" \
 LOG_FORMAT="${LOG_FORMAT:-pretty}" \

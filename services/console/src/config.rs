@@ -32,6 +32,10 @@ pub struct Settings {
     /// `host:port`; port 0 picks a free one (tests).
     pub bind_address: String,
     pub upstreams: Upstreams,
+    /// The bus (`nats://…`): the system page reads its streams, consumers and dead letters.
+    pub nats_url: String,
+    /// Prefix of every subject and stream (`BUS_NAMESPACE`): the same as the other services'.
+    pub bus_namespace: String,
     /// What the console signs the tokens it forwards with.
     pub auth: AuthConfig,
     /// Lifetime of a forwarded token: one request's worth.
@@ -129,6 +133,8 @@ impl Settings {
             run_migrations: env.or("RUN_MIGRATIONS", true),
             bind_address: env.or("BIND_ADDRESS", "0.0.0.0:8000".to_owned()),
             upstreams,
+            nats_url: env.or("NATS_URL", "nats://127.0.0.1:4222".to_owned()),
+            bus_namespace: env.or("BUS_NAMESPACE", String::new()),
             auth: AuthConfig::from_env(&mut env, true),
             upstream_token_ttl: env.duration_or("UPSTREAM_TOKEN_TTL", Duration::from_secs(60)),
             live_session_check: env.duration_or("LIVE_SESSION_CHECK", Duration::from_secs(15)),
@@ -207,6 +213,8 @@ mod tests {
         let settings = Settings::from_reader(EnvReader::from_pairs(REQUIRED)).unwrap();
         assert_eq!(settings.bind_address, "0.0.0.0:8000");
         assert_eq!(settings.upstreams.person_api, "http://127.0.0.1:8080");
+        assert_eq!(settings.nats_url, "nats://127.0.0.1:4222");
+        assert_eq!(settings.bus_namespace, "");
         assert_eq!(
             settings.session_lifetime.idle_timeout,
             Duration::from_secs(1800)

@@ -8,6 +8,7 @@
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
+use faceattend_bus::{Bus, BusConfig};
 use faceattend_service::auth::JwtKeys;
 use faceattend_service::health::Readiness;
 use faceattend_service::metrics::{self, HttpMetrics};
@@ -35,6 +36,8 @@ pub enum StartupError {
     Password(#[from] PasswordError),
     #[error("cannot build the upstream HTTP client: {0}")]
     Upstream(#[from] reqwest::Error),
+    #[error("cannot set up the bus: {0}")]
+    Bus(#[from] faceattend_bus::BusError),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: String,
@@ -59,6 +62,13 @@ impl Application {
         .await
         .map_err(StartupError::Database)?;
         let upstream = Upstream::new(settings.upstreams.clone())?;
+        // Connects in the background: the console serves its pages while NATS is down.
+        let bus = Bus::connect(&BusConfig {
+            url: settings.nats_url.clone(),
+            namespace: settings.bus_namespace.clone(),
+            client_name: "console".to_owned(),
+        })
+        .await?;
         let shutdown = CancellationToken::new();
         let state = web::Data::new(ConsoleState {
             store: store.clone(),
@@ -71,6 +81,7 @@ impl Application {
             account_throttle: settings.account_throttle,
             client_throttle: settings.client_throttle,
             upstream: upstream.clone(),
+            bus,
             token_ttl: settings.upstream_token_ttl,
             live: LiveFeedSettings {
                 session_check: settings.live_session_check,

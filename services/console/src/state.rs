@@ -5,6 +5,7 @@ use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpRequest, web};
 use chrono::Utc;
+use faceattend_bus::Bus;
 use faceattend_service::auth::JwtKeys;
 
 use tokio_util::sync::CancellationToken;
@@ -30,6 +31,8 @@ pub struct ConsoleState {
     pub account_throttle: ThrottlePolicy,
     pub client_throttle: ThrottlePolicy,
     pub upstream: Upstream,
+    /// The connection to NATS (it reconnects on its own; the console starts without it).
+    pub bus: Bus,
     /// Lifetime of a token minted for one forwarded request.
     pub token_ttl: std::time::Duration,
     pub live: LiveFeedSettings,

@@ -100,8 +100,8 @@ impl Drop for Running {
     }
 }
 
-/// The bus namespace of a test's upstreams, and a NATS connection to publish on it as
-/// attendance-worker would; its streams are deleted when dropped.
+/// The bus namespace of the console and its upstreams, and a NATS connection of the test's own
+/// to publish on it as attendance-worker would; its streams are deleted when dropped.
 pub struct Bus {
     pub namespace: String,
     pub nats: async_nats::Client,
@@ -119,8 +119,8 @@ pub struct TestApp {
     pub store: ConsoleStore,
     pub hasher: PasswordHasher,
     pub cookie_name: &'static str,
-    /// With upstreams or a gateway: their bus.
-    pub bus: Option<Bus>,
+    /// The console's bus (its upstreams', when it has some): the test NATS, a namespace of its own.
+    pub bus: Bus,
     shutdown: CancellationToken,
     _upstreams: Vec<Running>,
     _database: TestDatabase,
@@ -171,15 +171,11 @@ pub async fn spawn_app_with(options: Spawn) -> TestApp {
     } else {
         None
     };
-    let bus = if options.upstreams || options.gateway {
-        Some(Bus {
-            namespace: namespace.clone(),
-            nats: async_nats::connect(test_nats_url())
-                .await
-                .expect("test NATS reachable"),
-        })
-    } else {
-        None
+    let bus = Bus {
+        namespace: namespace.clone(),
+        nats: async_nats::connect(test_nats_url())
+            .await
+            .expect("test NATS reachable"),
     };
     let down = closed_address().await;
     let database = TestDatabase::create(options.backend, "test_console").await;
@@ -188,6 +184,8 @@ pub async fn spawn_app_with(options: Spawn) -> TestApp {
         database_max_connections: 5,
         run_migrations: true,
         bind_address: "127.0.0.1:0".to_owned(),
+        nats_url: test_nats_url(),
+        bus_namespace: namespace.clone(),
         upstreams: Upstreams {
             person_api: person_api.clone().unwrap_or_else(|| down.clone()),
             attendance_api: attendance_api.clone().unwrap_or_else(|| down.clone()),
