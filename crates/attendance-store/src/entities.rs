@@ -111,7 +111,7 @@ pub mod attendance_exception {
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
-        /// `None`: applies to everyone (a public holiday).
+        /// `None`: applies to everyone (a public holiday), or to an organisation.
         pub person_id: Option<Uuid>,
         pub exception_date: Date,
         /// "holiday" | "leave" | "special_event"
@@ -122,6 +122,9 @@ pub mod attendance_exception {
         pub approved_by: Option<String>,
         pub approved_at: Option<ChronoDateTimeUtc>,
         pub created_at: ChronoDateTimeUtc,
+        /// A holiday of this organisation only: it applies to the persons whose directory
+        /// entry has it when the day is decided or counted. `None`: not limited to one.
+        pub organization: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -196,6 +199,9 @@ pub mod person_directory {
         pub updated_at: ChronoDateTimeUtc,
         /// The version of the event that wrote the row; older events are ignored.
         pub version: i64,
+        /// When person-api created the person; `None` for an entry written before the
+        /// directory kept it (until the person's next event) and for a tombstone.
+        pub created_at: Option<ChronoDateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -24,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(CreateJobTables),
             Box::new(AddDetectionEvidence),
             Box::new(CreateDailyStats),
+            Box::new(AddExceptionOrganization),
         ]
     }
 }
@@ -1414,5 +1415,76 @@ impl MigrationTrait for CreateDailyStats {
             ],
         )
         .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum ExceptionOrganization {
+    Organization,
+}
+
+#[derive(DeriveIden)]
+enum DirectoryCreatedAt {
+    CreatedAt,
+}
+
+/// A holiday for one organisation (`attendance_exceptions.organization`: it applies to the
+/// persons whose directory entry has that organisation when a day is decided or counted), and
+/// when a person was created (`person_directory.created_at`, from `persons.v1.*`): a person's
+/// statistics start on that day. Both nullable: exceptions stored before are for everyone or
+/// one person, as they were, and a directory entry written before has no creation time until
+/// the person's next event.
+struct AddExceptionOrganization;
+
+impl MigrationName for AddExceptionOrganization {
+    fn name(&self) -> &str {
+        "m20261207_100010_add_exception_organization"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for AddExceptionOrganization {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite's ALTER TABLE adds one at a time.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(AttendanceExceptions::Table)
+                    .add_column(
+                        ColumnDef::new(ExceptionOrganization::Organization)
+                            .string_len(200)
+                            .null()
+                            .to_owned(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(PersonDirectory::Table)
+                    .add_column(optional_timestamp(DirectoryCreatedAt::CreatedAt))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(PersonDirectory::Table)
+                    .drop_column(DirectoryCreatedAt::CreatedAt)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(AttendanceExceptions::Table)
+                    .drop_column(ExceptionOrganization::Organization)
+                    .to_owned(),
+            )
+            .await
     }
 }

@@ -9,9 +9,9 @@
 //! organisation has several active shifts, the one created first is used: attendance cannot
 //! tell which of them a person works, and a stable choice keeps recomputations stable.
 //!
-//! Days off are holidays (exceptions without a person) and a person's leave, once approved
-//! or when they need no approval. A `special_event` excuses nobody: people are expected at
-//! it.
+//! Days off are holidays (exceptions without a person: for everyone, or for the persons of
+//! one organisation) and a person's leave, once approved or when they need no approval. A
+//! `special_event` excuses nobody: people are expected at it.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::RangeInclusive;
@@ -35,6 +35,8 @@ pub struct PolicyBook {
     /// Organisation → its policy, for organisations with a shift of their own.
     by_organization: HashMap<String, AttendancePolicy>,
     holidays: BTreeSet<NaiveDate>,
+    /// Organisation → its own holidays (on top of everyone's).
+    organization_holidays: HashMap<String, BTreeSet<NaiveDate>>,
     leave: HashMap<Uuid, BTreeSet<NaiveDate>>,
 }
 
@@ -133,15 +135,24 @@ impl PolicyBook {
         }
 
         let mut holidays = BTreeSet::new();
+        let mut organization_holidays: HashMap<String, BTreeSet<NaiveDate>> = HashMap::new();
         let mut leave: HashMap<Uuid, BTreeSet<NaiveDate>> = HashMap::new();
         for exception in exceptions {
             if exception.requires_approval && !exception.approved {
                 continue;
             }
             match (exception.exception_type.as_str(), exception.person_id) {
-                ("holiday", None) => {
-                    holidays.insert(exception.exception_date);
-                }
+                ("holiday", None) => match &exception.organization {
+                    None => {
+                        holidays.insert(exception.exception_date);
+                    }
+                    Some(organization) => {
+                        organization_holidays
+                            .entry(organization.clone())
+                            .or_default()
+                            .insert(exception.exception_date);
+                    }
+                },
                 // A holiday given to one person is leave in all but name.
                 ("leave" | "holiday", Some(person)) => {
                     leave
@@ -156,6 +167,7 @@ impl PolicyBook {
             general: policy(general_shift),
             by_organization,
             holidays,
+            organization_holidays,
             leave,
         })
     }
@@ -167,10 +179,21 @@ impl PolicyBook {
             .unwrap_or(&self.general)
     }
 
-    /// A person's days off within the loaded dates.
-    pub fn days_off(&self, person_id: Uuid) -> DaysOff {
+    /// The holidays of a person of `organization` within the loaded dates: everyone's and
+    /// their organisation's.
+    fn holidays_for(&self, organization: Option<&str>) -> BTreeSet<NaiveDate> {
+        let mut holidays = self.holidays.clone();
+        if let Some(own) = organization.and_then(|org| self.organization_holidays.get(org)) {
+            holidays.extend(own.iter().copied());
+        }
+        holidays
+    }
+
+    /// The days off, within the loaded dates, of a person of `organization` (from the
+    /// person directory).
+    pub fn days_off(&self, person_id: Uuid, organization: Option<&str>) -> DaysOff {
         DaysOff {
-            holidays: self.holidays.clone(),
+            holidays: self.holidays_for(organization),
             leave: self.leave.get(&person_id).cloned().unwrap_or_default(),
         }
     }
@@ -183,6 +206,9 @@ impl PolicyBook {
         date: NaiveDate,
     ) -> bool {
         let off = self.holidays.contains(&date)
+            || organization
+                .and_then(|org| self.organization_holidays.get(org))
+                .is_some_and(|own| own.contains(&date))
             || self
                 .leave
                 .get(&person_id)
@@ -245,6 +271,7 @@ mod tests {
             approved_by: None,
             approved_at: None,
             created_at: Utc::now(),
+            organization: None,
         }
     }
 
@@ -333,7 +360,25 @@ mod tests {
             book.expected_at_work(bob, None, day("2026-03-04")),
             "an event excuses nobody"
         );
-        assert!(book.days_off(alice).contains(day("2026-03-03")));
-        assert!(!book.days_off(bob).contains(day("2026-03-03")));
+        assert!(book.days_off(alice, None).contains(day("2026-03-03")));
+        assert!(!book.days_off(bob, None).contains(day("2026-03-03")));
+    }
+
+    #[test]
+    fn an_organisations_holiday_is_a_day_off_for_its_persons_only() {
+        let (alice, bob) = (Uuid::now_v7(), Uuid::now_v7());
+        let exceptions = [attendance_exception::Model {
+            organization: Some("ACME".to_owned()),
+            requires_approval: false,
+            ..exception(None, "2026-03-02", "holiday", false)
+        }];
+        let book =
+            PolicyBook::from_rows(&PolicyDefaults::default(), None, &[], &exceptions).unwrap();
+        let monday = "2026-03-02".parse::<NaiveDate>().unwrap();
+        assert!(!book.expected_at_work(alice, Some("ACME"), monday));
+        assert!(book.expected_at_work(bob, Some("Globex"), monday));
+        assert!(book.expected_at_work(bob, None, monday));
+        assert!(book.days_off(alice, Some("ACME")).contains(monday));
+        assert!(!book.days_off(bob, Some("Globex")).contains(monday));
     }
 }

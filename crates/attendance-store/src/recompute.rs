@@ -179,7 +179,8 @@ pub async fn recompute_days<C: ConnectionTrait>(
         let policy = book.policy_for(organization(key.person_id));
         let empty = Vec::new();
         let day_sightings = sightings.get(&key.person_id).unwrap_or(&empty);
-        let decision = decide_day(*key, day_sightings, policy, &book.days_off(key.person_id));
+        let days_off = book.days_off(key.person_id, organization(key.person_id));
+        let decision = decide_day(*key, day_sightings, policy, &days_off);
         decisions.push((key, cause, policy, decision));
     }
     let review_ids: Vec<Uuid> = decisions

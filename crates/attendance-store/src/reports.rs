@@ -222,8 +222,8 @@ pub struct MonthlyPersonRow {
     pub person_id: Uuid,
     pub name: String,
     pub department: Option<String>,
-    /// Days of the month on the rule's working days, less holidays and the person's
-    /// approved leave (future days included: the month's full quota).
+    /// Days of the month on the rule's working days, less holidays (everyone's and the
+    /// person's organisation's) and the person's approved leave (future days included: the month's full quota).
     pub working_days: u64,
     /// Working days with a present, late or early-leave record.
     pub days_present: u64,
@@ -270,6 +270,7 @@ struct MonthRecord {
 struct MonthException {
     person_id: Option<Uuid>,
     exception_date: NaiveDate,
+    organization: Option<String>,
 }
 
 /// The monthly report of `year`-`month` over the persons `filter` selects.
@@ -309,8 +310,10 @@ pub async fn monthly<C: ConnectionTrait>(
         None => (persons_query.all(conn).await?, None),
     };
 
-    let DaysOff { holidays, leave } = days_off(conn, from, to).await?;
-    // The month's working days net of holidays; each person then loses their leave.
+    let off = days_off(conn, from, to).await?;
+    let (holidays, leave) = (&off.holidays, &off.leave);
+    // The month's working days net of holidays; each person then loses their organisation's
+    // holidays and their leave.
     let working: BTreeSet<NaiveDate> = from
         .iter_days()
         .take_while(|d| *d <= to)
@@ -353,8 +356,13 @@ pub async fn monthly<C: ConnectionTrait>(
         .into_iter()
         .map(|person| {
             let leave = leave.get(&person.person_id).unwrap_or(&empty);
+            let own_holidays = off
+                .own_holidays(person.organization.as_deref())
+                .unwrap_or(&empty);
             let records = by_person.remove(&person.person_id).unwrap_or_default();
-            let is_working = |d: &NaiveDate| working.contains(d) && !leave.contains(d);
+            let is_working = |d: &NaiveDate| {
+                working.contains(d) && !leave.contains(d) && !own_holidays.contains(d)
+            };
             let mut row = MonthlyPersonRow {
                 person_id: person.person_id,
                 name: person.name,
@@ -415,11 +423,20 @@ pub(crate) fn month_bounds(year: i32, month: u32) -> Result<(NaiveDate, NaiveDat
     Ok((from, to))
 }
 
-/// The days off of a period: holidays for everyone, and each person's leave (approved, or
-/// needing no approval).
+/// The days off of a period: holidays for everyone, each organisation's own holidays (for
+/// the persons whose directory entry has it), and each person's leave (approved, or needing
+/// no approval).
 pub(crate) struct DaysOff {
     pub holidays: BTreeSet<NaiveDate>,
+    pub organization_holidays: HashMap<String, BTreeSet<NaiveDate>>,
     pub leave: HashMap<Uuid, BTreeSet<NaiveDate>>,
+}
+
+impl DaysOff {
+    /// The holidays of a person of `organization` beyond everyone's.
+    pub fn own_holidays(&self, organization: Option<&str>) -> Option<&BTreeSet<NaiveDate>> {
+        organization.and_then(|org| self.organization_holidays.get(org))
+    }
 }
 
 /// The days off of `[from, to]`, in one statement.
@@ -433,6 +450,7 @@ pub(crate) async fn days_off<C: ConnectionTrait>(
         .columns([
             attendance_exception::Column::PersonId,
             attendance_exception::Column::ExceptionDate,
+            attendance_exception::Column::Organization,
         ])
         .filter(attendance_exception::Column::ExceptionDate.between(from, to))
         .filter(
@@ -457,12 +475,21 @@ pub(crate) async fn days_off<C: ConnectionTrait>(
         .all(conn)
         .await?;
     let mut holidays = BTreeSet::new();
+    let mut organization_holidays: HashMap<String, BTreeSet<NaiveDate>> = HashMap::new();
     let mut leave: HashMap<Uuid, BTreeSet<NaiveDate>> = HashMap::new();
     for exception in exceptions {
         match exception.person_id {
-            None => {
-                holidays.insert(exception.exception_date);
-            }
+            None => match exception.organization {
+                None => {
+                    holidays.insert(exception.exception_date);
+                }
+                Some(organization) => {
+                    organization_holidays
+                        .entry(organization)
+                        .or_default()
+                        .insert(exception.exception_date);
+                }
+            },
             Some(person_id) => {
                 leave
                     .entry(person_id)
@@ -471,7 +498,11 @@ pub(crate) async fn days_off<C: ConnectionTrait>(
             }
         }
     }
-    Ok(DaysOff { holidays, leave })
+    Ok(DaysOff {
+        holidays,
+        organization_holidays,
+        leave,
+    })
 }
 
 /// Counting the dates of `[from, to]` a predicate accepts.

@@ -8,7 +8,8 @@
 //! page costs the same at 100 persons as at 10,000.
 //!
 //! A cell is decided in this order: a present, late or early-leave record (work on a day off
-//! is still work); a pending manual entry; the person's leave; a holiday; a weekly day off; a
+//! is still work); a pending manual entry; the person's leave; a holiday (everyone's, or the
+//! person's organisation's; a day's `kind` is everyone's); a weekly day off; a
 //! recorded absence, or a working day already over without any record (absent); otherwise
 //! nothing yet (`none`: today or later). The per-day totals follow the same order, so a
 //! day's column sums to its total.
@@ -205,7 +206,11 @@ pub async fn monthly_sheet<C: ConnectionTrait>(
 ) -> Result<MonthlySheet, StoreError> {
     let (from, to) = month_bounds(year, month)?;
     let week = active_working_days(conn).await?;
-    let DaysOff { holidays, leave } = days_off(conn, from, to).await?;
+    let DaysOff {
+        holidays,
+        organization_holidays,
+        leave,
+    } = days_off(conn, from, to).await?;
     let calendar = Calendar {
         week,
         holidays,
@@ -259,6 +264,11 @@ pub async fn monthly_sheet<C: ConnectionTrait>(
         .into_iter()
         .map(|person| {
             let leave = leave.get(&person.person_id).unwrap_or(&no_leave);
+            let own_holidays = person
+                .organization
+                .as_deref()
+                .and_then(|org| organization_holidays.get(org))
+                .unwrap_or(&no_leave);
             let mut totals = SheetTotals::default();
             let cells = dates(from, to)
                 .map(|date| {
@@ -269,6 +279,7 @@ pub async fn monthly_sheet<C: ConnectionTrait>(
                             .as_ref()
                             .and_then(|r| CellStatus::of_record(&r.status)),
                         leave.contains(&date),
+                        own_holidays.contains(&date),
                     );
                     totals.count(status, record.as_ref());
                     SheetCell {
@@ -291,7 +302,11 @@ pub async fn monthly_sheet<C: ConnectionTrait>(
         })
         .collect();
 
-    let day_totals = day_totals(conn, filter, &calendar, &leave, from, to, total).await?;
+    let off = PersonsOff {
+        leave: &leave,
+        organization_holidays: &organization_holidays,
+    };
+    let day_totals = day_totals(conn, filter, &calendar, &off, from, to, total).await?;
     Ok(MonthlySheet {
         year,
         month,
@@ -325,11 +340,18 @@ impl Calendar {
     }
 
     /// A person's cell, in the order the module's documentation gives.
-    fn cell(&self, date: NaiveDate, record: Option<CellStatus>, on_leave: bool) -> CellStatus {
+    fn cell(
+        &self,
+        date: NaiveDate,
+        record: Option<CellStatus>,
+        on_leave: bool,
+        own_holiday: bool,
+    ) -> CellStatus {
         match record {
             Some(status) if status.is_present() => status,
             Some(CellStatus::Pending) => CellStatus::Pending,
             _ if on_leave => CellStatus::Leave,
+            _ if own_holiday => CellStatus::Holiday,
             _ => match self.kind(date) {
                 DayKind::Holiday => CellStatus::Holiday,
                 DayKind::Weekend => CellStatus::Weekend,
@@ -370,13 +392,19 @@ impl SheetTotals {
     }
 }
 
+/// The days some persons have off and others not: leave, and organisations' holidays.
+struct PersonsOff<'a> {
+    leave: &'a HashMap<Uuid, BTreeSet<NaiveDate>>,
+    organization_holidays: &'a HashMap<String, BTreeSet<NaiveDate>>,
+}
+
 /// Each day's column over the `total` persons `filter` selects, from grouped counts of their
-/// records and their leave.
+/// records, their leave and their organisations' holidays.
 async fn day_totals<C: ConnectionTrait>(
     conn: &C,
     filter: &SheetFilter,
     calendar: &Calendar,
-    leave: &HashMap<Uuid, BTreeSet<NaiveDate>>,
+    off: &PersonsOff<'_>,
     from: NaiveDate,
     to: NaiveDate,
     total: u64,
@@ -425,15 +453,28 @@ async fn day_totals<C: ConnectionTrait>(
         }
     }
 
-    // Leave counts where the person has neither a present record nor a pending one that day.
-    if !leave.is_empty() {
+    // Leave counts where the person has neither a present record nor a pending one that day;
+    // an organisation's holiday where the person has none of these nor leave: not absent.
+    let mut own_holiday: HashMap<NaiveDate, u32> = HashMap::new();
+    let leave = off.leave;
+    if !leave.is_empty() || !off.organization_holidays.is_empty() {
         let on_leave: Vec<Uuid> = leave.keys().copied().collect();
-        let selected: BTreeSet<Uuid> = person_directory::Entity::find()
+        let organizations: Vec<&str> = off
+            .organization_holidays
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let selected: BTreeMap<Uuid, Option<String>> = person_directory::Entity::find()
             .select_only()
             .column(person_directory::Column::PersonId)
-            .filter(person_directory::Column::PersonId.is_in(on_leave.iter().copied()))
+            .column(person_directory::Column::Organization)
+            .filter(
+                sea_orm::Condition::any()
+                    .add(person_directory::Column::PersonId.is_in(on_leave.iter().copied()))
+                    .add(person_directory::Column::Organization.is_in(organizations)),
+            )
             .filter(person_directory::Column::PersonId.in_subquery(selected_ids(filter)))
-            .into_tuple::<Uuid>()
+            .into_tuple::<(Uuid, Option<String>)>()
             .all(conn)
             .await?
             .into_iter()
@@ -443,7 +484,7 @@ async fn day_totals<C: ConnectionTrait>(
             .column(attendance::Column::PersonId)
             .column(attendance::Column::AttendanceDate)
             .filter(attendance::Column::AttendanceDate.between(from, to))
-            .filter(attendance::Column::PersonId.is_in(selected.iter().copied()))
+            .filter(attendance::Column::PersonId.is_in(selected.keys().copied()))
             .filter(attendance::Column::Status.is_in([
                 AttendanceStatus::Present.as_str(),
                 AttendanceStatus::Late.as_str(),
@@ -455,12 +496,23 @@ async fn day_totals<C: ConnectionTrait>(
             .await?
             .into_iter()
             .collect();
-        for person in &selected {
-            for date in leave.get(person).into_iter().flatten() {
+        let none = BTreeSet::new();
+        for (person, organization) in &selected {
+            let person_leave = leave.get(person).unwrap_or(&none);
+            for date in person_leave {
                 if let Some(day) = by_date.get_mut(date)
                     && !marked.contains(&(*person, *date))
                 {
                     day.leave += 1;
+                }
+            }
+            let holidays = organization
+                .as_deref()
+                .and_then(|org| off.organization_holidays.get(org))
+                .unwrap_or(&none);
+            for date in holidays {
+                if !person_leave.contains(date) && !marked.contains(&(*person, *date)) {
+                    *own_holiday.entry(*date).or_default() += 1;
                 }
             }
         }
@@ -473,7 +525,8 @@ async fn day_totals<C: ConnectionTrait>(
             DayKind::Working if day.date < calendar.today => total
                 .saturating_sub(day.present)
                 .saturating_sub(day.pending)
-                .saturating_sub(day.leave),
+                .saturating_sub(day.leave)
+                .saturating_sub(own_holiday.get(&day.date).copied().unwrap_or(0)),
             DayKind::Working => recorded,
             DayKind::Weekend | DayKind::Holiday => 0,
         };
@@ -536,31 +589,53 @@ mod tests {
     fn a_cell_is_decided_in_order() {
         let c = calendar();
         // Monday 2 March, over: absent without a record; present with one.
-        assert_eq!(c.cell(d("2026-03-02"), None, false), CellStatus::Absent);
         assert_eq!(
-            c.cell(d("2026-03-02"), Some(CellStatus::Late), false),
+            c.cell(d("2026-03-02"), None, false, false),
+            CellStatus::Absent
+        );
+        assert_eq!(
+            c.cell(d("2026-03-02"), Some(CellStatus::Late), false, false),
             CellStatus::Late
         );
         // Work on a holiday or a Saturday is work; otherwise they are days off.
-        assert_eq!(c.cell(d("2026-03-04"), None, false), CellStatus::Holiday);
         assert_eq!(
-            c.cell(d("2026-03-07"), Some(CellStatus::Present), false),
+            c.cell(d("2026-03-04"), None, false, false),
+            CellStatus::Holiday
+        );
+        assert_eq!(
+            c.cell(d("2026-03-07"), Some(CellStatus::Present), false, false),
             CellStatus::Present
         );
-        assert_eq!(c.cell(d("2026-03-07"), None, false), CellStatus::Weekend);
+        assert_eq!(
+            c.cell(d("2026-03-07"), None, false, false),
+            CellStatus::Weekend
+        );
         // Leave comes before the calendar and before an absence; a pending entry before leave.
         assert_eq!(
-            c.cell(d("2026-03-03"), Some(CellStatus::Absent), true),
+            c.cell(d("2026-03-03"), Some(CellStatus::Absent), true, false),
             CellStatus::Leave
         );
         assert_eq!(
-            c.cell(d("2026-03-03"), Some(CellStatus::Pending), true),
+            c.cell(d("2026-03-03"), Some(CellStatus::Pending), true, false),
             CellStatus::Pending
         );
-        // Today and later: nothing yet, unless an absence is already recorded.
-        assert_eq!(c.cell(d("2026-03-10"), None, false), CellStatus::None);
+        // The person's organisation's holiday: a holiday for them, after leave and work.
         assert_eq!(
-            c.cell(d("2026-03-10"), Some(CellStatus::Absent), false),
+            c.cell(d("2026-03-02"), None, false, true),
+            CellStatus::Holiday
+        );
+        assert_eq!(c.cell(d("2026-03-02"), None, true, true), CellStatus::Leave);
+        assert_eq!(
+            c.cell(d("2026-03-02"), Some(CellStatus::Present), false, true),
+            CellStatus::Present
+        );
+        // Today and later: nothing yet, unless an absence is already recorded.
+        assert_eq!(
+            c.cell(d("2026-03-10"), None, false, false),
+            CellStatus::None
+        );
+        assert_eq!(
+            c.cell(d("2026-03-10"), Some(CellStatus::Absent), false, false),
             CellStatus::Absent
         );
     }

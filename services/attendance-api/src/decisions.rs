@@ -381,7 +381,7 @@ impl Decisions {
             before.check_in_time,
             before.check_out_time,
             policy,
-            &book.days_off(before.person_id),
+            &book.days_off(before.person_id, organization),
         );
         let status = assessment.status();
         let minutes = |field: &str, value: u32| {

@@ -111,5 +111,6 @@ fn entry(person: &wire::Person) -> Result<DirectoryEntry, WorkerError> {
             .as_ref()
             .and_then(from_timestamp)
             .unwrap_or_else(Utc::now),
+        created_at: person.created_at.as_ref().and_then(from_timestamp),
     })
 }

@@ -29,6 +29,9 @@ pub struct DirectoryEntry {
     pub organization: Option<String>,
     /// When person-api changed the person.
     pub updated_at: DateTime<Utc>,
+    /// When person-api created the person (their statistics start that day); `None` when
+    /// the event did not say.
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 /// A directory row: the entry, whether the person was deleted, and the version it is at.
@@ -65,6 +68,7 @@ pub async fn upsert<C: ConnectionTrait>(
             Column::Deleted,
             Column::UpdatedAt,
             Column::Version,
+            Column::CreatedAt,
         ])
         .values_panic([
             entry.person_id.into(),
@@ -76,6 +80,7 @@ pub async fn upsert<C: ConnectionTrait>(
             false.into(),
             micros(entry.updated_at).into(),
             version.into(),
+            entry.created_at.map(micros).into(),
         ])
         .on_conflict(
             OnConflict::column(Column::PersonId)
@@ -88,6 +93,11 @@ pub async fn upsert<C: ConnectionTrait>(
                     Column::UpdatedAt,
                     Column::Version,
                 ])
+                // An event that does not say when the person was created keeps what is known.
+                .value(
+                    Column::CreatedAt,
+                    Expr::cust("COALESCE(excluded.created_at, person_directory.created_at)"),
+                )
                 .action_and_where(Expr::cust(NEWER_AND_ALIVE))
                 .to_owned(),
         )
@@ -174,6 +184,7 @@ pub fn from_row(row: person_directory::Model) -> Result<DirectoryPerson, StoreEr
             department: row.department,
             organization: row.organization,
             updated_at: row.updated_at,
+            created_at: row.created_at,
         },
         deleted: row.deleted,
         version: row.version,

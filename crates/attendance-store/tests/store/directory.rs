@@ -12,7 +12,8 @@ use crate::on_both_backends;
 on_both_backends!(
     stale_and_repeated_events_are_ignored,
     a_deletion_is_final_and_keeps_the_name,
-    a_deletion_before_the_creation_wins
+    a_deletion_before_the_creation_wins,
+    the_creation_time_is_kept_when_a_later_event_does_not_say
 );
 
 fn entry(person_id: Uuid, name: &str, department: &str) -> DirectoryEntry {
@@ -24,6 +25,7 @@ fn entry(person_id: Uuid, name: &str, department: &str) -> DirectoryEntry {
         department: Some(department.to_owned()),
         organization: None,
         updated_at: at(9, 0, 0),
+        created_at: None,
     }
 }
 
@@ -110,4 +112,26 @@ async fn a_deletion_before_the_creation_wins(backend: Backend) {
             .expect("late create")
     );
     assert_eq!(db.store.person(person).await.expect("read"), None);
+}
+
+async fn the_creation_time_is_kept_when_a_later_event_does_not_say(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let person = Uuid::now_v7();
+    let created_at = at(8, 30, 0);
+    let created = DirectoryEntry {
+        created_at: Some(created_at),
+        ..entry(person, "Ada Lovelace", "Research")
+    };
+    assert!(db.store.upsert_person(&created, 1).await.expect("create"));
+    let stored = db.store.person(person).await.expect("read").expect("known");
+    assert_eq!(stored.entry.created_at, Some(created_at));
+    // An update without the creation time (an older producer) keeps the known one.
+    let moved = DirectoryEntry {
+        updated_at: at(10, 0, 0),
+        ..entry(person, "Ada Lovelace", "Engineering")
+    };
+    assert!(db.store.upsert_person(&moved, 2).await.expect("update"));
+    let stored = db.store.person(person).await.expect("read").expect("known");
+    assert_eq!(stored.entry.department.as_deref(), Some("Engineering"));
+    assert_eq!(stored.entry.created_at, Some(created_at));
 }

@@ -57,6 +57,7 @@ async fn person(db: &TestDb, name: &str, person_type: &str, status: &str) -> Uui
         deleted: false,
         updated_at: Utc::now(),
         version: 1,
+        created_at: None,
     }
     .into_active_model()
     .insert(db.store.connection())
@@ -149,6 +150,7 @@ async fn absences_are_marked_once_for_people_expected_at_work(backend: Backend) 
         approved_by: Some("hr".to_owned()),
         approved_at: Some(Utc::now()),
         created_at: Utc::now(),
+        organization: None,
     }
     .into_active_model()
     .insert(db.store.connection())

@@ -20,6 +20,7 @@ on_both_backends!(
     monthly_report_counts_working_days_presence_and_hours,
     monthly_report_follows_the_active_rule,
     monthly_report_filters_and_pages,
+    an_organisation_s_holiday_is_off_for_its_persons_in_the_report_and_the_sheet,
 );
 
 fn date(day: u32) -> NaiveDate {
@@ -44,6 +45,7 @@ async fn person(
         deleted,
         updated_at: Utc::now(),
         version: 1,
+        created_at: None,
     }
     .into_active_model()
     .insert(db)
@@ -118,6 +120,7 @@ async fn exception(
         approved_by: None,
         approved_at: None,
         created_at: Utc::now(),
+        organization: None,
     }
     .into_active_model()
     .insert(db)
@@ -369,4 +372,95 @@ async fn monthly_report_filters_and_pages(backend: Backend) {
         .await
         .expect("report");
     assert_eq!(report.persons[0], whole.persons[2]);
+}
+
+async fn an_organisation_s_holiday_is_off_for_its_persons_in_the_report_and_the_sheet(
+    backend: Backend,
+) {
+    use faceattend_attendance_store::sheet::{self, CellStatus, SheetFilter};
+    use sea_orm::{EntityTrait, Set};
+
+    let db = TestDb::new(backend).await;
+    let conn = db.store.connection();
+    let mut ids = Vec::new();
+    for (name, organization) in [("Ann", "ACME"), ("Ben", "Globex"), ("Cat", "ACME")] {
+        let id = person(conn, name, None, "active", false).await;
+        let mut row = person_directory::Entity::find_by_id(id)
+            .one(conn)
+            .await
+            .expect("query")
+            .expect("entry")
+            .into_active_model();
+        row.organization = Set(Some(organization.to_owned()));
+        row.update(conn).await.expect("organisation set");
+        ids.push(id);
+    }
+    let (ann, ben, cat) = (ids[0], ids[1], ids[2]);
+    // ACME's holiday on Tuesday 3 March; Cat came in anyway.
+    attendance_exception::Model {
+        id: Uuid::now_v7(),
+        person_id: None,
+        exception_date: date(3),
+        exception_type: "holiday".to_owned(),
+        reason: "ACME day".to_owned(),
+        requires_approval: false,
+        approved: false,
+        approved_by: None,
+        approved_at: None,
+        created_at: Utc::now(),
+        organization: Some("ACME".to_owned()),
+    }
+    .into_active_model()
+    .insert(conn)
+    .await
+    .expect("exception");
+    record(conn, cat, 3, "present", (9, 0), (17, 0)).await;
+
+    // March 2026 has 22 weekdays; today is the 10th (7 working days elapsed).
+    let report = reports::monthly(conn, 2026, 3, &filter(10))
+        .await
+        .expect("monthly report");
+    let row = |id: Uuid| {
+        report
+            .persons
+            .iter()
+            .find(|p| p.person_id == id)
+            .expect("a row")
+            .clone()
+    };
+    assert_eq!((row(ann).working_days, row(ann).days_absent), (21, 6));
+    assert_eq!((row(ben).working_days, row(ben).days_absent), (22, 7));
+    // Work on one's day off is work, but not a working day's presence.
+    assert_eq!((row(cat).working_days, row(cat).days_present), (21, 0));
+
+    let sheet = sheet::monthly_sheet(
+        conn,
+        2026,
+        3,
+        &SheetFilter {
+            department: None,
+            organization: None,
+            today: date(10),
+            page: None,
+        },
+    )
+    .await
+    .expect("sheet");
+    let cell = |id: Uuid, day: u32| {
+        sheet
+            .persons
+            .iter()
+            .find(|p| p.person_id == id)
+            .expect("a row")
+            .cells[day as usize - 1]
+            .status
+    };
+    assert_eq!(cell(ann, 3), CellStatus::Holiday);
+    assert_eq!(cell(ben, 3), CellStatus::Absent);
+    assert_eq!(cell(cat, 3), CellStatus::Present);
+    assert_eq!(cell(ann, 2), CellStatus::Absent);
+    // The day's column sums to its totals: one present, one on holiday, one absent.
+    let tuesday = &sheet.day_totals[2];
+    assert_eq!((tuesday.present, tuesday.absent), (1, 1));
+    assert_eq!(sheet.day_totals[1].absent, 3);
 }

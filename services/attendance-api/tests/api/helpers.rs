@@ -364,11 +364,31 @@ impl TestApp {
             approved_by: approved.then(|| "hr".to_owned()),
             approved_at: approved.then(Utc::now),
             created_at: Utc::now(),
+            organization: None,
         }
         .into_active_model()
         .insert(&self.db)
         .await
         .expect("exception inserted");
+    }
+
+    /// Sets a directory entry's organisation and creation time (what `persons.v1.*` says).
+    pub async fn set_person_details(
+        &self,
+        person_id: Uuid,
+        organization: Option<&str>,
+        created_at: Option<DateTime<Utc>>,
+    ) {
+        use sea_orm::EntityTrait;
+        let mut row = person_directory::Entity::find_by_id(person_id)
+            .one(&self.db)
+            .await
+            .expect("query")
+            .expect("a directory entry")
+            .into_active_model();
+        row.organization = sea_orm::Set(organization.map(str::to_owned));
+        row.created_at = sea_orm::Set(created_at);
+        row.update(&self.db).await.expect("directory entry updated");
     }
 
     /// Inserts a directory entry; returns the person's id.
@@ -390,6 +410,7 @@ impl TestApp {
             deleted,
             updated_at: Utc::now(),
             version: 1,
+            created_at: None,
         }
         .into_active_model()
         .insert(&self.db)

@@ -167,6 +167,7 @@ async fn add_person(store: &AttendanceStore, name: &str) -> Uuid {
                 department: Some("Ops".to_owned()),
                 organization: None,
                 updated_at: Utc::now(),
+                created_at: None,
             },
             1,
         )

@@ -22,6 +22,10 @@ fn person(id: Uuid) -> persons::Person {
         person_type: "employee".to_owned(),
         department: Some("Engineering".to_owned()),
         status: "active".to_owned(),
+        created_at: Some(prost_types::Timestamp {
+            seconds: 1_767_225_600, // 2026-01-01T00:00:00Z
+            nanos: 0,
+        }),
         ..Default::default()
     }
 }
@@ -42,6 +46,11 @@ async fn a_created_person_lands_in_the_directory(backend: Backend) {
     .await;
     assert_eq!(entry.entry.name, "Ada Lovelace");
     assert_eq!(entry.entry.department.as_deref(), Some("Engineering"));
+    // When person-api created them: where their statistics start.
+    assert_eq!(
+        entry.entry.created_at,
+        chrono::DateTime::from_timestamp(1_767_225_600, 0)
+    );
     assert!(!entry.deleted);
 
     // The person's name travels on their attendance events.

@@ -63,6 +63,7 @@ async fn seed_person(app: &TestApp, organization: &str) -> Uuid {
         deleted: false,
         updated_at: Utc::now(),
         version: 1,
+        created_at: None,
     }
     .into_active_model()
     .insert(app.store.connection())
@@ -141,6 +142,7 @@ async fn a_holiday_excuses_lateness(backend: Backend) {
         approved_by: None,
         approved_at: None,
         created_at: Utc::now(),
+        organization: None,
     }
     .into_active_model()
     .insert(app.store.connection())
