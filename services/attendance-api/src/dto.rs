@@ -416,6 +416,76 @@ fn parse_status(raw: &str) -> Result<AttendanceStatus, FieldIssue> {
     })
 }
 
+/// How far ahead of the server's clock a manual mark's `time` may be: the clocks of the
+/// browser that entered it and of the server differ a little.
+pub const MANUAL_TIME_SKEW_SECONDS: i64 = 5 * 60;
+/// How far back a manual mark's `time` may go: a forgotten mark is entered within a month,
+/// before the month's reports are settled.
+pub const MANUAL_TIME_MAX_AGE_DAYS: i64 = 31;
+
+/// A manual mark as asked for: who, when (`None`: now) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManualMark {
+    pub person_id: Uuid,
+    pub at: Option<DateTime<Utc>>,
+    pub reason: Option<String>,
+}
+
+/// A manual mark's `time`: RFC 3339 with an offset, at most [`MANUAL_TIME_SKEW_SECONDS`]
+/// after `now` and at most [`MANUAL_TIME_MAX_AGE_DAYS`] before it; kept to the stored
+/// microsecond.
+pub fn parse_manual_time(raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, FieldIssue> {
+    use chrono::SubsecRound;
+    let at = DateTime::parse_from_rfc3339(raw.trim())
+        .map_err(|_| {
+            FieldIssue::new(
+                "invalid_time",
+                "must be an RFC 3339 date-time with an offset, e.g. 2026-03-02T08:55:00+01:00",
+            )
+        })?
+        .with_timezone(&Utc)
+        .trunc_subsecs(6);
+    if at > now + chrono::Duration::seconds(MANUAL_TIME_SKEW_SECONDS) {
+        return Err(FieldIssue::new(
+            "time_in_future",
+            "must not be later than now",
+        ));
+    }
+    if at < now - chrono::Duration::days(MANUAL_TIME_MAX_AGE_DAYS) {
+        return Err(FieldIssue::new(
+            "time_too_old",
+            format!("must be within the last {MANUAL_TIME_MAX_AGE_DAYS} days"),
+        ));
+    }
+    Ok(at)
+}
+
+/// The fields every manual mark has, checked together; every invalid one is listed.
+fn manual_mark(
+    person_id: &str,
+    time: Option<&str>,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+    errors: &mut ValidationErrors,
+) -> Option<ManualMark> {
+    let person_id = errors.check("person_id", parse_uuid(person_id));
+    let at = errors.check(
+        "time",
+        time.map(|raw| parse_manual_time(raw, now)).transpose(),
+    );
+    let reason = errors.check(
+        "reason",
+        reason
+            .map(|raw| Text::parse(raw, CORRECTION_REASON).map(|t| t.as_str().to_owned()))
+            .transpose(),
+    );
+    Some(ManualMark {
+        person_id: person_id?,
+        at: at?,
+        reason: reason?,
+    })
+}
+
 /// `POST /api/v1/attendance/check-in`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -427,13 +497,30 @@ pub struct CheckInRequest {
     #[serde(default)]
     #[schema(minimum = 0.0, maximum = 1.0)]
     pub confidence_threshold: Option<f64>,
+    /// When the person arrived (RFC 3339 with an offset); absent or `null`: now. At most 5
+    /// minutes ahead of the server's clock (`time_in_future`) and at most 31 days back
+    /// (`time_too_old`); it lands on the person's work day in the site's time zone, as a
+    /// camera's sighting at that time would.
+    #[serde(default)]
+    #[schema(schema_with = fields::date_time_or_null)]
+    pub time: Option<String>,
+    /// Why the mark was entered by hand (kept in the record's history); 1 to 500 characters.
+    #[serde(default)]
+    #[schema(schema_with = fields::remark_or_null)]
+    pub reason: Option<String>,
 }
 
 impl CheckInRequest {
-    /// The person to check in; every invalid field is listed.
-    pub fn validate(self) -> Result<Uuid, ValidationErrors> {
+    /// The mark to enter; every invalid field is listed.
+    pub fn validate(self, now: DateTime<Utc>) -> Result<ManualMark, ValidationErrors> {
         let mut errors = ValidationErrors::default();
-        let person_id = errors.check("person_id", parse_uuid(&self.person_id));
+        let mark = manual_mark(
+            &self.person_id,
+            self.time.as_deref(),
+            self.reason.as_deref(),
+            now,
+            &mut errors,
+        );
         if let Some(threshold) = self.confidence_threshold
             && !(0.0..=1.0).contains(&threshold)
         {
@@ -442,7 +529,7 @@ impl CheckInRequest {
                     .at("confidence_threshold"),
             );
         }
-        errors.into_result(|| person_id.expect("checked"))
+        errors.into_result(|| mark.expect("checked"))
     }
 }
 
@@ -452,13 +539,28 @@ impl CheckInRequest {
 pub struct CheckOutRequest {
     #[schema(schema_with = fields::uuid)]
     pub person_id: String,
+    /// When the person left (RFC 3339 with an offset); absent or `null`: now. The same
+    /// bounds as a check-in's `time`, and not before the day's check-in.
+    #[serde(default)]
+    #[schema(schema_with = fields::date_time_or_null)]
+    pub time: Option<String>,
+    /// Why the mark was entered by hand (kept in the record's history); 1 to 500 characters.
+    #[serde(default)]
+    #[schema(schema_with = fields::remark_or_null)]
+    pub reason: Option<String>,
 }
 
 impl CheckOutRequest {
-    pub fn validate(self) -> Result<Uuid, ValidationErrors> {
+    pub fn validate(self, now: DateTime<Utc>) -> Result<ManualMark, ValidationErrors> {
         let mut errors = ValidationErrors::default();
-        let person_id = errors.check("person_id", parse_uuid(&self.person_id));
-        errors.into_result(|| person_id.expect("checked"))
+        let mark = manual_mark(
+            &self.person_id,
+            self.time.as_deref(),
+            self.reason.as_deref(),
+            now,
+            &mut errors,
+        );
+        errors.into_result(|| mark.expect("checked"))
     }
 }
 
@@ -626,7 +728,12 @@ impl TrendsQuery {
 /// The spec's person statistics over a date range.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct PersonStatistics {
-    /// Mondays to Fridays of the range, less holidays and the person's approved leave.
+    /// The first day counted: `from_date`, or the day the person was created when that is
+    /// later (days before a person existed are not absences). After `to_date` when the
+    /// person was created after the range: then every count is 0.
+    pub counted_from: NaiveDate,
+    /// Mondays to Fridays from `counted_from` to `to_date`, less holidays (everyone's and the
+    /// person's organisation's) and the person's approved leave.
     pub total_working_days: u64,
     /// Working days with a present, late or early-leave record.
     pub days_present: u64,
@@ -638,9 +745,16 @@ pub struct PersonStatistics {
 }
 
 impl PersonStatistics {
-    pub fn new(total_working_days: u64, days_present: u64, days_late: u64, early: u64) -> Self {
+    pub fn new(
+        counted_from: NaiveDate,
+        total_working_days: u64,
+        days_present: u64,
+        days_late: u64,
+        early: u64,
+    ) -> Self {
         let counts = DayCounts::new(total_working_days, days_present, days_late);
         Self {
+            counted_from,
             total_working_days,
             days_present,
             days_absent: counts.absent,
@@ -668,6 +782,13 @@ pub struct AttendanceResponse {
     pub is_manual: bool,
     #[serde(rename = "createdAt")]
     pub created_at: DateTime<Utc>,
+    /// How many minutes after the shift's start the check-in came, once beyond the shift's
+    /// grace period (0 when on time, within the grace, or without a shift); beyond the
+    /// spec's fields.
+    pub late_minutes: i32,
+    /// How many minutes before the shift's end the check-out came, once beyond its early
+    /// leave grace (0 otherwise).
+    pub early_leave_minutes: i32,
 }
 
 impl From<attendance::Model> for AttendanceResponse {
@@ -686,6 +807,8 @@ impl From<attendance::Model> for AttendanceResponse {
             status: row.status,
             is_manual: row.is_manual,
             created_at: row.created_at,
+            late_minutes: row.late_minutes,
+            early_leave_minutes: row.early_leave_minutes,
         }
     }
 }

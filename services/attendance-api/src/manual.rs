@@ -6,9 +6,13 @@
 //! directory check, the day record (read under a row lock on PostgreSQL, the database's
 //! write lock on SQLite) and its audit row commit together or not at all.
 //!
-//! The day is the person's work day under their shift, so a night worker checking out at
-//! 06:00 closes the record of the night before. Events are published on approval
-//! ([`crate::decisions`]), when the entry starts to count.
+//! A mark is for now or for a given time (a receptionist entering, at 10:00, an arrival at
+//! 08:55 nobody's camera saw; bounded by the request's validation, see
+//! [`crate::dto::parse_manual_time`]). Either way the day is the person's work day at the
+//! mark's time under their shift, so a night worker checking out at 06:00 closes the record
+//! of the night before. The reason given is kept with the entry, in its audit row (the
+//! record's history shows it). Events are published on approval ([`crate::decisions`]),
+//! when the entry starts to count.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use faceattend_attendance_store::entities::{attendance, person_directory};
@@ -21,6 +25,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::dto::ManualMark;
 use crate::error::AttendanceApiError;
 
 type Result<T> = std::result::Result<T, AttendanceApiError>;
@@ -59,10 +64,14 @@ impl ManualEntries {
         Ok(book.policy_for(organization).work_day(at))
     }
 
-    /// Checks the person in now, on today's (site-local) record. `actor` is the token's
-    /// subject, recorded in the audit log.
-    pub async fn check_in(&self, person_id: Uuid, actor: &str) -> Result<ManualEntry> {
-        let at = now();
+    /// Checks the person in at the mark's time (now when it has none), on the record of
+    /// that time's work day. A day already checked out takes a check-in before its
+    /// check-out (the arrival nobody saw). `actor` is the token's subject, recorded in the
+    /// audit log with the mark's reason.
+    pub async fn check_in(&self, mark: &ManualMark, actor: &str) -> Result<ManualEntry> {
+        let recorded = now();
+        let at = mark.at.unwrap_or(recorded);
+        let person_id = mark.person_id;
         let txn = self.store.begin_write().await?;
         let person = active_person(&txn, person_id).await?;
         let date = self
@@ -77,19 +86,23 @@ impl ManualEntries {
                 Some(row) if row.check_in_time.is_some() => {
                     return Err(AttendanceApiError::AlreadyCheckedIn(date));
                 }
-                // A check-in now would come after the day's check-out.
-                Some(row) if row.check_out_time.is_some() => {
+                // A check-in at or after the day's check-out would come after it.
+                Some(row) if row.check_out_time.is_some_and(|out| at >= out) => {
                     return Err(AttendanceApiError::AlreadyCheckedOut(date));
                 }
-                // A mark-less row (e.g. the day-end job's `absent`): this check-in fills it.
+                // A mark-less row (e.g. the day-end job's `absent`), or a check-out without
+                // a check-in: this check-in fills it.
                 Some(row) => {
                     let mut active = row.clone().into_active_model();
                     set_check_in(&mut active, at);
-                    set_pending(&mut active, at);
+                    if let Some(out) = row.check_out_time {
+                        active.duration_minutes = sea_orm::Set(Some(minutes_between(at, out)?));
+                    }
+                    set_pending(&mut active, recorded);
                     active.update(&txn).await?
                 }
                 None => {
-                    let mut row = empty_row(person_id, date, at);
+                    let mut row = empty_row(person_id, date, recorded);
                     row.check_in_time = Some(at);
                     row.check_in_source = Some(MANUAL_SOURCE.to_owned());
                     let inserted = attendance::Entity::insert(row.clone().into_active_model())
@@ -105,7 +118,13 @@ impl ManualEntries {
                     row
                 }
             };
-            audit_and_commit(txn, actor, "manual_check_in", before.as_ref(), &after, at).await?;
+            let entry = AuditedMark {
+                action: "manual_check_in",
+                actor,
+                reason: mark.reason.as_deref(),
+                at: recorded,
+            };
+            audit_and_commit(txn, &entry, before.as_ref(), &after).await?;
             return Ok(ManualEntry {
                 record: after,
                 person_name,
@@ -114,10 +133,12 @@ impl ManualEntries {
         Err(AttendanceApiError::AlreadyCheckedIn(date))
     }
 
-    /// Checks the person out now, on today's (site-local) record, which must hold a
-    /// check-in no later than now.
-    pub async fn check_out(&self, person_id: Uuid, actor: &str) -> Result<ManualEntry> {
-        let at = now();
+    /// Checks the person out at the mark's time (now when it has none), on the record of
+    /// that time's work day, which must hold a check-in no later than it.
+    pub async fn check_out(&self, mark: &ManualMark, actor: &str) -> Result<ManualEntry> {
+        let recorded = now();
+        let at = mark.at.unwrap_or(recorded);
+        let person_id = mark.person_id;
         let txn = self.store.begin_write().await?;
         let person = active_person(&txn, person_id).await?;
         let date = self
@@ -139,8 +160,7 @@ impl ManualEntries {
         if at < check_in {
             return Err(AttendanceApiError::CheckOutBeforeCheckIn(check_in));
         }
-        let minutes = i32::try_from((at - check_in).num_minutes())
-            .map_err(|e| AttendanceApiError::Corrupt(format!("duration: {e}")))?;
+        let minutes = minutes_between(check_in, at)?;
         let mut active = row.into_active_model();
         active.check_out_time = sea_orm::Set(Some(at));
         active.check_out_confidence = sea_orm::Set(None);
@@ -148,9 +168,15 @@ impl ManualEntries {
         active.check_out_detection_id = sea_orm::Set(None);
         active.check_out_camera_id = sea_orm::Set(None);
         active.duration_minutes = sea_orm::Set(Some(minutes));
-        set_pending(&mut active, at);
+        set_pending(&mut active, recorded);
         let after = active.update(&txn).await?;
-        audit_and_commit(txn, actor, "manual_check_out", before.as_ref(), &after, at).await?;
+        let entry = AuditedMark {
+            action: "manual_check_out",
+            actor,
+            reason: mark.reason.as_deref(),
+            at: recorded,
+        };
+        audit_and_commit(txn, &entry, before.as_ref(), &after).await?;
         Ok(ManualEntry {
             record: after,
             person_name,
@@ -233,24 +259,43 @@ fn set_pending(row: &mut attendance::ActiveModel, at: DateTime<Utc>) {
     row.updated_at = sea_orm::Set(at);
 }
 
+/// Whole minutes from `from` to `to`.
+fn minutes_between(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i32> {
+    i32::try_from((to - from).num_minutes())
+        .map_err(|e| AttendanceApiError::Corrupt(format!("duration: {e}")))
+}
+
+/// What the audit row of a manual mark says besides the record: who, what, when it was
+/// entered, and why.
+struct AuditedMark<'a> {
+    action: &'static str,
+    actor: &'a str,
+    reason: Option<&'a str>,
+    at: DateTime<Utc>,
+}
+
 async fn audit_and_commit(
     txn: DatabaseTransaction,
-    actor: &str,
-    action: &str,
+    mark: &AuditedMark<'_>,
     before: Option<&attendance::Model>,
     after: &attendance::Model,
-    at: DateTime<Utc>,
 ) -> Result<()> {
+    let mut after_json = row_json(after);
+    // The reason rides with the record as the entry left it, where the history reads a
+    // change's reason (as a correction's).
+    if let (Some(reason), Some(object)) = (mark.reason, after_json.as_object_mut()) {
+        object.insert("reason".to_owned(), serde_json::Value::from(reason));
+    }
     audit::record(
         &txn,
         &AuditEntry {
-            actor: actor.to_owned(),
-            action: action.to_owned(),
+            actor: mark.actor.to_owned(),
+            action: mark.action.to_owned(),
             entity: "attendance".to_owned(),
             entity_id: after.id.to_string(),
-            at,
+            at: mark.at,
             before: before.map(row_json),
-            after: Some(row_json(after)),
+            after: Some(after_json),
         },
     )
     .await?;

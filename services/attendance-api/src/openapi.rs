@@ -203,7 +203,7 @@ pub mod fields {
     use utoipa::openapi::schema::{KnownFormat, Object, ObjectBuilder, SchemaFormat, Type};
 
     use crate::dto::CORRECTION_REASON;
-    use crate::dto::policies::{ExceptionType, NAME_MAX, REASON_MAX};
+    use crate::dto::policies::{ApprovalStatus, ExceptionType, NAME_MAX, REASON_MAX};
 
     /// The whitespace Rust's `str::trim` removes (Unicode `White_Space`).
     const SPACE: &str = r"\t\n\x0B\x0C\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
@@ -256,6 +256,10 @@ pub mod fields {
         string(nullable).enum_values(Some(values)).build()
     }
 
+    /// RFC 3339 with an offset, or `null`.
+    pub fn date_time_or_null() -> Object {
+        formatted(KnownFormat::DateTime, true)
+    }
     pub fn uuid() -> Object {
         formatted(KnownFormat::Uuid, false)
     }
@@ -335,6 +339,9 @@ pub mod fields {
     }
     pub fn verdict() -> Object {
         one_of(Verdict::ALL.iter().map(|v| v.as_str()), false)
+    }
+    pub fn approval_status() -> Object {
+        one_of(ApprovalStatus::ALL.iter().map(|s| s.as_str()), false)
     }
     pub fn exception_type() -> Object {
         one_of(ExceptionType::ALL.iter().map(|t| t.as_str()), false)

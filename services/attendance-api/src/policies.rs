@@ -62,8 +62,8 @@ impl Policies {
         }
     }
 
-    /// Recomputes the days an exception decides (its person's day, or everyone's recorded
-    /// day for a holiday), before and after a change, in the change's transaction: a leave
+    /// Recomputes the days an exception decides (its person's day, or the recorded day of
+    /// everyone, or of its organisation's persons, for a holiday), before and after a change, in the change's transaction: a leave
     /// approved after the fact takes back a lateness or an absence; a holiday withdrawn
     /// brings lateness back (absences of that day are concluded again only by the day-end
     /// job run for it).
@@ -83,13 +83,25 @@ impl Policies {
                     });
                 }
                 None => {
-                    let recorded: Vec<Uuid> = attendance::Entity::find()
+                    let mut query = attendance::Entity::find()
                         .select_only()
                         .column(attendance::Column::PersonId)
-                        .filter(attendance::Column::AttendanceDate.eq(row.exception_date))
-                        .into_tuple()
-                        .all(txn)
-                        .await?;
+                        .filter(attendance::Column::AttendanceDate.eq(row.exception_date));
+                    if let Some(organization) = &row.organization {
+                        query = query.filter(
+                            attendance::Column::PersonId.in_subquery(
+                                sea_orm::sea_query::Query::select()
+                                    .column(person_directory::Column::PersonId)
+                                    .from(person_directory::Entity)
+                                    .and_where(
+                                        person_directory::Column::Organization
+                                            .eq(organization.as_str()),
+                                    )
+                                    .to_owned(),
+                            ),
+                        );
+                    }
+                    let recorded: Vec<Uuid> = query.into_tuple().all(txn).await?;
                     keys.extend(recorded.into_iter().map(|person_id| DayKey {
                         person_id,
                         date: row.exception_date,
@@ -320,6 +332,7 @@ impl Policies {
             approved_by: None,
             approved_at: None,
             created_at: at,
+            organization: fields.organization,
         };
         attendance_exception::Entity::insert(row.clone().into_active_model())
             .exec_without_returning(&txn)
@@ -373,6 +386,7 @@ impl Policies {
         row.exception_type = Set(fields.exception_type.as_str().to_owned());
         row.reason = Set(fields.reason);
         row.requires_approval = Set(fields.requires_approval);
+        row.organization = Set(fields.organization);
         let after = row.update(&txn).await?;
         let (b, a) = (exception_json(&before), exception_json(&after));
         log(&txn, actor, "update", EXCEPTION, id, at, Some(b), Some(a)).await?;
@@ -574,7 +588,7 @@ async fn person_known(txn: &DatabaseTransaction, person_id: Option<Uuid>) -> Res
     }
 }
 
-/// One exception per date, type and person (or everyone).
+/// One exception per date, type and person (or organisation, or everyone).
 async fn exception_unique(
     txn: &DatabaseTransaction,
     fields: &ExceptionFields,
@@ -588,6 +602,12 @@ async fn exception_unique(
     query = match fields.person_id {
         Some(person_id) => query.filter(attendance_exception::Column::PersonId.eq(person_id)),
         None => query.filter(attendance_exception::Column::PersonId.is_null()),
+    };
+    query = match &fields.organization {
+        Some(organization) => {
+            query.filter(attendance_exception::Column::Organization.eq(organization.as_str()))
+        }
+        None => query.filter(attendance_exception::Column::Organization.is_null()),
     };
     if let Some(id) = except {
         query = query.filter(attendance_exception::Column::Id.ne(id));

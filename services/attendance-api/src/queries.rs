@@ -15,7 +15,7 @@ use faceattend_attendance_store::entities::{
     review_item,
 };
 use faceattend_attendance_store::reports::PRESENT_STATUSES;
-use faceattend_domain::attendance::AttendanceStatus;
+use faceattend_domain::attendance::{AttendanceStatus, SiteZone};
 use faceattend_domain::{PageMeta, PageRequest};
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -24,7 +24,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::dto::policies::{ExceptionFilter, SessionFilter};
+use crate::dto::policies::{ApprovalStatus, ExceptionFilter, SessionFilter};
 use crate::dto::{PersonStatistics, ReviewFilter};
 use crate::error::AttendanceApiError;
 
@@ -232,32 +232,49 @@ impl AttendanceQueries {
             .await?)
     }
 
-    /// A person's statistics over `[from, to]` (both included): working days are Mondays to
-    /// Fridays less the exceptions that take a day off (holidays for everyone, the person's
-    /// leave) once approved or when they need no approval. Presence counts only on working
-    /// days, so present + absent = working days. One aggregate statement; the weekdays of
-    /// the range are counted in Rust (calendar arithmetic, no rows).
+    /// A person's statistics over `[from, to]` (both included), counted from `from` or the
+    /// day `person` was created, whichever is later: working days are Mondays to Fridays
+    /// less the exceptions that take a day off (holidays for everyone or for the person's
+    /// organisation, the person's leave) once approved or when they need no approval.
+    /// Presence counts only on working days, so present + absent = working days. One
+    /// aggregate statement; the weekdays of the range are counted in Rust (calendar
+    /// arithmetic, no rows).
     pub async fn person_statistics(
         &self,
-        person_id: Uuid,
+        person: &person_directory::Model,
+        zone: SiteZone,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<PersonStatistics> {
+        let person_id = person.person_id;
+        let created = person.created_at.map(|at| zone.local(at).date());
+        let from = created.map_or(from, |day| day.max(from));
         let backend = self.db.get_database_backend();
         let mut params = Params::new(backend);
         let weekday = |column: &str| match backend {
             DatabaseBackend::Postgres => format!("EXTRACT(ISODOW FROM {column}) < 6"),
             _ => format!("strftime('%w', {column}) NOT IN ('0', '6')"),
         };
-        // An exception row `e` that takes its day off for this person.
+        // An exception row `e` that takes its day off for this person: a holiday for
+        // everyone or for their organisation (as the directory has it now), or their leave.
+        let organization = person.organization.clone();
         let day_off = |params: &mut Params| {
+            // Bound in textual order (SQLite's `?` are positional).
+            let holiday = params.bind("holiday");
+            let own_holiday = match &organization {
+                Some(organization) => format!(
+                    " OR e.organization = {}",
+                    params.bind(organization.as_str())
+                ),
+                None => String::new(),
+            };
+            let person = params.bind(person_id);
+            let leave = params.bind("leave");
             format!(
-                "((e.person_id IS NULL AND e.exception_type = {holiday}) \
+                "((e.person_id IS NULL AND e.exception_type = {holiday} \
+                   AND (e.organization IS NULL{own_holiday})) \
                   OR (e.person_id = {person} AND e.exception_type = {leave})) \
-                 AND (e.approved OR NOT e.requires_approval)",
-                holiday = params.bind("holiday"),
-                person = params.bind(person_id),
-                leave = params.bind("leave"),
+                 AND (e.approved OR NOT e.requires_approval)"
             )
         };
         // Built in textual order: SQLite's `?` are positional.
@@ -312,6 +329,7 @@ impl AttendanceQueries {
         };
         let working_days = weekdays(from, to).saturating_sub(count("days_off")?);
         Ok(PersonStatistics::new(
+            from,
             working_days,
             count("days_present")?,
             count("days_late")?,
@@ -404,6 +422,29 @@ impl AttendanceQueries {
         if let Some(approved) = filter.approved {
             query = query.filter(attendance_exception::Column::Approved.eq(approved));
         }
+        if let Some(organization) = &filter.organization {
+            query =
+                query.filter(attendance_exception::Column::Organization.eq(organization.as_str()));
+        }
+        // The same four cases as `dto::policies::approval_status`.
+        let required = attendance_exception::Column::RequiresApproval;
+        let decided_by = attendance_exception::Column::ApprovedBy;
+        let approved = attendance_exception::Column::Approved;
+        query = match filter.approval_status {
+            None => query,
+            Some(ApprovalStatus::NotRequired) => query.filter(required.eq(false)),
+            Some(ApprovalStatus::Pending) => {
+                query.filter(required.eq(true)).filter(decided_by.is_null())
+            }
+            Some(ApprovalStatus::Approved) => query
+                .filter(required.eq(true))
+                .filter(decided_by.is_not_null())
+                .filter(approved.eq(true)),
+            Some(ApprovalStatus::Rejected) => query
+                .filter(required.eq(true))
+                .filter(decided_by.is_not_null())
+                .filter(approved.eq(false)),
+        };
         let total = query.clone().count(&self.db).await?;
         let rows = query
             .order_by_desc(attendance_exception::Column::ExceptionDate)

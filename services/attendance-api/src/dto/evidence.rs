@@ -178,8 +178,6 @@ pub struct RecordResponse {
     /// The detection the check-out rests on.
     pub check_out_detection_id: Option<Uuid>,
     pub check_out_camera_id: Option<String>,
-    pub late_minutes: i32,
-    pub early_leave_minutes: i32,
     /// Who approved a manual entry, and when; `None` while it is pending (or not manual).
     pub approved_by: Option<String>,
     pub approval_timestamp: Option<DateTime<Utc>>,
@@ -194,8 +192,6 @@ impl From<attendance::Model> for RecordResponse {
             check_in_camera_id: row.check_in_camera_id.clone(),
             check_out_detection_id: row.check_out_detection_id,
             check_out_camera_id: row.check_out_camera_id.clone(),
-            late_minutes: row.late_minutes,
-            early_leave_minutes: row.early_leave_minutes,
             approved_by: row.approved_by.clone(),
             approval_timestamp: row.approval_timestamp,
             remarks: row.remarks.clone(),

@@ -681,6 +681,13 @@ pub struct CreateExceptionRequest {
     /// Leave always requires approval (default true for leave, false otherwise); an
     /// exception that requires it is created pending.
     pub requires_approval: Option<bool>,
+    /// For the persons of this organisation only (their directory entry's organisation
+    /// when a day is decided or counted): a holiday or special event of one organisation.
+    /// Not with a `person_id` (`not_allowed`), so never on leave. Absent or `null`: not
+    /// limited to one organisation.
+    #[serde(default)]
+    #[schema(schema_with = fields::organization_or_null)]
+    pub organization: Option<String>,
 }
 
 /// `PATCH /api/v1/attendance/exceptions/{id}`: only the fields present change; `null`
@@ -704,6 +711,10 @@ pub struct UpdateExceptionRequest {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = bool)]
     pub requires_approval: Option<bool>,
+    /// `null`: not limited to one organisation.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(schema_with = fields::organization_or_null)]
+    pub organization: Option<Option<String>>,
 }
 
 /// Every field of an exception, before validation.
@@ -715,6 +726,7 @@ pub struct ExceptionInput {
     pub reason: String,
     /// `None`: the type's default.
     pub requires_approval: Option<bool>,
+    pub organization: Option<String>,
 }
 
 /// A valid exception, as stored.
@@ -725,6 +737,7 @@ pub struct ExceptionFields {
     pub exception_type: ExceptionType,
     pub reason: String,
     pub requires_approval: bool,
+    pub organization: Option<String>,
 }
 
 impl From<CreateExceptionRequest> for ExceptionInput {
@@ -735,6 +748,7 @@ impl From<CreateExceptionRequest> for ExceptionInput {
             exception_type: body.exception_type,
             reason: body.reason,
             requires_approval: body.requires_approval,
+            organization: body.organization,
         }
     }
 }
@@ -746,6 +760,7 @@ impl UpdateExceptionRequest {
             || self.exception_date.is_some()
             || self.exception_type.is_some()
             || self.requires_approval.is_some()
+            || self.organization.is_some()
     }
 
     /// The stored exception with this PATCH's fields laid over it. A new type without a
@@ -768,6 +783,9 @@ impl UpdateExceptionRequest {
                 .unwrap_or_else(|| row.exception_type.clone()),
             reason: self.reason.unwrap_or_else(|| row.reason.clone()),
             requires_approval,
+            organization: self
+                .organization
+                .unwrap_or_else(|| row.organization.clone()),
         }
     }
 }
@@ -786,6 +804,22 @@ impl ExceptionInput {
             "reason",
             Text::parse(&self.reason, REASON_MAX).map(|t| t.as_str().to_owned()),
         );
+        let organization = errors.check(
+            "organization",
+            self.organization
+                .as_deref()
+                .map(|o| Text::parse(o, limits::ORGANIZATION).map(|t| t.as_str().to_owned()))
+                .transpose(),
+        );
+        if self.organization.is_some() && self.person_id.is_some() {
+            errors.push(
+                FieldIssue::new(
+                    "not_allowed",
+                    "an organisation's exception names no person: no organization with person_id",
+                )
+                .at("organization"),
+            );
+        }
         let mut requires_approval = self.requires_approval.unwrap_or(false);
         match (exception_type, self.person_id.is_some()) {
             (Some(ExceptionType::Holiday), true) => errors.push(
@@ -813,6 +847,7 @@ impl ExceptionInput {
             exception_type: exception_type.expect("checked"),
             reason: reason.expect("checked"),
             requires_approval,
+            organization: organization.flatten(),
         })
     }
 }
@@ -846,6 +881,8 @@ pub struct ExceptionResponse {
     #[schema(example = "pending")]
     pub approval_status: String,
     pub created_at: DateTime<Utc>,
+    /// The organisation whose persons it is for; `None`: not limited to one.
+    pub organization: Option<String>,
 }
 
 impl From<attendance_exception::Model> for ExceptionResponse {
@@ -862,6 +899,7 @@ impl From<attendance_exception::Model> for ExceptionResponse {
             approved_by: row.approved_by,
             approved_at: row.approved_at,
             created_at: row.created_at,
+            organization: row.organization,
         }
     }
 }
@@ -892,6 +930,52 @@ pub struct ListExceptionsQuery {
     /// `true` or `false`.
     #[param(schema_with = fields::boolean_text)]
     pub approved: Option<String>,
+    /// Where they stand: `pending` (waiting for a decision), `approved`, `rejected` or
+    /// `not_required`, as each exception's `approval_status` says.
+    #[param(schema_with = fields::approval_status)]
+    pub approval_status: Option<String>,
+    /// Only this organisation's exceptions.
+    #[param(schema_with = fields::organization)]
+    pub organization: Option<String>,
+}
+
+/// Where an exception stands on approval, as a filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApprovalStatus {
+    NotRequired,
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl ApprovalStatus {
+    pub const ALL: [Self; 4] = [
+        Self::NotRequired,
+        Self::Pending,
+        Self::Approved,
+        Self::Rejected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotRequired => "not_required",
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, FieldIssue> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw.trim())
+            .ok_or_else(|| {
+                FieldIssue::new(
+                    "unknown_approval_status",
+                    "must be one of not_required, pending, approved, rejected",
+                )
+            })
+    }
 }
 
 /// What a list of exceptions is narrowed to.
@@ -902,6 +986,8 @@ pub struct ExceptionFilter {
     pub to_date: Option<NaiveDate>,
     pub exception_type: Option<ExceptionType>,
     pub approved: Option<bool>,
+    pub approval_status: Option<ApprovalStatus>,
+    pub organization: Option<String>,
 }
 
 impl ListExceptionsQuery {
@@ -931,6 +1017,20 @@ impl ListExceptionsQuery {
             "approved",
             self.approved.as_deref().map(parse_bool).transpose(),
         );
+        let approval_status = errors.check(
+            "approval_status",
+            self.approval_status
+                .as_deref()
+                .map(ApprovalStatus::parse)
+                .transpose(),
+        );
+        let organization = errors.check(
+            "organization",
+            self.organization
+                .as_deref()
+                .map(|o| Text::parse(o, limits::ORGANIZATION).map(|t| t.as_str().to_owned()))
+                .transpose(),
+        );
         if let (Some(Some(from)), Some(Some(to))) = (from, to)
             && from > to
         {
@@ -946,6 +1046,8 @@ impl ListExceptionsQuery {
                     to_date: to.flatten(),
                     exception_type: exception_type.flatten(),
                     approved: approved.flatten(),
+                    approval_status: approval_status.flatten(),
+                    organization: organization.flatten(),
                 },
                 page.expect("checked"),
             )
@@ -1064,7 +1166,35 @@ mod tests {
             exception_type: kind.into(),
             reason: "why".into(),
             requires_approval: requires,
+            organization: None,
         }
+    }
+
+    #[test]
+    fn an_organisations_exception_names_no_person() {
+        let holiday = ExceptionInput {
+            organization: Some(" ACME ".into()),
+            ..exception(None, "holiday", None)
+        }
+        .validate()
+        .expect("valid");
+        assert_eq!(holiday.organization.as_deref(), Some("ACME"));
+        let person = Uuid::now_v7().to_string();
+        let errors = ExceptionInput {
+            organization: Some("ACME".into()),
+            ..exception(Some(&person), "leave", None)
+        }
+        .validate()
+        .expect_err("invalid");
+        assert_eq!(issues(&errors), [("organization", "not_allowed")]);
+        let errors = ExceptionInput {
+            organization: Some("   ".into()),
+            ..exception(None, "holiday", None)
+        }
+        .validate()
+        .expect_err("invalid");
+        assert_eq!(issues(&errors).len(), 1);
+        assert_eq!(issues(&errors)[0].0, "organization");
     }
 
     #[test]

@@ -79,7 +79,7 @@ pub async fn person_list(
 pub const TOTAL_ESTIMATED: &str = "x-total-estimated";
 
 /// The CSV export's columns: every field of a record, as the JSON names them.
-pub const RECORD_COLUMNS: [&str; 13] = [
+pub const RECORD_COLUMNS: [&str; 15] = [
     "id",
     "person_id",
     "attendance_date",
@@ -93,6 +93,8 @@ pub const RECORD_COLUMNS: [&str; 13] = [
     "status",
     "is_manual",
     "createdAt",
+    "late_minutes",
+    "early_leave_minutes",
 ];
 
 async fn respond(

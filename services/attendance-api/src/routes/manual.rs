@@ -1,6 +1,7 @@
 //! The spec's check-in and check-out, as manual entries behind `attendance:write`.
 
 use actix_web::{HttpResponse, web};
+use faceattend_attendance_store::now;
 use faceattend_service::auth::{AttendanceWrite, Require};
 use faceattend_service::envelope;
 use faceattend_service::json::JsonBody;
@@ -12,8 +13,8 @@ use crate::openapi::{CheckInEnvelope, CheckOutEnvelope, ErrorEnvelope};
 
 type Result<T> = std::result::Result<T, AttendanceApiError>;
 
-/// `POST /api/v1/attendance/check-in`: checks the person in now; the day stays `pending`
-/// until approved.
+/// `POST /api/v1/attendance/check-in`: checks the person in now, or at the given `time`
+/// (with a `reason` for the record's history); the day stays `pending` until approved.
 #[utoipa::path(
     post, path = "/api/v1/attendance/check-in", tag = "attendance",
     request_body = CheckInRequest,
@@ -23,7 +24,7 @@ type Result<T> = std::result::Result<T, AttendanceApiError>;
         (status = 403, description = "Token lacks attendance:write", body = ErrorEnvelope),
         (status = 404, description = "`person_not_found`", body = ErrorEnvelope),
         (status = 409, description = "`already_checked_in`, `already_checked_out`", body = ErrorEnvelope),
-        (status = 422, body = ErrorEnvelope),
+        (status = 422, description = "`validation_failed`: a field's code says what is wrong (`invalid_time`, `time_in_future`, `time_too_old`, ...)", body = ErrorEnvelope),
     ),
     security(("bearer" = []))
 )]
@@ -32,8 +33,11 @@ pub async fn check_in(
     entries: web::Data<ManualEntries>,
     JsonBody(body): JsonBody<CheckInRequest>,
 ) -> Result<HttpResponse> {
-    let person_id = body.validate().map_err(AttendanceApiError::InvalidBody)?;
-    let entry = entries.check_in(person_id, &auth.principal.subject).await?;
+    let mark = body
+        .validate(now())
+        .map_err(AttendanceApiError::InvalidBody)?;
+    let person_id = mark.person_id;
+    let entry = entries.check_in(&mark, &auth.principal.subject).await?;
     let check_in_time = entry
         .record
         .check_in_time
@@ -48,8 +52,8 @@ pub async fn check_in(
     }))
 }
 
-/// `POST /api/v1/attendance/check-out`: checks the person out now, after today's check-in;
-/// the day stays `pending` until approved.
+/// `POST /api/v1/attendance/check-out`: checks the person out now, or at the given `time`
+/// (with a `reason`), after the day's check-in; the day stays `pending` until approved.
 #[utoipa::path(
     post, path = "/api/v1/attendance/check-out", tag = "attendance",
     request_body = CheckOutRequest,
@@ -59,7 +63,7 @@ pub async fn check_in(
         (status = 403, description = "Token lacks attendance:write", body = ErrorEnvelope),
         (status = 404, description = "`person_not_found`", body = ErrorEnvelope),
         (status = 409, description = "`not_checked_in`, `already_checked_out`, `check_out_before_check_in`", body = ErrorEnvelope),
-        (status = 422, body = ErrorEnvelope),
+        (status = 422, description = "`validation_failed`: a field's code says what is wrong (`invalid_time`, `time_in_future`, `time_too_old`, ...)", body = ErrorEnvelope),
     ),
     security(("bearer" = []))
 )]
@@ -68,10 +72,11 @@ pub async fn check_out(
     entries: web::Data<ManualEntries>,
     JsonBody(body): JsonBody<CheckOutRequest>,
 ) -> Result<HttpResponse> {
-    let person_id = body.validate().map_err(AttendanceApiError::InvalidBody)?;
-    let entry = entries
-        .check_out(person_id, &auth.principal.subject)
-        .await?;
+    let mark = body
+        .validate(now())
+        .map_err(AttendanceApiError::InvalidBody)?;
+    let person_id = mark.person_id;
+    let entry = entries.check_out(&mark, &auth.principal.subject).await?;
     let record = entry.record;
     let (Some(check_out_time), Some(duration)) = (record.check_out_time, record.duration_minutes)
     else {

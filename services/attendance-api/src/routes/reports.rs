@@ -57,7 +57,7 @@ pub const MONTHLY_COLUMNS: [&str; 12] = [
 ];
 
 /// The statistics CSV's columns: one row.
-pub const STATISTICS_COLUMNS: [&str; 9] = [
+pub const STATISTICS_COLUMNS: [&str; 10] = [
     "person_id",
     "from_date",
     "to_date",
@@ -67,6 +67,7 @@ pub const STATISTICS_COLUMNS: [&str; 9] = [
     "days_late",
     "days_early_leave",
     "presence_percentage",
+    "counted_from",
 ];
 
 /// Daily report: counts, per department, and every active person's line.
@@ -309,7 +310,7 @@ pub const SHEET_TOTAL_COLUMNS: [&str; 10] = [
 
 /// `GET /api/v1/attendance/{person_id}/statistics?from_date=&to_date=`. Persons deleted since
 /// still have statistics (their past stays reportable); persons the directory never heard
-/// of are not found.
+/// of are not found. Days before the person was created are not counted (`counted_from`).
 #[utoipa::path(
     get, path = "/api/v1/attendance/{person_id}/statistics", tag = "reports",
     params(
@@ -329,6 +330,7 @@ pub const SHEET_TOTAL_COLUMNS: [&str; 10] = [
 pub async fn statistics(
     _auth: Require<AttendanceRead>,
     queries: web::Data<AttendanceQueries>,
+    zone: web::Data<SiteZone>,
     person_id: web::Path<Uuid>,
     query: web::Query<StatisticsQuery>,
 ) -> Result<HttpResponse> {
@@ -337,10 +339,10 @@ pub async fn statistics(
         .into_inner()
         .validate()
         .map_err(AttendanceApiError::InvalidParameters)?;
-    if queries.directory_entry(person_id).await?.is_none() {
+    let Some(person) = queries.directory_entry(person_id).await? else {
         return Err(AttendanceApiError::PersonNotFound(person_id));
-    }
-    let statistics = queries.person_statistics(person_id, from, to).await?;
+    };
+    let statistics = queries.person_statistics(&person, **zone, from, to).await?;
     match format {
         Format::Json => Ok(envelope::ok(statistics)),
         Format::Csv => {

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, assert_error, spawn_app};
+use crate::helpers::{Backend, Seed, assert_error, spawn_app};
 use crate::on_both_backends;
 
 on_both_backends!(
@@ -12,6 +12,8 @@ on_both_backends!(
     exceptions_are_listed_by_person_date_type_and_approval,
     bad_exceptions_are_refused_by_field,
     duplicates_and_unknown_persons_are_refused,
+    an_organisation_s_holiday_is_a_day_off_for_its_persons_only,
+    exceptions_are_listed_by_approval_status_and_organisation,
 );
 
 fn codes(body: &Value) -> Vec<(String, String)> {
@@ -367,4 +369,178 @@ async fn duplicates_and_unknown_persons_are_refused(backend: Backend) {
         "exception_not_found",
     )
     .await;
+}
+
+async fn an_organisation_s_holiday_is_a_day_off_for_its_persons_only(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ada = app.seed_person("Ada", None, "active", false).await;
+    let bob = app.seed_person("Bob", None, "active", false).await;
+    app.set_person_details(ada, Some("ACME"), None).await;
+    app.set_person_details(bob, Some("Globex"), None).await;
+    // Both recorded absent on Monday 23 December, before ACME's holiday was entered.
+    for person in [ada, bob] {
+        app.seed_record(Seed {
+            check_in: None,
+            check_out: None,
+            ..Seed::new(person, "2024-12-23", "absent")
+        })
+        .await;
+    }
+
+    let holiday = app
+        .post_data(
+            EXCEPTIONS,
+            &json!({"exception_date": "2024-12-23", "exception_type": "holiday",
+                    "reason": "ACME's founding day", "organization": "  ACME "}),
+            201,
+        )
+        .await;
+    assert_eq!(holiday["organization"], "ACME");
+    assert_eq!(holiday["person_id"], Value::Null);
+    assert_eq!(holiday["approval_status"], "not_required");
+
+    // The day is decided again: ACME's person was not expected, so no absence is left;
+    // Globex's still is.
+    let day = |person: uuid::Uuid| {
+        let app = &app;
+        async move {
+            app.get_ok(&format!(
+                "/api/v1/attendance/{person}?from_date=2024-12-23&to_date=2024-12-23"
+            ))
+            .await["data"]
+                .clone()
+        }
+    };
+    assert_eq!(day(ada).await, json!([]));
+    assert_eq!(day(bob).await[0]["status"], "absent");
+
+    // A person's statistics lose the day only in the organisation: 22 weekdays in December.
+    let working_days = |person: uuid::Uuid| {
+        let app = &app;
+        async move {
+            app.get_ok(&format!(
+                "/api/v1/attendance/{person}/statistics?from_date=2024-12-01&to_date=2024-12-31"
+            ))
+            .await["data"]["total_working_days"]
+                .clone()
+        }
+    };
+    assert_eq!(working_days(ada).await, 21);
+    assert_eq!(working_days(bob).await, 22);
+
+    // The same day may have a holiday of another organisation, but not a second of ACME's.
+    app.post_data(
+        EXCEPTIONS,
+        &json!({"exception_date": "2024-12-23", "exception_type": "holiday",
+                "reason": "Globex too", "organization": "Globex"}),
+        201,
+    )
+    .await;
+    assert_eq!(working_days(bob).await, 21);
+    let response = app
+        .post(
+            EXCEPTIONS,
+            &json!({"exception_date": "2024-12-23", "exception_type": "holiday",
+                    "reason": "again", "organization": "ACME"}),
+        )
+        .await;
+    assert_error(response, 409, "exception_exists").await;
+
+    // Made everyone's: the organisation is cleared by `null`.
+    let id = holiday["id"].as_str().unwrap();
+    let everyone = app
+        .patch(
+            &format!("{EXCEPTIONS}/{id}"),
+            &json!({"organization": null}),
+        )
+        .await;
+    let body: Value = everyone.json().await.expect("json");
+    assert_eq!(body["data"]["organization"], Value::Null, "{body}");
+
+    // An organisation's exception names no person; leave is a person's.
+    let response = app
+        .post(
+            EXCEPTIONS,
+            &json!({"person_id": ada, "exception_date": "2024-12-24", "exception_type": "leave",
+                    "reason": "r", "organization": "ACME"}),
+        )
+        .await;
+    let body = assert_error(response, 422, "validation_failed").await;
+    assert_eq!(codes(&body), [pair("organization", "not_allowed")]);
+    let response = app
+        .post(
+            EXCEPTIONS,
+            &json!({"exception_date": "2024-12-24", "exception_type": "holiday",
+                    "reason": "r", "organization": ""}),
+        )
+        .await;
+    let body = assert_error(response, 422, "validation_failed").await;
+    assert_eq!(codes(&body), [pair("organization", "required")]);
+}
+
+async fn exceptions_are_listed_by_approval_status_and_organisation(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ada = app.seed_person("Ada", None, "active", false).await;
+    let mut leave = Vec::new();
+    for date in ["2024-05-02", "2024-05-03", "2024-05-06"] {
+        let created = app
+            .post_data(
+                EXCEPTIONS,
+                &json!({"person_id": ada, "exception_date": date, "exception_type": "leave",
+                        "reason": "r"}),
+                201,
+            )
+            .await;
+        leave.push(created["id"].as_str().unwrap().to_owned());
+    }
+    app.post_data(
+        &format!("{EXCEPTIONS}/{}/approve", leave[0]),
+        &json!({}),
+        200,
+    )
+    .await;
+    app.post_data(
+        &format!("{EXCEPTIONS}/{}/reject", leave[1]),
+        &json!({}),
+        200,
+    )
+    .await;
+    app.post_data(
+        EXCEPTIONS,
+        &json!({"exception_date": "2024-05-01", "exception_type": "holiday", "reason": "May day",
+                "organization": "ACME"}),
+        201,
+    )
+    .await;
+
+    let listed = |query: &str| {
+        let app = &app;
+        let query = query.to_owned();
+        async move {
+            let body = app.get_ok(&format!("{EXCEPTIONS}?{query}")).await;
+            body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["exception_date"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    // `approved=false` cannot tell pending from rejected or from needing no approval.
+    assert_eq!(listed("approved=false").await.len(), 3);
+    assert_eq!(listed("approval_status=pending").await, ["2024-05-06"]);
+    assert_eq!(listed("approval_status=approved").await, ["2024-05-02"]);
+    assert_eq!(listed("approval_status=rejected").await, ["2024-05-03"]);
+    assert_eq!(listed("approval_status=not_required").await, ["2024-05-01"]);
+    assert_eq!(listed("organization=ACME").await, ["2024-05-01"]);
+    assert!(listed("organization=Globex").await.is_empty());
+
+    let response = app
+        .get(&format!("{EXCEPTIONS}?approval_status=waiting"))
+        .await;
+    let body = assert_error(response, 400, "invalid_parameters").await;
+    assert_eq!(
+        codes(&body),
+        [pair("approval_status", "unknown_approval_status")]
+    );
 }

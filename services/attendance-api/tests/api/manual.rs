@@ -18,6 +18,9 @@ on_both_backends!(
     bad_bodies_are_named,
     check_in_fills_a_markless_record,
     a_night_worker_checks_out_after_midnight_on_the_night_s_record,
+    a_forgotten_mark_is_entered_at_its_time_with_its_reason,
+    a_given_time_fills_the_check_in_before_a_camera_s_check_out,
+    bad_times_and_reasons_are_named,
 );
 
 const CHECK_IN: &str = "/api/v1/attendance/check-in";
@@ -328,6 +331,7 @@ async fn a_night_worker_checks_out_after_midnight_on_the_night_s_record(backend:
         deleted: false,
         updated_at: Utc::now(),
         version: 1,
+        created_at: None,
     }
     .into_active_model()
     .insert(&app.db)
@@ -353,4 +357,204 @@ async fn a_night_worker_checks_out_after_midnight_on_the_night_s_record(backend:
         night.weekday()
     );
     assert!(rows[0].check_out_time.is_some());
+}
+
+/// The `field` and `code` of a 422's first detail.
+fn first_issue(body: &Value) -> (String, String) {
+    let detail = &body["error"]["details"][0];
+    (
+        detail["field"].as_str().unwrap_or_default().to_owned(),
+        detail["code"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+async fn a_forgotten_mark_is_entered_at_its_time_with_its_reason(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let person = app.seed_person("Late Entry", None, "active", false).await;
+    // Three days ago at 08:55 UTC, written with a +01:00 offset (09:55 there): the record is
+    // that day's (the site is on UTC and there is no shift).
+    let day = Utc::now().date_naive() - Duration::days(3);
+    let arrived = crate::helpers::at(day, 8, 55);
+    let offset = chrono::FixedOffset::east_opt(3600).expect("offset");
+    let time = arrived.with_timezone(&offset).to_rfc3339();
+    assert!(time.ends_with("+01:00"), "{time}");
+    let reason = "forgot to look at the camera";
+
+    let data = ok(app
+        .post(
+            CHECK_IN,
+            &json!({"person_id": person, "time": time, "reason": reason}),
+        )
+        .await)
+    .await;
+    let shown: chrono::DateTime<Utc> = data["check_in_time"]
+        .as_str()
+        .expect("check_in_time")
+        .parse()
+        .expect("RFC 3339");
+    assert_eq!(shown, arrived);
+
+    let row = attendance::Entity::find()
+        .filter(attendance::Column::PersonId.eq(person))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("the day's record");
+    assert_eq!(row.attendance_date, day);
+    assert_eq!(row.check_in_time, Some(arrived));
+    assert_eq!(row.check_in_source.as_deref(), Some("manual"));
+    assert_eq!((row.status.as_str(), row.is_manual), ("pending", true));
+
+    // The check-out of that day, 8 hours later, without a reason.
+    let left = arrived + Duration::hours(8);
+    let data = ok(app
+        .post(
+            CHECK_OUT,
+            &json!({"person_id": person, "time": left.to_rfc3339()}),
+        )
+        .await)
+    .await;
+    assert_eq!(data["duration_minutes"], 480, "{data}");
+
+    // The reason is kept with the check-in's entry, and the record's history shows it.
+    let audit = audit_rows(&app).await;
+    assert_eq!(audit.len(), 2);
+    assert_eq!(json_of(&audit[0].after)["reason"], reason);
+    assert!(json_of(&audit[1].after).get("reason").is_none());
+    let detail = app
+        .get_ok(&format!("/api/v1/attendance/records/{}", row.id))
+        .await;
+    let history = detail["data"]["history"].as_array().expect("history");
+    assert_eq!(history[0]["action"], "manual_check_in");
+    assert_eq!(history[0]["after"]["reason"], reason);
+
+    // It waits in the approval queue (pending manual entries), then counts once approved.
+    let queue = app
+        .get_ok("/api/v1/attendance?status=pending&source=manual")
+        .await;
+    let listed = queue["data"].as_array().expect("records");
+    assert_eq!(listed.len(), 1, "{queue}");
+    assert_eq!(listed[0]["id"], row.id.to_string());
+    assert_eq!(listed[0]["attendance_date"], day.to_string());
+    let approved = ok(app
+        .post(
+            &format!("/api/v1/attendance/manual/{}/approve", row.id),
+            &json!({}),
+        )
+        .await)
+    .await;
+    assert_eq!(approved["status"], "present", "{approved}");
+    assert_eq!(approved["duration_minutes"], 480);
+}
+
+async fn a_given_time_fills_the_check_in_before_a_camera_s_check_out(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let person = app.seed_person("Unseen", None, "active", false).await;
+    let day = Utc::now().date_naive() - Duration::days(1);
+    // The exit camera saw them leave at 17:00; nobody saw them arrive.
+    app.seed_record(Seed {
+        check_in: None,
+        ..Seed::new(person, &day.to_string(), "pending")
+    })
+    .await;
+    let after_leaving = crate::helpers::at(day, 17, 30).to_rfc3339();
+    let response = app
+        .post(
+            CHECK_IN,
+            &json!({"person_id": person, "time": after_leaving}),
+        )
+        .await;
+    assert_error(response, 409, "already_checked_out").await;
+
+    let arrived = crate::helpers::at(day, 9, 5);
+    ok(app
+        .post(
+            CHECK_IN,
+            &json!({"person_id": person, "time": arrived.to_rfc3339(), "reason": "badge day"}),
+        )
+        .await)
+    .await;
+    let row = attendance::Entity::find()
+        .filter(attendance::Column::PersonId.eq(person))
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("the record");
+    assert_eq!(row.check_in_time, Some(arrived));
+    assert_eq!(row.check_out_time, Some(crate::helpers::at(day, 17, 0)));
+    assert_eq!(row.duration_minutes, Some(7 * 60 + 55));
+    assert_eq!((row.status.as_str(), row.is_manual), ("pending", true));
+
+    // A check-out before the day's check-in is refused.
+    let other = app.seed_person("Backwards", None, "active", false).await;
+    let morning = crate::helpers::at(day, 9, 0);
+    ok(app
+        .post(
+            CHECK_IN,
+            &json!({"person_id": other, "time": morning.to_rfc3339()}),
+        )
+        .await)
+    .await;
+    let response = app
+        .post(
+            CHECK_OUT,
+            &json!({"person_id": other, "time": (morning - Duration::minutes(1)).to_rfc3339()}),
+        )
+        .await;
+    assert_error(response, 409, "check_out_before_check_in").await;
+}
+
+async fn bad_times_and_reasons_are_named(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let person = app.seed_person("Checked", None, "active", false).await;
+    let now = Utc::now();
+    let cases = [
+        (
+            json!({"time": (now + Duration::hours(1)).to_rfc3339()}),
+            ("time", "time_in_future"),
+        ),
+        (
+            json!({"time": (now - Duration::days(32)).to_rfc3339()}),
+            ("time", "time_too_old"),
+        ),
+        // No offset: which 08:55 would it be?
+        (
+            json!({"time": "2026-03-02T08:55:00"}),
+            ("time", "invalid_time"),
+        ),
+        (json!({"time": "08:55"}), ("time", "invalid_time")),
+        (json!({"reason": "   "}), ("reason", "required")),
+        (json!({"reason": "x".repeat(501)}), ("reason", "too_long")),
+    ];
+    for (extra, (field, code)) in cases {
+        for route in [CHECK_IN, CHECK_OUT] {
+            let mut body = json!({"person_id": person});
+            for (key, value) in extra.as_object().expect("object") {
+                body[key] = value.clone();
+            }
+            let response = app.post(route, &body).await;
+            let error = assert_error(response, 422, "validation_failed").await;
+            assert_eq!(
+                first_issue(&error),
+                (field.to_owned(), code.to_owned()),
+                "{route} {body}: {error}"
+            );
+        }
+    }
+    // A time within the clock-skew allowance is taken; `null` is now.
+    ok(app
+        .post(
+            CHECK_IN,
+            &json!({"person_id": person, "time": null, "reason": null}),
+        )
+        .await)
+    .await;
+    ok(app
+        .post(
+            CHECK_OUT,
+            &json!({"person_id": person, "time": (Utc::now() + Duration::minutes(1)).to_rfc3339()}),
+        )
+        .await)
+    .await;
+    assert_eq!(audit_rows(&app).await.len(), 2);
 }

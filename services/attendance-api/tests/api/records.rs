@@ -13,6 +13,7 @@ on_both_backends!(
     filters_by_department,
     person_route_lists_only_that_person,
     large_totals_are_estimated_and_flagged,
+    late_and_early_leave_minutes_are_listed_and_exported,
 );
 
 fn ids(body: &Value) -> Vec<String> {
@@ -49,7 +50,9 @@ async fn record_has_the_spec_fields(backend: Backend) {
     assert_eq!(record["is_manual"], false);
     assert!(record["createdAt"].is_string(), "{record}");
     let keys: Vec<&String> = record.as_object().unwrap().keys().collect();
-    assert_eq!(keys.len(), 13, "{keys:?}");
+    assert_eq!(record["late_minutes"], 0);
+    assert_eq!(record["early_leave_minutes"], 0);
+    assert_eq!(keys.len(), 15, "{keys:?}");
     assert_eq!(
         body["meta"],
         serde_json::json!({"page": 1, "pageSize": 20, "total": 1, "totalPages": 1})
@@ -250,4 +253,46 @@ async fn large_totals_are_estimated_and_flagged(backend: Backend) {
     assert!(response.headers().get("x-total-estimated").is_none());
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["meta"]["total"], 101 * 50);
+}
+
+async fn late_and_early_leave_minutes_are_listed_and_exported(backend: Backend) {
+    use faceattend_attendance_store::entities::attendance;
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+
+    let app = spawn_app(backend).await;
+    let person = app.seed_person("Tardy", None, "active", false).await;
+    let id = app
+        .seed_record(Seed::new(person, "2024-01-15", "late"))
+        .await;
+    // As the rules decide a late day that also ended early.
+    let mut row = attendance::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .expect("query")
+        .expect("the record")
+        .into_active_model();
+    row.late_minutes = Set(25);
+    row.early_leave_minutes = Set(10);
+    row.update(&app.db).await.expect("updated");
+
+    let body = app.get_ok("/api/v1/attendance?status=late").await;
+    assert_eq!(body["data"][0]["late_minutes"], 25, "{body}");
+    assert_eq!(body["data"][0]["early_leave_minutes"], 10, "{body}");
+
+    let response = app.get("/api/v1/attendance?status=late&format=csv").await;
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.expect("CSV");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let row: Vec<&str> = lines.next().expect("row").split(',').collect();
+    let value = |name: &str| row[header.iter().position(|c| *c == name).expect(name)];
+    assert_eq!(
+        (value("late_minutes"), value("early_leave_minutes")),
+        ("25", "10")
+    );
+    // The record's page carries them once, beside what it rests on.
+    let detail = app
+        .get_ok(&format!("/api/v1/attendance/records/{id}"))
+        .await;
+    assert_eq!(detail["data"]["record"]["late_minutes"], 25, "{detail}");
 }

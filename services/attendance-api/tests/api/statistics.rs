@@ -9,6 +9,7 @@ use crate::on_both_backends;
 on_both_backends!(
     statistics_honour_holidays_and_approved_leave,
     statistics_parameters_and_unknown_persons,
+    statistics_start_on_the_day_the_person_was_created,
 );
 
 async fn statistics_honour_holidays_and_approved_leave(backend: Backend) {
@@ -60,6 +61,7 @@ async fn statistics_honour_holidays_and_approved_leave(backend: Backend) {
     assert_eq!(
         body["data"],
         json!({
+            "counted_from": "2024-01-01",
             "total_working_days": 21,
             "days_present": 5,
             "days_absent": 16,
@@ -78,6 +80,7 @@ async fn statistics_honour_holidays_and_approved_leave(backend: Backend) {
     assert_eq!(
         body["data"],
         json!({
+            "counted_from": "2024-01-13",
             "total_working_days": 0,
             "days_present": 0,
             "days_absent": 0,
@@ -136,4 +139,58 @@ async fn statistics_parameters_and_unknown_persons(backend: Backend) {
         .get("/api/v1/attendance/not-a-uuid/statistics?from_date=2024-01-01&to_date=2024-01-31")
         .await;
     assert_error(response, 400, "invalid_path_parameter").await;
+}
+
+async fn statistics_start_on_the_day_the_person_was_created(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let person = app.seed_person("Newcomer", None, "active", false).await;
+    // Created on Wednesday 17 January 2024 at 15:30 UTC: the weekdays from the 17th to
+    // the 31st are 11; the 16 weekdays before were not absences.
+    let created = crate::helpers::at("2024-01-17".parse().unwrap(), 15, 30);
+    app.set_person_details(person, None, Some(created)).await;
+    app.seed_record(Seed::new(person, "2024-01-18", "present"))
+        .await;
+    let path = format!("/api/v1/attendance/{person}/statistics");
+    let body = app
+        .get_ok(&format!("{path}?from_date=2024-01-01&to_date=2024-01-31"))
+        .await;
+    assert_eq!(
+        body["data"],
+        json!({
+            "counted_from": "2024-01-17",
+            "total_working_days": 11,
+            "days_present": 1,
+            "days_absent": 10,
+            "days_late": 0,
+            "days_early_leave": 0,
+            "presence_percentage": 9.1,
+        })
+    );
+    // A range after the creation is counted whole; one before it counts nothing.
+    let body = app
+        .get_ok(&format!("{path}?from_date=2024-01-22&to_date=2024-01-26"))
+        .await;
+    assert_eq!(body["data"]["counted_from"], "2024-01-22");
+    assert_eq!(body["data"]["total_working_days"], 5);
+    let body = app
+        .get_ok(&format!("{path}?from_date=2023-12-01&to_date=2023-12-31"))
+        .await;
+    assert_eq!(body["data"]["total_working_days"], 0);
+    assert_eq!(body["data"]["days_absent"], 0);
+    assert_eq!(body["data"]["presence_percentage"], 0.0);
+    // The CSV says where counting started.
+    let response = app
+        .get(&format!(
+            "{path}?from_date=2024-01-01&to_date=2024-01-31&format=csv"
+        ))
+        .await;
+    let text = response.text().await.expect("CSV");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let row: Vec<&str> = lines.next().expect("row").split(',').collect();
+    let column = header
+        .iter()
+        .position(|c| *c == "counted_from")
+        .expect("a counted_from column");
+    assert_eq!(row[column], "2024-01-17");
 }
