@@ -10,6 +10,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "faceattend/persons/v1/persons.proto",
         "faceattend/faces/v1/faces.proto",
         "faceattend/attendance/v1/attendance.proto",
+        "faceattend/cameras/v1/cameras.proto",
     ];
     for file in files {
         println!("cargo:rerun-if-changed={}", root.join(file).display());

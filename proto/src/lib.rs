@@ -23,6 +23,12 @@ pub mod attendance {
     }
 }
 
+pub mod cameras {
+    pub mod v1 {
+        include!(concat!(env!("OUT_DIR"), "/faceattend.cameras.v1.rs"));
+    }
+}
+
 /// The compiled schemas (a `google.protobuf.FileDescriptorSet`, with the imported well-known
 /// types and the source comments): every message and enum, by file, for code that reflects
 /// over the contract, such as the check that `proto/asyncapi.yaml` documents every message.

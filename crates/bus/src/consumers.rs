@@ -45,6 +45,8 @@ pub struct KvSpec {
     pub description: &'static str,
     /// Values kept per key (1: only the latest).
     pub history: i64,
+    /// A value not rewritten for this long expires; zero keeps values until they change.
+    pub max_age: Duration,
 }
 
 impl KvSpec {
@@ -54,10 +56,44 @@ impl KvSpec {
         base_name: "FACE_GALLERY",
         description: "Face encodings per person (key: person id), written by person-api",
         history: 1,
+        max_age: Duration::ZERO,
+    };
+
+    /// `CAMERAS`: the camera registry (key: camera id), written by the console and seeded by
+    /// camera-agent; watched by every camera-agent and attendance-worker. A few values are
+    /// kept per key so an operator can see what a camera was before a change.
+    pub const CAMERAS: KvSpec = KvSpec {
+        base_name: "CAMERAS",
+        description: "The camera registry (key: camera id), watched by camera-agent and attendance-worker",
+        history: 5,
+        max_age: Duration::ZERO,
+    };
+
+    /// `CAMERA_STATUS`: each running camera's state (key: camera id) and each agent's
+    /// heartbeat (key: `agent.<name>`), rewritten every few seconds; what an agent stops
+    /// writing expires, so a dead agent's cameras do not look alive.
+    pub const CAMERA_STATUS: KvSpec = KvSpec {
+        base_name: "CAMERA_STATUS",
+        description: "Live state of each camera and agent, rewritten every few seconds by camera-agent",
+        history: 1,
+        max_age: Duration::from_secs(60),
+    };
+
+    /// `CAMERA_THUMBNAILS`: the scaled-down frame of each camera's latest capture.
+    pub const CAMERA_THUMBNAILS: KvSpec = KvSpec {
+        base_name: "CAMERA_THUMBNAILS",
+        description: "The frame of each camera's latest capture, scaled down (key: camera id)",
+        history: 1,
+        max_age: Duration::from_secs(7 * 24 * 3600),
     };
 
     /// Every bucket above, as [`StreamSpec::CATALOGUE`] lists the streams.
-    pub const CATALOGUE: &'static [KvSpec] = &[Self::FACE_GALLERY];
+    pub const CATALOGUE: &'static [KvSpec] = &[
+        Self::FACE_GALLERY,
+        Self::CAMERAS,
+        Self::CAMERA_STATUS,
+        Self::CAMERA_THUMBNAILS,
+    ];
 }
 
 impl Bus {
@@ -117,6 +153,7 @@ impl Bus {
                 bucket: bucket.clone(),
                 description: spec.description.to_owned(),
                 history: spec.history,
+                max_age: spec.max_age,
                 ..Default::default()
             })
             .await

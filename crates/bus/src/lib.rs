@@ -293,11 +293,13 @@ mod tests {
 pub mod testing {
     use futures::StreamExt;
 
-    /// Deletes every stream of `namespace` (named `<NAMESPACE>_...`), blocking until done: for
+    /// Deletes every stream and key-value bucket of `namespace` (streams `<NAMESPACE>_...`,
+    /// buckets' streams `KV_<NAMESPACE>_...`), blocking until done: for
     /// a test app's `Drop`, which cannot await and may run while the test's runtime is shutting
     /// down, so the work runs on a thread and a runtime of its own.
     pub fn delete_namespace_streams(nats: &async_nats::Client, namespace: &str) {
         let prefix = format!("{}_", namespace.to_uppercase());
+        let bucket_prefix = format!("KV_{prefix}");
         let nats = nats.clone();
         std::thread::spawn(move || {
             let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
@@ -311,7 +313,7 @@ pub mod testing {
                 let mut ours = Vec::new();
                 let mut names = jetstream.stream_names();
                 while let Some(Ok(name)) = names.next().await {
-                    if name.starts_with(&prefix) {
+                    if name.starts_with(&prefix) || name.starts_with(&bucket_prefix) {
                         ours.push(name);
                     }
                 }

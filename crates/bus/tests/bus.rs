@@ -23,6 +23,7 @@ const TEST_BUCKET: KvSpec = KvSpec {
     base_name: "BUSTEST_KV",
     description: "bus integration tests",
     history: 1,
+    max_age: std::time::Duration::ZERO,
 };
 
 struct TestBus {

@@ -5,6 +5,7 @@
 //! ask whether a person's email is well formed or a page size is in range.
 
 pub mod attendance;
+pub mod camera;
 pub mod events;
 pub mod pagination;
 pub mod person;

@@ -28,11 +28,13 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::analysis::FrameAnalyser;
-use crate::config::{CameraConfig, TrackingConfig};
+use crate::config::{Camera, TrackingConfig};
 use crate::error::CameraAgentError;
 use crate::metrics::AgentMetrics;
 use crate::source::VideoReader;
 use crate::tracker::{Sighting, Tracker};
+use faceattend_camera_registry::CameraRegistry;
+use faceattend_proto::cameras::v1 as registry_wire;
 
 /// Consecutive undecodable frames after which a source is reopened.
 const MAX_BAD_FRAMES: u32 = 25;
@@ -40,6 +42,10 @@ const MAX_BAD_FRAMES: u32 = 25;
 const PUBLISH_QUEUE: usize = 64;
 /// Attempts to store one capture while NATS is away.
 const PUBLISH_ATTEMPTS: u32 = 5;
+/// A camera's thumbnail (the frame of its latest capture) is renewed at most this often.
+const THUMBNAIL_EVERY: Duration = Duration::from_secs(5);
+/// Width of a thumbnail, in pixels.
+const THUMBNAIL_WIDTH: u32 = 320;
 
 /// What the health endpoints show about a camera.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -69,6 +75,7 @@ pub struct CameraSnapshot {
     pub frames_decoded: u64,
     pub frames_analysed: u64,
     pub captures_published: u64,
+    pub last_capture_at: Option<DateTime<Utc>>,
 }
 
 /// A camera's state, shared by its threads and the health endpoints.
@@ -76,7 +83,7 @@ pub struct CameraSnapshot {
 pub struct CameraStatus(Arc<Mutex<CameraSnapshot>>);
 
 impl CameraStatus {
-    pub fn new(config: &CameraConfig) -> Self {
+    pub fn new(config: &Camera) -> Self {
         Self(Arc::new(Mutex::new(CameraSnapshot {
             id: config.id.clone(),
             source: config.source.redacted(),
@@ -88,6 +95,7 @@ impl CameraStatus {
             frames_decoded: 0,
             frames_analysed: 0,
             captures_published: 0,
+            last_capture_at: None,
         })))
     }
 
@@ -131,8 +139,9 @@ struct CropPayload {
     crop: RgbImage,
     crop_box: faceattend_face::BoundingBox,
     captured_at: DateTime<Utc>,
-    /// The whole frame, kept only when snapshots are stored (shared by its faces).
-    frame: Option<Arc<RgbImage>>,
+    /// The whole frame, shared by its faces: for the snapshot (when snapshots are stored)
+    /// and the camera's thumbnail.
+    frame: Arc<RgbImage>,
 }
 
 /// A capture's frame on its way to the snapshot store.
@@ -143,7 +152,7 @@ struct Snapshot {
 
 /// What the analyser hands the publisher.
 enum ToPublisher {
-    Capture(Outgoing),
+    Capture(Box<Outgoing>),
     /// The file ended (see [`ToAnalyser::Ended`]).
     Ended,
 }
@@ -155,6 +164,8 @@ struct Outgoing {
     capture: wire::FaceCapture,
     headers: Vec<(String, String)>,
     snapshot: Option<Snapshot>,
+    /// The camera's new thumbnail, when one is due.
+    thumbnail: Option<registry_wire::Thumbnail>,
     /// When the frame that made the tracker publish was decoded (or the stream ended).
     decided_at: Instant,
     /// The capture's span: the root of the trace that follows this face through
@@ -197,11 +208,13 @@ pub struct CameraContext {
     pub jpeg_quality: u8,
     /// Where captures' frames are kept as evidence, if anywhere.
     pub snapshots: Option<ObjectStorage>,
+    /// Where each camera's latest capture frame goes, scaled down, for the console.
+    pub registry: CameraRegistry,
 }
 
 /// Starts a camera; it runs until `shutdown` fires (or its file ends).
 pub fn start(
-    config: CameraConfig,
+    config: Camera,
     status: CameraStatus,
     context: CameraContext,
     shutdown: CancellationToken,
@@ -250,7 +263,7 @@ enum StreamEnd {
 }
 
 fn read_loop(
-    config: &CameraConfig,
+    config: &Camera,
     context: &CameraContext,
     status: &CameraStatus,
     shutdown: &CancellationToken,
@@ -316,7 +329,7 @@ fn read_loop(
 
 /// Reads an open source until it ends, fails or the agent stops.
 fn stream(
-    config: &CameraConfig,
+    config: &Camera,
     context: &CameraContext,
     status: &CameraStatus,
     shutdown: &CancellationToken,
@@ -418,7 +431,7 @@ fn stream(
 }
 
 fn analyse_loop(
-    config: &CameraConfig,
+    config: &Camera,
     context: &CameraContext,
     status: &CameraStatus,
     frames: Receiver<ToAnalyser>,
@@ -436,8 +449,15 @@ fn analyse_loop(
         (stage("detect"), stage("quality"), stage("encode"));
     let mut tracker = Tracker::<CropPayload>::new(context.tracking);
     let mut clock = Duration::ZERO;
+    let last_thumbnail: std::cell::Cell<Option<Instant>> = std::cell::Cell::new(None);
     let send = |captures: Vec<crate::tracker::Capture<CropPayload>>, decided_at: Instant| {
         for capture in captures {
+            let with_thumbnail = last_thumbnail
+                .get()
+                .is_none_or(|at| at.elapsed() >= THUMBNAIL_EVERY);
+            if with_thumbnail {
+                last_thumbnail.set(Some(Instant::now()));
+            }
             let started = Instant::now();
             let span = tracing::info_span!(
                 "face_capture",
@@ -446,12 +466,12 @@ fn analyse_loop(
                 quality = capture.sighting.quality,
             );
             let message = span
-                .in_scope(|| capture_message(config, context.jpeg_quality, capture, decided_at));
+                .in_scope(|| capture_message(config, context, capture, decided_at, with_thumbnail));
             match message {
                 Ok(outgoing_capture) => {
                     encode_seconds.observe(started.elapsed().as_secs_f64());
                     if outgoing
-                        .try_send(ToPublisher::Capture(outgoing_capture))
+                        .try_send(ToPublisher::Capture(Box::new(outgoing_capture)))
                         .is_err()
                     {
                         dropped.inc();
@@ -488,9 +508,8 @@ fn analyse_loop(
                 detect_seconds.observe(times.detect.as_secs_f64());
                 quality_seconds.observe(times.quality.as_secs_f64());
                 status.update(|s| s.frames_analysed += 1);
-                // Faces are rare: the frame is kept (moved, not copied) only when one is seen.
-                let whole_frame = (context.snapshots.is_some() && !faces.is_empty())
-                    .then(|| Arc::new(frame.image));
+                // The frame is moved, not copied, into the sightings that share it.
+                let whole_frame = Arc::new(frame.image);
                 let sightings = faces
                     .into_iter()
                     .map(|face| Sighting {
@@ -518,24 +537,37 @@ fn analyse_loop(
 /// snapshot when snapshots are kept. Runs in the capture's span, whose trace context the
 /// message carries.
 fn capture_message(
-    config: &CameraConfig,
-    jpeg_quality: u8,
+    config: &Camera,
+    context: &CameraContext,
     capture: crate::tracker::Capture<CropPayload>,
     decided_at: Instant,
+    with_thumbnail: bool,
 ) -> Result<Outgoing, CameraAgentError> {
+    let jpeg_quality = context.jpeg_quality;
     let payload = capture.sighting.payload;
     let jpeg = encode_jpeg(&payload.crop, jpeg_quality)?;
     let capture_id = Uuid::now_v7().to_string();
-    let snapshot = match &payload.frame {
-        Some(frame) => Some(Snapshot {
+    let snapshot = match &context.snapshots {
+        Some(_) => Some(Snapshot {
             key: format!(
                 "snapshots/{}/{}/{capture_id}.jpg",
                 config.id,
                 payload.captured_at.format("%Y-%m-%d")
             ),
-            jpeg: Bytes::from(encode_jpeg(frame, jpeg_quality)?),
+            jpeg: Bytes::from(encode_jpeg(&payload.frame, jpeg_quality)?),
         }),
         None => None,
+    };
+    let thumbnail = if with_thumbnail {
+        Some(registry_wire::Thumbnail {
+            camera_id: config.id.clone(),
+            jpeg: encode_jpeg(&scale_to_width(&payload.frame, THUMBNAIL_WIDTH), 80)?,
+            captured_at: Some(faceattend_camera_registry::to_timestamp(
+                payload.captured_at,
+            )),
+        })
+    } else {
+        None
     };
     let capture = wire::FaceCapture {
         capture_id,
@@ -559,9 +591,19 @@ fn capture_message(
         capture,
         headers: faceattend_bus::current_trace_headers(),
         snapshot,
+        thumbnail,
         decided_at,
         span: tracing::Span::current(),
     })
+}
+
+/// The image scaled down to `width` (kept as it is when narrower).
+fn scale_to_width(image: &RgbImage, width: u32) -> RgbImage {
+    if image.width() <= width {
+        return image.clone();
+    }
+    let height = (image.height() as u64 * width as u64 / image.width() as u64).max(1) as u32;
+    image::imageops::resize(image, width, height, image::imageops::FilterType::Triangle)
 }
 
 fn encode_jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>, CameraAgentError> {
@@ -659,7 +701,15 @@ async fn publish_loop(
                             .metrics
                             .capture_latency
                             .observe(capture.decided_at.elapsed().as_secs_f64());
-                        status.update(|s| s.captures_published += 1);
+                        status.update(|s| {
+                            s.captures_published += 1;
+                            s.last_capture_at = Some(Utc::now());
+                        });
+                        if let Some(thumbnail) = &capture.thumbnail
+                            && let Err(error) = context.registry.put_thumbnail(thumbnail).await
+                        {
+                            tracing::warn!(camera, %error, "cannot store the camera's thumbnail");
+                        }
                         break;
                     }
                     // Redelivery is harmless: the capture id is its Nats-Msg-Id.
@@ -705,6 +755,7 @@ mod tests {
             capture: wire::FaceCapture::default(),
             headers: Vec::new(),
             snapshot: None,
+            thumbnail: None,
             decided_at: Instant::now(),
             span: tracing::Span::none(),
         };

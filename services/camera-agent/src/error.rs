@@ -12,6 +12,8 @@ pub enum CameraAgentError {
     Models(#[from] faceattend_face::ModelError),
     #[error(transparent)]
     Bus(#[from] faceattend_bus::BusError),
+    #[error(transparent)]
+    Registry(#[from] faceattend_camera_registry::RegistryError),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: String,

@@ -26,6 +26,8 @@ pub struct VideoReader {
     live: bool,
     /// Frame period of a file, for its media clock.
     period: Duration,
+    /// The frame rate the source declares, if it declares a sensible one.
+    declared_fps: Option<f64>,
     opened_at: Instant,
     grabbed: u64,
     bgr: Mat,
@@ -70,16 +72,16 @@ impl VideoReader {
                 "OpenCV cannot open it (absent, unreachable or not a video)".to_owned(),
             ));
         }
-        let fps = capture.get(videoio::CAP_PROP_FPS).unwrap_or(0.0);
-        let fps = if fps.is_finite() && (1.0..=240.0).contains(&fps) {
-            fps
-        } else {
-            FALLBACK_FPS
-        };
+        let declared_fps = capture
+            .get(videoio::CAP_PROP_FPS)
+            .ok()
+            .filter(|fps| fps.is_finite() && (1.0..=240.0).contains(fps));
+        let fps = declared_fps.unwrap_or(FALLBACK_FPS);
         Ok(Self {
             capture,
             live: source.is_live(),
             period: Duration::from_secs_f64(1.0 / fps),
+            declared_fps,
             opened_at: Instant::now(),
             grabbed: 0,
             bgr: Mat::default(),
@@ -106,6 +108,11 @@ impl VideoReader {
         };
         self.grabbed += 1;
         Ok(Some(at))
+    }
+
+    /// The frame rate the source declares, if any.
+    pub fn declared_fps(&self) -> Option<f64> {
+        self.declared_fps
     }
 
     /// Frames grabbed since opening.

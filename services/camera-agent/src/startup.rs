@@ -1,12 +1,14 @@
 //! Building and running camera-agent.
 //!
 //! [`Application::build`] loads the face detector (a missing model stops the agent here, with
-//! the command that fetches it), connects to NATS, declares the FACES stream and binds the
-//! health/metrics listener; it returns before serving so a test can read the bound port.
-//! [`Application::run_until_stopped`] starts every camera and serves until SIGTERM/Ctrl-C or
-//! until the shutdown token is cancelled; then the cameras stop reading, their tracks end,
-//! and the captures still pending are published before the agent exits. With no camera
-//! configured the agent idles, healthy.
+//! the command that fetches it), connects to NATS, declares the FACES stream, opens the
+//! camera registry (adding the `CAMERAS`/`CAMERAS_FILE` seed's cameras it lacks) and binds
+//! the health/metrics listener; it returns before serving so a test can read the bound port.
+//! [`Application::run_until_stopped`] follows the registry, running this agent's enabled
+//! cameras ([`crate::supervisor`]), reporting their state and answering probes, until
+//! SIGTERM/Ctrl-C or until the shutdown token is cancelled; then the cameras stop reading,
+//! their tracks end, and the captures still pending are published before the agent exits.
+//! With no camera of its own the agent idles, healthy.
 
 use std::sync::Arc;
 
@@ -25,23 +27,29 @@ use tokio_util::sync::CancellationToken;
 use tracing_actix_web::TracingLogger;
 
 use crate::analysis::FrameAnalyser;
-use crate::camera::{self, CameraContext, CameraState, CameraStatus};
-use crate::config::{CameraConfig, Settings};
+use crate::camera::{CameraContext, CameraState};
+use crate::config::Settings;
 use crate::error::CameraAgentError;
 use crate::metrics::AgentMetrics;
+use crate::supervisor::{RunningSet, Supervisor};
+use crate::{probe, supervisor};
+use faceattend_camera_registry::CameraRegistry;
 
 pub struct Application {
     port: u16,
     server: Server,
     bus: Bus,
-    cameras: Vec<(CameraConfig, CameraStatus)>,
+    registry: CameraRegistry,
+    agent_name: String,
+    status_interval: std::time::Duration,
+    cameras: RunningSet,
     context: CameraContext,
     shutdown: CancellationToken,
 }
 
-/// Every camera's status, for the health routes.
+/// The running cameras' states, for the health routes.
 #[derive(Clone)]
-struct Cameras(Arc<Vec<CameraStatus>>);
+struct Cameras(RunningSet);
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, CameraAgentError> {
@@ -59,15 +67,21 @@ impl Application {
         })
         .await?;
         bus.ensure_stream(&StreamSpec::FACES).await?;
+        let registry = CameraRegistry::open(&bus).await?;
+        let added = registry
+            .seed(
+                &settings.seed_cameras,
+                &format!("camera-agent:{}", settings.agent_name),
+            )
+            .await?;
+        if !added.is_empty() {
+            tracing::info!(cameras = ?added, "cameras added to the registry from CAMERAS");
+        }
 
         let http_metrics = HttpMetrics::new("camera-agent");
         let metrics = AgentMetrics::register(http_metrics.registry())?;
-        let cameras: Vec<(CameraConfig, CameraStatus)> = settings
-            .cameras
-            .iter()
-            .map(|config| (config.clone(), CameraStatus::new(config)))
-            .collect();
-        let statuses = Cameras(Arc::new(cameras.iter().map(|(_, s)| s.clone()).collect()));
+        let cameras = RunningSet::default();
+        let statuses = Cameras(cameras.clone());
 
         let (listener, port) =
             listener::bind(&settings.bind_address).map_err(|source| CameraAgentError::Bind {
@@ -130,11 +144,15 @@ impl Application {
                 .as_deref()
                 .map(ObjectStorage::from_url)
                 .transpose()?,
+            registry: registry.clone(),
         };
         Ok(Self {
             port,
             server,
             bus,
+            registry,
+            agent_name: settings.agent_name.clone(),
+            status_interval: settings.status_interval,
             cameras,
             context,
             shutdown: CancellationToken::new(),
@@ -153,18 +171,29 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> Result<(), CameraAgentError> {
         let token = self.shutdown.clone();
-        let mut running = Vec::with_capacity(self.cameras.len());
-        for (config, status) in self.cameras {
-            let id = config.id.clone();
-            match camera::start(config, status, self.context.clone(), token.clone()) {
-                Ok(camera) => running.push(camera),
-                // One camera that cannot start must not keep the others from running.
-                Err(error) => tracing::error!(camera = %id, %error, "camera not started"),
-            }
-        }
-        if running.is_empty() {
-            tracing::info!("no camera configured (CAMERAS, CAMERAS_FILE); idling");
-        }
+        tracing::info!(agent = %self.agent_name, "following the camera registry");
+        let followed = faceattend_camera_registry::follow(&self.registry, token.clone());
+        let supervisor = tokio::spawn(
+            Supervisor::new(
+                self.agent_name.clone(),
+                self.context.clone(),
+                self.registry.clone(),
+                self.cameras.clone(),
+            )
+            .run(followed, token.clone()),
+        );
+        let reporter = tokio::spawn(supervisor::report_status(
+            self.agent_name.clone(),
+            self.registry.clone(),
+            self.cameras.clone(),
+            self.status_interval,
+            token.clone(),
+        ));
+        let prober = tokio::spawn(probe::serve(
+            self.bus.clone(),
+            self.agent_name.clone(),
+            token.clone(),
+        ));
         let handle = self.server.handle();
         let watcher = {
             let token = token.clone();
@@ -180,9 +209,10 @@ impl Application {
         let served = self.server.await;
         token.cancel();
         let _ = watcher.await;
-        for camera in running {
-            camera.join().await;
-        }
+        // The supervisor stops every camera and waits for their pending captures.
+        let _ = supervisor.await;
+        let _ = reporter.await;
+        let _ = prober.await;
         // Captures still buffered in the client go out before we exit.
         if let Err(error) = self.bus.client().flush().await {
             tracing::warn!(%error, "cannot flush NATS on shutdown");
@@ -200,10 +230,10 @@ impl Cameras {
     /// video: one broken camera shows in `/healthz` and the metrics, but the agent keeps
     /// serving the others.
     fn readiness(&self) -> Result<(), String> {
-        if self.0.is_empty() {
+        let snapshots: Vec<_> = self.0.snapshots().into_iter().map(|(s, _)| s).collect();
+        if snapshots.is_empty() {
             return Ok(());
         }
-        let snapshots: Vec<_> = self.0.iter().map(CameraStatus::snapshot).collect();
         if snapshots
             .iter()
             .any(|s| matches!(s.state, CameraState::Streaming | CameraState::Ended))
@@ -230,6 +260,6 @@ impl Cameras {
 
 /// Liveness, with every camera's state: the process is up whatever its cameras do.
 async fn healthz(cameras: web::Data<Cameras>) -> HttpResponse {
-    let cameras: Vec<_> = cameras.0.iter().map(CameraStatus::snapshot).collect();
+    let cameras: Vec<_> = cameras.0.snapshots().into_iter().map(|(s, _)| s).collect();
     HttpResponse::Ok().json(json!({ "status": "ok", "cameras": cameras }))
 }

@@ -122,15 +122,30 @@ impl TestAgent {
             .expect("metrics body")
     }
 
-    /// One camera as `/healthz` shows it.
-    pub async fn camera(&self, id: &str) -> serde_json::Value {
+    /// One camera as `/healthz` shows it, if the agent runs it.
+    pub async fn running_camera(&self, id: &str) -> Option<serde_json::Value> {
         let (status, body) = self.get("/healthz").await;
         assert_eq!(status, 200, "{body}");
         body["cameras"]
             .as_array()
             .and_then(|cameras| cameras.iter().find(|c| c["id"] == id))
             .cloned()
-            .unwrap_or_else(|| panic!("camera {id} in {body}"))
+    }
+
+    /// One camera as `/healthz` shows it; the agent starts it within a few seconds of
+    /// reading the registry.
+    pub async fn camera(&self, id: &str) -> serde_json::Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(camera) = self.running_camera(id).await {
+                return camera;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "camera {id} never ran"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Waits until camera `id` is in `state`.
@@ -223,12 +238,13 @@ pub fn metric_line<'a>(metrics: &'a str, name: &str, camera: &str) -> Option<&'a
         .and_then(|l| l.rsplit(' ').next())
 }
 
-/// Removes a namespace's streams once the test is done.
+/// Removes a namespace's streams and buckets once the test is done.
 pub async fn cleanup(namespace: &str) {
     let nats = async_nats::connect(test_nats_url()).await.expect("NATS");
-    let js = jetstream::new(nats);
-    let prefix = namespace.to_uppercase();
-    for base in ["FACES", "DETECTIONS", "DEAD_LETTERS"] {
-        let _ = js.delete_stream(format!("{prefix}_{base}")).await;
-    }
+    let namespace = namespace.to_owned();
+    tokio::task::spawn_blocking(move || {
+        faceattend_bus::testing::delete_namespace_streams(&nats, &namespace)
+    })
+    .await
+    .expect("cleanup runs");
 }

@@ -3,5 +3,6 @@
 
 mod captures;
 mod helpers;
+mod registry;
 mod resilience;
 mod snapshots;
