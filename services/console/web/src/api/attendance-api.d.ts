@@ -49,7 +49,7 @@ export interface paths {
         /**
          * `GET /api/v1/attendance/{person_id}/statistics?from_date=&to_date=`. Persons deleted since
          *     still have statistics (their past stays reportable); persons the directory never heard
-         *     of are not found.
+         *     of are not found. Days before the person was created are not counted (`counted_from`).
          */
         get: operations["statistics"];
         put?: never;
@@ -70,8 +70,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * `POST /api/v1/attendance/check-in`: checks the person in now; the day stays `pending`
-         *     until approved.
+         * `POST /api/v1/attendance/check-in`: checks the person in now, or at the given `time`
+         *     (with a `reason` for the record's history); the day stays `pending` until approved.
          */
         post: operations["check_in"];
         delete?: never;
@@ -90,8 +90,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * `POST /api/v1/attendance/check-out`: checks the person out now, after today's check-in;
-         *     the day stays `pending` until approved.
+         * `POST /api/v1/attendance/check-out`: checks the person out now, or at the given `time`
+         *     (with a `reason`), after the day's check-in; the day stays `pending` until approved.
          */
         post: operations["check_out"];
         delete?: never;
@@ -774,9 +774,22 @@ export interface components {
             createdAt: string;
             /** Format: int32 */
             duration_minutes?: number | null;
+            /**
+             * Format: int32
+             * @description How many minutes before the shift's end the check-out came, once beyond its early
+             *     leave grace (0 otherwise).
+             */
+            early_leave_minutes: number;
             /** Format: uuid */
             id: string;
             is_manual: boolean;
+            /**
+             * Format: int32
+             * @description How many minutes after the shift's start the check-in came, once beyond the shift's
+             *     grace period (0 when on time, within the grace, or without a shift); beyond the
+             *     spec's fields.
+             */
+            late_minutes: number;
             /** Format: uuid */
             person_id: string;
             status: string;
@@ -800,6 +813,10 @@ export interface components {
             confidence_threshold?: number | null;
             /** Format: uuid */
             person_id: string;
+            /** @description 1 to 500 characters once trimmed, no control characters */
+            reason?: string | null;
+            /** Format: date-time */
+            time?: string | null;
         };
         /** @description The spec's check-in response. */
         CheckInResponse: {
@@ -826,6 +843,10 @@ export interface components {
         CheckOutRequest: {
             /** Format: uuid */
             person_id: string;
+            /** @description 1 to 500 characters once trimmed, no control characters */
+            reason?: string | null;
+            /** Format: date-time */
+            time?: string | null;
         };
         /** @description The spec's check-out response. */
         CheckOutResponse: {
@@ -870,6 +891,8 @@ export interface components {
             exception_date: string;
             /** @enum {string} */
             exception_type: "holiday" | "leave" | "special_event";
+            /** @description 1 to 200 characters once trimmed, no control characters */
+            organization?: string | null;
             /** Format: uuid */
             person_id?: string | null;
             /** @description 1 to 500 characters once trimmed, no control characters */
@@ -1183,6 +1206,8 @@ export interface components {
             exception_type: string;
             /** Format: uuid */
             id: string;
+            /** @description The organisation whose persons it is for; `None`: not limited to one. */
+            organization?: string | null;
             /** Format: uuid */
             person_id?: string | null;
             reason: string;
@@ -1306,8 +1331,8 @@ export interface components {
             total_worked_minutes: number;
             /**
              * Format: int64
-             * @description Days of the month on the rule's working days, less holidays and the person's
-             *     approved leave (future days included: the month's full quota).
+             * @description Days of the month on the rule's working days, less holidays (everyone's and the
+             *     person's organisation's) and the person's approved leave (future days included: the month's full quota).
              */
             working_days: number;
         };
@@ -1369,6 +1394,13 @@ export interface components {
         };
         /** @description The spec's person statistics over a date range. */
         PersonStatistics: {
+            /**
+             * Format: date
+             * @description The first day counted: `from_date`, or the day the person was created when that is
+             *     later (days before a person existed are not absences). After `to_date` when the
+             *     person was created after the range: then every count is 0.
+             */
+            counted_from: string;
             /** Format: int64 */
             days_absent: number;
             /** Format: int64 */
@@ -1387,7 +1419,8 @@ export interface components {
             presence_percentage: number;
             /**
              * Format: int64
-             * @description Mondays to Fridays of the range, less holidays and the person's approved leave.
+             * @description Mondays to Fridays from `counted_from` to `to_date`, less holidays (everyone's and the
+             *     person's organisation's) and the person's approved leave.
              */
             total_working_days: number;
         };
@@ -1432,10 +1465,6 @@ export interface components {
              * @description The detection the check-out rests on.
              */
             check_out_detection_id?: string | null;
-            /** Format: int32 */
-            early_leave_minutes: number;
-            /** Format: int32 */
-            late_minutes: number;
             remarks?: string | null;
             /** Format: date-time */
             updated_at: string;
@@ -1722,6 +1751,8 @@ export interface components {
             exception_date?: string;
             /** @enum {string} */
             exception_type?: "holiday" | "leave" | "special_event";
+            /** @description 1 to 200 characters once trimmed, no control characters */
+            organization?: string | null;
             /** Format: uuid */
             person_id?: string | null;
             /** @description 1 to 500 characters once trimmed, no control characters */
@@ -2090,6 +2121,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description `validation_failed`: a field's code says what is wrong (`invalid_time`, `time_in_future`, `time_too_old`, ...) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2191,6 +2223,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description `validation_failed`: a field's code says what is wrong (`invalid_time`, `time_in_future`, `time_too_old`, ...) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2507,9 +2540,11 @@ export interface operations {
     list_exceptions: {
         parameters: {
             query?: {
+                approval_status?: "not_required" | "pending" | "approved" | "rejected";
                 approved?: boolean;
                 exception_type?: "holiday" | "leave" | "special_event";
                 from_date?: string;
+                organization?: string;
                 /** @description 1-based page number (default 1). */
                 page?: number;
                 /** @description Items per page, 1 to 100 (default 20). */

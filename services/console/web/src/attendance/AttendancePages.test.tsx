@@ -4,11 +4,12 @@
 // viewer sees the queue without buttons; a person's month shows each day's status letter, and
 // how late a late day was; a record's page shows its evidence and its history by name.
 
-import { screen, waitFor, within } from "@testing-library/react";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { json, mockFetch, renderApp } from "../test/render";
 import { SESSION, VIEWER } from "../test/session";
+import { localDateTimeValue } from "./forms";
 
 const HR = { ...SESSION, permissions: ["persons:read", "persons:write", "attendance:read", "attendance:write"] };
 const RECEPTION = {
@@ -51,6 +52,8 @@ function record(overrides: Record<string, unknown> = {}) {
     status: "pending",
     is_manual: true,
     createdAt: "2026-11-03T08:55:00Z",
+    late_minutes: 0,
+    early_leave_minutes: 0,
     ...overrides,
   };
 }
@@ -71,7 +74,7 @@ describe("the records page", () => {
     const { requests } = mockFetch((r) => {
       const url = new URL(r.url);
       if (url.pathname === "/console/api/v1/session") return json(200, { success: true, data: HR });
-      if (url.pathname === "/api/v1/attendance") return listOf([record({ status: "late", is_manual: false, check_in_source: "auto" })]);
+      if (url.pathname === "/api/v1/attendance") return listOf([record({ status: "late", is_manual: false, check_in_source: "auto", late_minutes: 85 })]);
       if (url.pathname === `/api/v1/persons/${PERSON_ID}`) return json(200, { success: true, data: PERSON });
       return undefined;
     });
@@ -79,6 +82,9 @@ describe("the records page", () => {
     const table = await screen.findByRole("table");
     expect(within(table).getByRole("link", { name: "Ada Lovelace" })).toBeTruthy();
     expect(within(table).getByText("Late")).toBeTruthy();
+    // How late, in the list itself.
+    const row = within(table).getByTestId("record-row");
+    expect(row.querySelector('[data-label="Late by"]')?.textContent).toBe("1 h 25 min");
     const asked = requests.filter((r) => new URL(r.url).pathname === "/api/v1/attendance").map((r) => Object.fromEntries(new URL(r.url).searchParams));
     expect(asked[0]).toEqual({
       page: "2",
@@ -161,7 +167,7 @@ describe("manual entries", () => {
     const queue = await screen.findByTestId("approval-queue");
     expect(await within(queue).findByText("2 records are waiting for a decision")).toBeTruthy();
     // The manual entry form is there for HR.
-    expect(screen.getByRole("button", { name: "Check in now" })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Check in" })).toBeTruthy();
     // The queue is the pending manual entries.
     const asked = new URL(requests.find((r) => new URL(r.url).pathname === "/api/v1/attendance")!.url).searchParams;
     expect([asked.get("status"), asked.get("source")]).toEqual(["pending", "manual"]);
@@ -201,7 +207,7 @@ describe("manual entries", () => {
       return undefined;
     });
     const first = renderApp("/attendance/manual");
-    expect(await screen.findByRole("button", { name: "Check in now" })).toBeTruthy();
+    expect(await screen.findByRole("button", { name: "Check in" })).toBeTruthy();
     expect(await screen.findByText("Waiting for HR")).toBeTruthy();
     expect(screen.queryByRole("button", { name: /^Approve/ })).toBeNull();
     first.unmount();
@@ -209,7 +215,7 @@ describe("manual entries", () => {
     session = VIEWER;
     renderApp("/attendance/manual");
     expect(await screen.findByText("Waiting for HR")).toBeTruthy();
-    expect(screen.queryByRole("button", { name: "Check in now" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Check in" })).toBeNull();
     expect(screen.queryByRole("button", { name: /^(Approve|Reject)/ })).toBeNull();
   });
 
@@ -229,16 +235,57 @@ describe("manual entries", () => {
     });
     renderApp("/attendance/manual");
     const user = userEvent.setup();
-    await user.click(await screen.findByRole("button", { name: "Check in now" }));
+    await user.click(await screen.findByRole("button", { name: "Check in" }));
     expect(await screen.findByText("Choose the person first.")).toBeTruthy();
     expect(bodies).toEqual([]);
 
     await user.type(screen.getByLabelText("Find by name, email or id number"), "Lovelace{Enter}");
     await user.click(await screen.findByRole("button", { name: /Choose Ada Lovelace/ }));
-    await user.click(screen.getByRole("button", { name: "Check in now" }));
+    await user.click(screen.getByRole("button", { name: "Check in" }));
     const summary = await screen.findByRole("alert");
     await waitFor(() => expect(summary.textContent).toContain("Already checked in on 2026-11-03. (already_checked_in)"));
     expect(bodies).toEqual([{ person_id: PERSON_ID }]);
+  });
+
+  it("sends the time the person really arrived and the reason, and refuses a time in the future first", async () => {
+    const bodies: unknown[] = [];
+    mockFetch(async (r) => {
+      const url = new URL(r.url);
+      if (url.pathname === "/console/api/v1/session") return json(200, { success: true, data: HR });
+      if (url.pathname === "/api/v1/attendance") return listOf([]);
+      if (url.pathname === "/api/v1/persons/search") return listOf([PERSON]);
+      if (url.pathname === `/api/v1/persons/${PERSON_ID}`) return json(200, { success: true, data: PERSON });
+      if (url.pathname === "/api/v1/attendance/check-in") {
+        const body = (await r.clone().json()) as { time: string };
+        bodies.push(body);
+        return json(200, {
+          success: true,
+          data: { success: true, person_id: PERSON_ID, person_name: "Ada Lovelace", check_in_time: body.time, confidence: null, message: "ok" },
+        });
+      }
+      return undefined;
+    });
+    renderApp("/attendance/manual");
+    const user = userEvent.setup();
+    await user.type(await screen.findByLabelText("Find by name, email or id number"), "Lovelace{Enter}");
+    await user.click(await screen.findByRole("button", { name: /Choose Ada Lovelace/ }));
+    const when = screen.getByLabelText("When");
+    // Tomorrow: refused in the browser, beside the field.
+    const tomorrow = new Date(Date.now() + 86_400_000);
+    fireEvent.change(when, { target: { value: localDateTimeValue(tomorrow) } });
+    await user.click(screen.getByRole("button", { name: "Check in" }));
+    expect(await screen.findByText("The time cannot be later than now.")).toBeTruthy();
+    expect(bodies).toEqual([]);
+
+    // This morning at 08:55 (or yesterday's, before 08:55), with the reason.
+    const arrived = new Date();
+    if (arrived.getHours() < 9) arrived.setDate(arrived.getDate() - 1);
+    arrived.setHours(8, 55, 0, 0);
+    fireEvent.change(when, { target: { value: localDateTimeValue(arrived) } });
+    await user.type(screen.getByLabelText(/^Reason/), "Forgot to look at the camera");
+    await user.click(screen.getByRole("button", { name: "Check in" }));
+    expect(await screen.findByText(/Ada Lovelace checked in at/)).toBeTruthy();
+    expect(bodies).toEqual([{ person_id: PERSON_ID, time: arrived.toISOString(), reason: "Forgot to look at the camera" }]);
   });
 });
 

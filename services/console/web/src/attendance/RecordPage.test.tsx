@@ -173,7 +173,7 @@ describe("a record's page", () => {
     expect(screen.getAllByTestId("sighting-row")).toHaveLength(2);
     expect(screen.queryByTestId("correction-form")).toBeNull();
     expect(screen.queryByRole("button", { name: /^Correct/ })).toBeNull();
-    expect(screen.queryByRole("button", { name: "Check in now" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Check in" })).toBeNull();
   });
 
   it("says when the record is not there, with the API's code", async () => {

@@ -1,6 +1,6 @@
 // Day records as a table (cards on a phone): the day linked to the record's page, the person
-// by name, status, check-in and check-out with their source, minutes worked, and whether it
-// was entered by hand. `actions` adds a last column (the approval queue's buttons).
+// by name, status, check-in and check-out with their source, how late the check-in was,
+// minutes worked, and whether it was entered by hand. `actions` adds a last column (the approval queue's buttons).
 
 import type { ReactNode } from "react";
 import { Link } from "react-router";
@@ -44,6 +44,9 @@ export function RecordsTable({ records, caption, busy = false, showPerson = true
             <th scope="col">Check-in</th>
             <th scope="col">Check-out</th>
             <th scope="col" className="num">
+              Late by
+            </th>
+            <th scope="col" className="num">
               Worked
             </th>
             <th scope="col">Entry</th>
@@ -72,6 +75,9 @@ export function RecordsTable({ records, caption, busy = false, showPerson = true
               </td>
               <td data-label="Check-out">
                 <Mark time={r.check_out_time} source={r.check_out_source} />
+              </td>
+              <td data-label="Late by" className="num">
+                {r.late_minutes > 0 ? formatMinutes(r.late_minutes) : "—"}
               </td>
               <td data-label="Worked" className="num">
                 {r.duration_minutes === null || r.duration_minutes === undefined ? "—" : formatMinutes(r.duration_minutes)}

@@ -134,13 +134,20 @@ export function cropUrl(detectionId: string): string {
   return `/api/v1/attendance/detections/${encodeURIComponent(detectionId)}/crop`;
 }
 
-export async function checkIn(personId: string): Promise<CheckInResult> {
-  const envelope = await call(attendanceApi.POST("/api/v1/attendance/check-in", { body: { person_id: personId } }));
+/** A manual mark: the person, the time (absent: now) and the reason (kept in the record's history). */
+export interface ManualMark {
+  person_id: string;
+  time?: string;
+  reason?: string;
+}
+
+export async function checkIn(mark: ManualMark): Promise<CheckInResult> {
+  const envelope = await call(attendanceApi.POST("/api/v1/attendance/check-in", { body: mark }));
   return envelope.data;
 }
 
-export async function checkOut(personId: string): Promise<CheckOutResult> {
-  const envelope = await call(attendanceApi.POST("/api/v1/attendance/check-out", { body: { person_id: personId } }));
+export async function checkOut(mark: ManualMark): Promise<CheckOutResult> {
+  const envelope = await call(attendanceApi.POST("/api/v1/attendance/check-out", { body: mark }));
   return envelope.data;
 }
 

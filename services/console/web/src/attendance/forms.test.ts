@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../lib/errors";
-import { correctionBody, manualDecisionBody, manualEntryBody, refusalText } from "./forms";
+import { correctionBody, localDateTimeValue, manualDecisionBody, manualEntryBody, refusalText } from "./forms";
 
 const PERSON = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 const DETECTION = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c";
@@ -16,6 +16,26 @@ describe("manual entries", () => {
   it("need a person", () => {
     expect(manualEntryBody(undefined)).toEqual({ ok: false, errors: { person_id: ["Choose the person first."] } });
     expect(manualEntryBody("not-an-id").ok).toBe(false);
+  });
+
+  it("send a time changed by the operator as an instant, and a trimmed reason; an untouched time is now", () => {
+    const now = new Date(2026, 10, 3, 10, 0);
+    const arrived = new Date(2026, 10, 3, 8, 55);
+    expect(manualEntryBody(PERSON, { time: localDateTimeValue(arrived), timeChanged: true, reason: "  forgot the camera " }, now)).toEqual({
+      ok: true,
+      body: { person_id: PERSON, time: arrived.toISOString(), reason: "forgot the camera" },
+    });
+    expect(manualEntryBody(PERSON, { time: "whatever", timeChanged: false, reason: "" }, now)).toEqual({ ok: true, body: { person_id: PERSON } });
+  });
+
+  it("refuse a time later than now, older than 31 days or missing, and a reason over 500 characters", () => {
+    const now = new Date(2026, 10, 3, 10, 0);
+    const at = (time: string, reason = "") => manualEntryBody(PERSON, { time, timeChanged: true, reason }, now);
+    expect(at("2026-11-03T10:30")).toEqual({ ok: false, errors: { time: ["The time cannot be later than now."] } });
+    expect(at("2026-11-03T10:04").ok).toBe(true);
+    expect(at("2026-10-01T09:00")).toEqual({ ok: false, errors: { time: ["The time can be at most 31 days back."] } });
+    expect(at("")).toEqual({ ok: false, errors: { time: ["Give the date and time of the arrival or departure."] } });
+    expect(at("2026-11-03T09:00", "x".repeat(501))).toEqual({ ok: false, errors: { reason: ["At most 500 characters."] } });
   });
 });
 

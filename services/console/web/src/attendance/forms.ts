@@ -19,12 +19,66 @@ function checkText(raw: string, required: boolean): { value: string | undefined;
 
 export type Outcome<B, F extends string> = { ok: true; body: B } | { ok: false; errors: Partial<Record<F, string[]>> };
 
-/** `POST /api/v1/attendance/check-in` and `check-out`: the person, marked at the present moment. */
-export function manualEntryBody(personId: string | undefined): Outcome<{ person_id: string }, "person_id"> {
-  if (personId === undefined || !isUuid(personId)) {
-    return { ok: false, errors: { person_id: ["Choose the person first."] } };
+/** How far ahead of now a manual mark's time may be (attendance-api allows 5 minutes of skew). */
+export const MANUAL_TIME_SKEW_MINUTES = 5;
+/** How far back a manual mark's time may go (attendance-api's bound). */
+export const MANUAL_TIME_MAX_AGE_DAYS = 31;
+
+/** A `datetime-local` input's value (`YYYY-MM-DDTHH:MM`) for `at`, in this browser's time zone. */
+export function localDateTimeValue(at: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}`;
+}
+
+export interface ManualEntryDraft {
+  /** A `datetime-local` value in this browser's time zone. */
+  time: string;
+  /** Whether the operator changed the time: an untouched time is "now" when sent. */
+  timeChanged: boolean;
+  reason: string;
+}
+
+export type ManualEntryField = "person_id" | "time" | "reason";
+
+export interface ManualEntryRequest {
+  person_id: string;
+  /** RFC 3339 (UTC); absent: now. */
+  time?: string;
+  reason?: string;
+}
+
+/**
+ * `POST /api/v1/attendance/check-in` and `check-out`: the person, at the time given (as an
+ * RFC 3339 instant; none when the operator left it at now), with the reason if any. The
+ * API's bounds are checked first: not later than now, at most 31 days back.
+ */
+export function manualEntryBody(
+  personId: string | undefined,
+  draft: ManualEntryDraft = { time: "", timeChanged: false, reason: "" },
+  now: Date = new Date(),
+): Outcome<ManualEntryRequest, ManualEntryField> {
+  const errors: Partial<Record<ManualEntryField, string[]>> = {};
+  if (personId === undefined || !isUuid(personId)) errors.person_id = ["Choose the person first."];
+  let time: string | undefined;
+  if (draft.timeChanged) {
+    const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(draft.time) ? new Date(draft.time) : undefined;
+    if (at === undefined || Number.isNaN(at.getTime())) {
+      errors.time = ["Give the date and time of the arrival or departure."];
+    } else if (at.getTime() > now.getTime() + MANUAL_TIME_SKEW_MINUTES * 60_000) {
+      errors.time = ["The time cannot be later than now."];
+    } else if (at.getTime() < now.getTime() - MANUAL_TIME_MAX_AGE_DAYS * 86_400_000) {
+      errors.time = [`The time can be at most ${MANUAL_TIME_MAX_AGE_DAYS} days back.`];
+    } else {
+      time = at.toISOString();
+    }
   }
-  return { ok: true, body: { person_id: personId.trim() } };
+  const reason = checkText(draft.reason, false);
+  if (reason.error !== undefined) errors.reason = [reason.error];
+  if (Object.keys(errors).length > 0 || personId === undefined) return { ok: false, errors };
+  const body: ManualEntryRequest = { person_id: personId.trim() };
+  if (time !== undefined) body.time = time;
+  if (reason.value !== undefined) body.reason = reason.value;
+  return { ok: true, body };
 }
 
 /** The verdicts a correction can give a sighting. */

@@ -50,7 +50,7 @@ function FieldFrame(props: BaseProps & { children: ReactNode }) {
 interface TextFieldProps extends BaseProps {
   value: string;
   onChange: (value: string) => void;
-  type?: "text" | "email" | "tel" | "password" | "search" | "date" | "time" | "number";
+  type?: "text" | "email" | "tel" | "password" | "search" | "date" | "time" | "datetime-local" | "number";
   autoComplete?: string;
   maxLength?: number;
   minLength?: number;

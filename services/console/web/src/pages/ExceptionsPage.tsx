@@ -1,5 +1,6 @@
-// Holidays, leave and special events (attendance-api's exceptions): filtered by dates, kind
-// and approval, latest first; (with attendance:write) adding, editing, approving or rejecting
+// Holidays, leave and special events (attendance-api's exceptions): filtered by dates, kind,
+// organisation and where they stand on approval (pending only: what waits for a decision),
+// latest first; (with attendance:write) adding, editing, approving or rejecting
 // what waits for a decision, and deleting.
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -14,10 +15,12 @@ import { PageHeading } from "../components/PageHeading";
 import { formatDate } from "../people/api";
 import { describeRefusal } from "../lib/refusal";
 import {
+  APPROVAL_STATUSES,
   EXCEPTION_TYPES,
   deleteException,
   exceptionsQuery,
   policyKeys,
+  type ApprovalStatus,
   type ExceptionFilter,
   type ExceptionType,
   type PolicyException,
@@ -38,13 +41,14 @@ function parseFilter(params: URLSearchParams): ExceptionFilter {
     const checked = checkDate(raw);
     return checked.ok ? checked.value : undefined;
   };
-  const approved = params.get("approved");
+  const organization = params.get("organization")?.trim();
   return {
     page: Number.isInteger(page) && page >= 1 ? page : 1,
     from: date("from"),
     to: date("to"),
     type: EXCEPTION_TYPES.find((t) => t === params.get("type")),
-    approved: approved === "true" ? true : approved === "false" ? false : undefined,
+    approval: APPROVAL_STATUSES.find((s) => s === params.get("approval")),
+    organization: organization === undefined || organization === "" ? undefined : organization,
   };
 }
 
@@ -53,7 +57,8 @@ function toParams(filter: ExceptionFilter): URLSearchParams {
   if (filter.from !== undefined) params.set("from", filter.from);
   if (filter.to !== undefined) params.set("to", filter.to);
   if (filter.type !== undefined) params.set("type", filter.type);
-  if (filter.approved !== undefined) params.set("approved", String(filter.approved));
+  if (filter.approval !== undefined) params.set("approval", filter.approval);
+  if (filter.organization !== undefined) params.set("organization", filter.organization);
   if (filter.page !== 1) params.set("page", String(filter.page));
   return params;
 }
@@ -62,7 +67,8 @@ interface Draft {
   from: string;
   to: string;
   type: "" | ExceptionType;
-  approved: "" | "true" | "false";
+  approval: "" | ApprovalStatus;
+  organization: string;
 }
 
 function draftOf(filter: ExceptionFilter): Draft {
@@ -70,7 +76,8 @@ function draftOf(filter: ExceptionFilter): Draft {
     from: filter.from ?? "",
     to: filter.to ?? "",
     type: filter.type ?? "",
-    approved: filter.approved === undefined ? "" : filter.approved ? "true" : "false",
+    approval: filter.approval ?? "",
+    organization: filter.organization ?? "",
   };
 }
 
@@ -118,11 +125,13 @@ export default function ExceptionsPage() {
         from: from?.ok === true ? from.value : undefined,
         to: to?.ok === true ? to.value : undefined,
         type: draft.type === "" ? undefined : draft.type,
-        approved: draft.approved === "" ? undefined : draft.approved === "true",
+        approval: draft.approval === "" ? undefined : draft.approval,
+        organization: draft.organization.trim() === "" ? undefined : draft.organization.trim(),
       }),
     );
   };
-  const filtered = filter.from !== undefined || filter.to !== undefined || filter.type !== undefined || filter.approved !== undefined;
+  const filtered =
+    filter.from !== undefined || filter.to !== undefined || filter.type !== undefined || filter.approval !== undefined || filter.organization !== undefined;
 
   const items = exceptions.data?.items ?? [];
   const total = exceptions.data?.meta.total ?? 0;
@@ -176,17 +185,25 @@ export default function ExceptionsPage() {
             onChange={(type) => setDraft({ ...draft, type })}
             options={[{ value: "", label: "Any" }, ...EXCEPTION_TYPES.map((t) => ({ value: t, label: TYPE_LABELS[t] }))]}
           />
-          <SelectField<Draft["approved"]>
-            id="exception-filter-approved"
+          <SelectField<Draft["approval"]>
+            id="exception-filter-approval"
             label="Approval"
-            value={draft.approved}
-            onChange={(approved) => setDraft({ ...draft, approved })}
+            value={draft.approval}
+            onChange={(approval) => setDraft({ ...draft, approval })}
             options={[
               { value: "", label: "Any" },
-              { value: "true", label: "Approved" },
-              // attendance-api's `approved=false`: everything not approved, whatever the reason.
-              { value: "false", label: "Not approved (pending, rejected or none needed)" },
+              { value: "pending", label: "Pending only" },
+              { value: "approved", label: "Approved" },
+              { value: "rejected", label: "Rejected" },
+              { value: "not_required", label: "No approval needed" },
             ]}
+          />
+          <TextField
+            id="exception-filter-organization"
+            label="Organisation"
+            value={draft.organization}
+            maxLength={200}
+            onChange={(organization) => setDraft({ ...draft, organization })}
           />
           <div className="filters__actions">
             <button type="submit" className="button">
@@ -297,7 +314,15 @@ function ExceptionRow({
         {formatDay(exception.exception_date)}
       </td>
       <td data-label="Kind">{kind}</td>
-      <td data-label="For">{exception.person_id === null || exception.person_id === undefined ? "Everyone" : <PersonName personId={exception.person_id} />}</td>
+      <td data-label="For">
+        {exception.person_id !== null && exception.person_id !== undefined ? (
+          <PersonName personId={exception.person_id} />
+        ) : exception.organization !== null && exception.organization !== undefined ? (
+          `Everyone in ${exception.organization}`
+        ) : (
+          "Everyone"
+        )}
+      </td>
       <td data-label="Reason" className="cell-text">
         {exception.reason}
       </td>

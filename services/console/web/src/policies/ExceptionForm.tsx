@@ -13,6 +13,7 @@ import { EXCEPTION_EFFECT } from "./effects";
 import {
   EXCEPTION_FIELDS,
   EXCEPTION_LABELS,
+  ORGANIZATION_MAX,
   REASON_MAX,
   TYPE_LABELS,
   withType,
@@ -70,7 +71,7 @@ export function ExceptionForm({ values, onChange, errors, decided, submitting, s
             disabled={decided}
             hint={
               type === "holiday"
-                ? "A day off for everyone."
+                ? "A day off for everyone, or for one organisation's persons."
                 : type === "leave"
                   ? "A day off for one person, once approved."
                   : "A notable day that excuses nobody."
@@ -88,21 +89,40 @@ export function ExceptionForm({ values, onChange, errors, decided, submitting, s
             required
           />
         </div>
-        {type === "special_event" ? (
+        {type !== "leave" ? (
           <SelectField<Audience>
             id="exception-audience"
             label="For"
             value={values.audience}
-            onChange={(audience) => onChange({ ...values, audience, person_id: audience === "everyone" ? "" : values.person_id })}
+            onChange={(audience) =>
+              onChange({
+                ...values,
+                audience,
+                person_id: audience === "person" ? values.person_id : "",
+                organization: audience === "organization" ? values.organization : "",
+              })
+            }
             options={[
               { value: "everyone", label: "Everyone" },
-              { value: "person", label: "One person" },
+              { value: "organization", label: "One organisation" },
+              ...(type === "special_event" ? [{ value: "person" as const, label: "One person" }] : []),
             ]}
+            hint={type === "holiday" ? "A holiday cannot be given to one person: that is leave." : undefined}
             disabled={decided}
           />
         ) : null}
-        {type === "holiday" ? (
-          <p className="field__hint">For everyone: holidays cannot be given to one person (that is leave).</p>
+        {values.audience === "organization" ? (
+          <TextField
+            id={exceptionFieldId("organization")}
+            label={EXCEPTION_LABELS.organization}
+            value={values.organization}
+            onChange={set("organization")}
+            errors={errors.fields.organization}
+            maxLength={ORGANIZATION_MAX}
+            hint="As the person directory names it: it applies to the persons of this organisation when their days are decided."
+            disabled={decided}
+            required
+          />
         ) : null}
         {values.audience === "person" ? (
           <PersonPicker

@@ -40,12 +40,19 @@ export interface RuleFilter {
 export type ExceptionType = CreateExceptionBody["exception_type"];
 export const EXCEPTION_TYPES: readonly ExceptionType[] = ["holiday", "leave", "special_event"];
 
+/** Where an exception stands on approval (attendance-api's `approval_status`). */
+export type ApprovalStatus = "pending" | "approved" | "rejected" | "not_required";
+export const APPROVAL_STATUSES: readonly ApprovalStatus[] = ["pending", "approved", "rejected", "not_required"];
+
 export interface ExceptionFilter {
   page: number;
   from: string | undefined;
   to: string | undefined;
   type: ExceptionType | undefined;
-  approved: boolean | undefined;
+  /** `pending`: only what waits for a decision. */
+  approval: ApprovalStatus | undefined;
+  /** Only this organisation's holidays and events. */
+  organization: string | undefined;
 }
 
 export const policyKeys = {
@@ -202,7 +209,8 @@ export function exceptionsQuery(filter: ExceptionFilter) {
               from_date: filter.from,
               to_date: filter.to,
               exception_type: filter.type,
-              approved: filter.approved,
+              approval_status: filter.approval,
+              organization: filter.organization,
             },
           },
           signal,
@@ -218,9 +226,8 @@ export function exceptionsQuery(filter: ExceptionFilter) {
 export const PENDING_SCAN_PAGES = 20;
 
 /**
- * Every exception waiting for a decision, oldest date first. attendance-api filters on
- * `approved` only, which pending, rejected and approval-free exceptions all share as false:
- * the queue reads those pages (up to PENDING_SCAN_PAGES) and keeps the pending ones.
+ * Every exception waiting for a decision (`approval_status=pending`), oldest date first: the
+ * queue reads up to PENDING_SCAN_PAGES pages of them.
  */
 export function pendingQuery() {
   return queryOptions({
@@ -232,11 +239,11 @@ export function pendingQuery() {
       do {
         const envelope = await call(
           attendanceApi.GET("/api/v1/attendance/exceptions", {
-            params: { query: { page, page_size: MAX_PAGE_SIZE, approved: false } },
+            params: { query: { page, page_size: MAX_PAGE_SIZE, approval_status: "pending" } },
             signal,
           }),
         );
-        pending.push(...envelope.data.filter((e) => e.approval_status === "pending"));
+        pending.push(...envelope.data);
         pages = envelope.meta.totalPages;
         page += 1;
       } while (page <= pages && page <= PENDING_SCAN_PAGES);

@@ -24,6 +24,7 @@ const LEAVE: PolicyException = {
   approved_at: null,
   approval_status: "pending",
   created_at: "2026-12-01T00:00:00Z",
+  organization: null,
 };
 
 const holiday = (change: Partial<ExceptionFormValues> = {}): ExceptionFormValues => ({ ...emptyException("2026-12-25"), reason: "Christmas", ...change });
@@ -98,5 +99,33 @@ describe("the exception requests", () => {
     expect(isDecided({ approval_status: "approved" })).toBe(true);
     expect(isDecided({ approval_status: "rejected" })).toBe(true);
     expect(isDecided({ approval_status: "not_required" })).toBe(false);
+  });
+});
+
+describe("an organisation's holiday", () => {
+  it("is sent with its organisation, trimmed, and no person", () => {
+    const values = holiday({ audience: "organization", organization: "  ACME " });
+    expect(checkException(values).fields).toEqual({});
+    expect(toCreateException(values)).toEqual({
+      exception_type: "holiday",
+      exception_date: "2026-12-25",
+      reason: "Christmas",
+      requires_approval: false,
+      organization: "ACME",
+    });
+  });
+
+  it("needs the organisation's name", () => {
+    expect(checkException(holiday({ audience: "organization", organization: " " })).fields).toEqual({
+      organization: ["Give the organisation, or make it for everyone."],
+    });
+  });
+
+  it("is read back as an organisation's, and made everyone's again with null", () => {
+    const loaded = exceptionValues({ ...LEAVE, person_id: null, exception_type: "holiday", organization: "ACME", approval_status: "not_required" });
+    expect([loaded.audience, loaded.organization]).toEqual(["organization", "ACME"]);
+    expect(toUpdateException({ ...loaded, audience: "everyone", organization: "" }, loaded)).toEqual({ organization: null });
+    // A holiday stays an organisation's when its kind changes back to holiday.
+    expect(withType(withType(loaded, "special_event"), "holiday").audience).toBe("organization");
   });
 });

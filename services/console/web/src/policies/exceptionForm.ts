@@ -1,19 +1,21 @@
 // The exception form (a holiday, a person's leave, a special event): its values, the checks
 // attendance-api makes (CreateExceptionRequest / ExceptionInput::validate, made in the browser
-// the same way) and the request bodies. A holiday is everyone's; leave is one person's and
-// always needs an approval; a special event may be either. Once an exception is approved or
+// the same way) and the request bodies. A holiday is everyone's or one organisation's (the
+// persons whose directory entry names it); leave is one person's and always needs an
+// approval; a special event may be for any of them. Once an exception is approved or
 // rejected only its reason may change.
 
 import type { FormErrors } from "../lib/formErrors";
 import type { CreateExceptionBody, ExceptionType, PolicyException, UpdateExceptionBody } from "./api";
 import { checkDate, checkText } from "./values";
 
-export const EXCEPTION_FIELDS = ["exception_type", "exception_date", "person_id", "reason", "requires_approval"] as const;
+export const EXCEPTION_FIELDS = ["exception_type", "exception_date", "organization", "person_id", "reason", "requires_approval"] as const;
 export type ExceptionField = (typeof EXCEPTION_FIELDS)[number];
 
 export const EXCEPTION_LABELS: Record<ExceptionField, string> = {
   exception_type: "Kind",
   exception_date: "Date",
+  organization: "Organisation",
   person_id: "Person",
   reason: "Reason",
   requires_approval: "Needs an approval",
@@ -33,9 +35,11 @@ export const APPROVAL_LABELS: Record<string, string> = {
 };
 
 export const REASON_MAX = 500;
+/** attendance-api's bound on an organisation's name (the person directory's). */
+export const ORGANIZATION_MAX = 200;
 
-/** Who an exception is for: everyone, or one person of the directory. */
-export type Audience = "everyone" | "person";
+/** Who an exception is for: everyone, the persons of one organisation, or one person. */
+export type Audience = "everyone" | "organization" | "person";
 
 export interface ExceptionFormValues {
   exception_type: ExceptionType;
@@ -43,6 +47,8 @@ export interface ExceptionFormValues {
   audience: Audience;
   /** The chosen person, when `audience` is a person ("" when none is chosen yet). */
   person_id: string;
+  /** The organisation, when `audience` is an organisation. */
+  organization: string;
   reason: string;
   requires_approval: boolean;
 }
@@ -53,6 +59,7 @@ export function emptyException(date: string, type: ExceptionType = "holiday"): E
     exception_date: date,
     audience: type === "leave" ? "person" : "everyone",
     person_id: "",
+    organization: "",
     reason: "",
     requires_approval: type === "leave",
   };
@@ -63,8 +70,14 @@ export function exceptionValues(exception: PolicyException): ExceptionFormValues
   return {
     exception_type: type,
     exception_date: exception.exception_date,
-    audience: exception.person_id === null || exception.person_id === undefined ? "everyone" : "person",
+    audience:
+      exception.person_id !== null && exception.person_id !== undefined
+        ? "person"
+        : exception.organization !== null && exception.organization !== undefined
+          ? "organization"
+          : "everyone",
     person_id: exception.person_id ?? "",
+    organization: exception.organization ?? "",
     reason: exception.reason,
     requires_approval: exception.requires_approval,
   };
@@ -76,11 +89,14 @@ export function isDecided(exception: Pick<PolicyException, "approval_status">): 
 }
 
 /**
- * The values after a change of kind: a holiday is everyone's, leave a person's that always
- * needs an approval; a special event keeps whom it was for, and takes no approval unless asked.
+ * The values after a change of kind: a holiday is everyone's or an organisation's, leave a
+ * person's that always needs an approval; a special event keeps whom it was for, and takes no
+ * approval unless asked.
  */
 export function withType(values: ExceptionFormValues, type: ExceptionType): ExceptionFormValues {
-  if (type === "holiday") return { ...values, exception_type: type, audience: "everyone", requires_approval: false };
+  if (type === "holiday") {
+    return { ...values, exception_type: type, audience: values.audience === "organization" ? "organization" : "everyone", requires_approval: false };
+  }
   if (type === "leave") return { ...values, exception_type: type, audience: "person", requires_approval: true };
   return { ...values, exception_type: type, requires_approval: values.exception_type === "leave" ? false : values.requires_approval };
 }
@@ -88,6 +104,12 @@ export function withType(values: ExceptionFormValues, type: ExceptionType): Exce
 /** The person the exception is for, as sent: none for everyone. */
 function personOf(values: ExceptionFormValues): string | null {
   return values.audience === "person" && values.person_id !== "" ? values.person_id : null;
+}
+
+/** The organisation the exception is for, as sent: none unless it is an organisation's. */
+function organizationOf(values: ExceptionFormValues): string | null {
+  const organization = values.organization.trim();
+  return values.audience === "organization" && organization !== "" ? organization : null;
 }
 
 /** attendance-api's checks, each field alone and then what the kind asks of the others. */
@@ -110,6 +132,11 @@ export function checkException(values: ExceptionFormValues): FormErrors<Exceptio
   if (values.exception_type === "special_event" && values.audience === "person" && person === null) {
     fail("person_id", "Choose the person, or make it for everyone.");
   }
+  if (values.audience === "organization") {
+    if (values.exception_type === "leave") fail("organization", "Leave is a person's, not an organisation's.");
+    const organization = checkText(values.organization, ORGANIZATION_MAX);
+    if (!organization.ok) fail("organization", values.organization.trim() === "" ? "Give the organisation, or make it for everyone." : organization.reason);
+  }
   if (values.exception_type === "leave" && !values.requires_approval) {
     fail("requires_approval", "Leave always requires approval.");
   }
@@ -125,6 +152,8 @@ export function toCreateException(values: ExceptionFormValues): CreateExceptionB
   };
   const person = personOf(values);
   if (person !== null) body.person_id = person;
+  const organization = organizationOf(values);
+  if (organization !== null) body.organization = organization;
   return body;
 }
 
@@ -143,6 +172,8 @@ export function toUpdateException(values: ExceptionFormValues, original: Excepti
   if (values.exception_date.trim() !== original.exception_date) body.exception_date = values.exception_date.trim();
   const person = personOf(values);
   if (person !== personOf(original)) body.person_id = person;
+  const organization = organizationOf(values);
+  if (organization !== organizationOf(original)) body.organization = organization;
   if (values.reason.trim() !== original.reason) body.reason = values.reason.trim();
   return body;
 }
