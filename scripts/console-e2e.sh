@@ -9,8 +9,9 @@
 # `npx playwright test` in Debian's Chromium (/usr/bin/chromium, or $CHROMIUM; Playwright never
 # downloads a browser here). Everything it started is stopped on exit.
 #
-# camera-agent is not started here: the camera story starts it itself when it wants a camera to
-# play (E2E_CAMERA_AGENT_BIN, E2E_NATS_URL, E2E_BUS_NAMESPACE, FACEATTEND_MODELS_DIR, E2E_SNAPSHOTS_URL
+# camera-agent is not started here (nor on the console's system page, SYSTEM_HEALTH_URLS, which
+# would otherwise show it unreachable, with the banner on every page): the camera story starts it
+# itself when it wants a camera to play (E2E_CAMERA_AGENT_BIN, E2E_NATS_URL, E2E_BUS_NAMESPACE, FACEATTEND_MODELS_DIR, E2E_SNAPSHOTS_URL
 # (where attendance-api reads the snapshots it serves as evidence), E2E_TMP: its
 # video and log go to the temporary folder). The stories that need photos read
 # FACEATTEND_FACES_DIR (default ../shared/data/faces): without them they skip, and fail under CI.
@@ -277,6 +278,7 @@ ATTENDANCE_API_URL="http://127.0.0.1:$attendance_port" \
 REALTIME_GATEWAY_URL="http://127.0.0.1:$gateway_port" \
 NATS_URL="$TEST_NATS_URL" \
 BUS_NAMESPACE="$bus_namespace" \
+SYSTEM_HEALTH_URLS="face-embedder=http://127.0.0.1:$embedder_port,attendance-worker=http://127.0.0.1:$worker_port" \
 PUBLIC_ORIGINS="$console_url" \
 BIND_ADDRESS="127.0.0.1:$console_port" \
     start console "$bin/console"

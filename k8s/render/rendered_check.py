@@ -155,6 +155,15 @@ def check_case(name, rendered, notes_path, problems):
         if env.get(var) != want:
             problem(f"console {var}={env.get(var)!r}, want {want!r} (the {comp} Service)")
 
+    # The system page: the Service of every other enabled service without an upstream of its own.
+    want_health = []
+    for comp in ("face-embedder", "attendance-worker", "camera-agent"):
+        svc = one("Service", comp, required=False)
+        if svc:
+            want_health.append(f"{comp}=http://{svc['metadata']['name']}:{svc['spec']['ports'][0]['port']}")
+    if sorted((env.get("SYSTEM_HEALTH_URLS") or "").split(",")) != sorted(want_health or [""]):
+        problem(f"console SYSTEM_HEALTH_URLS={env.get('SYSTEM_HEALTH_URLS')!r}, want {','.join(want_health)!r}")
+
     # Secrets: DATABASE_URL (its own). The tokens' keys: check_tokens.
     secret_refs = [e["secretRef"]["name"] for e in container.get("envFrom", []) if "secretRef" in e]
     explicit = {e["name"]: e for e in container.get("env") or []}

@@ -8,6 +8,10 @@ use serde_json::json;
 
 use crate::metrics::HttpMetrics;
 
+/// The version every service reports in `/healthz` and `/readyz` (the workspace's, which every
+/// crate shares), so an operator can see which build answers.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// A dependency whose failure makes the service not ready (database, NATS).
 pub trait ReadinessCheck: Send + Sync {
     fn name(&self) -> &'static str;
@@ -61,12 +65,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
+    HttpResponse::Ok().json(json!({ "status": "ok", "version": VERSION }))
 }
 
 impl Readiness {
     /// Runs every check (each bounded to 2 s) and returns whether all passed, with the
-    /// `/readyz` body: `{"status": "ready"|"not_ready", "checks": {name: "ok"|{"error"}}}`.
+    /// `/readyz` body: `{"status": "ready"|"not_ready", "version", "checks": {name:
+    /// "ok"|{"error"}}}`.
     pub async fn report(&self) -> (bool, serde_json::Value) {
         let results = join_all(self.checks.iter().map(|check| async move {
             let outcome = tokio::time::timeout(std::time::Duration::from_secs(2), check.check())
@@ -86,7 +91,11 @@ impl Readiness {
                 (name.to_owned(), value)
             })
             .collect();
-        let body = json!({ "status": if ready { "ready" } else { "not_ready" }, "checks": checks });
+        let body = json!({
+            "status": if ready { "ready" } else { "not_ready" },
+            "version": VERSION,
+            "checks": checks,
+        });
         (ready, body)
     }
 }

@@ -218,6 +218,22 @@ then the service's env. Context: (dict "root" $ "svc" $svc "out" $dict).
 {{- fail (printf "services.%s.upstreams.%s: services.%s is disabled; enable it, or set services.%s.env.%s to where it runs" $.svc.key $var $key $.svc.key $var) }}
 {{- end }}
 {{- end }}
+{{- /* systemHealth (the console's SYSTEM_HEALTH_URLS): name=URL of the Service of each enabled
+       service listed, whose /readyz the system page shows. */}}
+{{- with .svc.systemHealth }}
+{{- $targets := list }}
+{{- range $key := . }}
+{{- if not (hasKey $v.services $key) }}
+{{- fail (printf "services.%s.systemHealth: there is no services.%s" $.svc.key $key) }}
+{{- end }}
+{{- $s := dict }}
+{{- include "faceattend.svc.merge" (dict "root" $.root "key" $key "out" $s) }}
+{{- if $s.enabled }}
+{{- $targets = append $targets (printf "%s=http://%s:%s" $s.name (include "faceattend.svc.fullname" (dict "root" $.root "svc" $s)) (include "faceattend.envValue" $s.service.port)) }}
+{{- end }}
+{{- end }}
+{{- $_ := set $env "SYSTEM_HEALTH_URLS" (join "," $targets) }}
+{{- end }}
 {{- range $k, $val := $v.commonEnv }}
 {{- $_ := set $env $k $val }}
 {{- end }}

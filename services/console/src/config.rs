@@ -9,6 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::csrf::PublicOrigins;
 use crate::session::{CookiePolicy, SessionLifetime};
+use crate::system::HealthTarget;
 use crate::throttle::ThrottlePolicy;
 
 /// The services the console forwards to, as base URLs (`http://person-api:8080`).
@@ -21,6 +22,19 @@ pub struct Upstreams {
     pub connect_timeout: Duration,
     /// How long a whole upstream request may take.
     pub request_timeout: Duration,
+}
+
+/// What the system page probes and how (`/console/api/v1/system`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemSettings {
+    /// Services beside the upstreams whose `/readyz` the page shows (`SYSTEM_HEALTH_URLS`:
+    /// `face-embedder=http://…,attendance-worker=http://…`): those the console has no API of.
+    pub health_urls: Vec<HealthTarget>,
+    /// How long one probe may take: a service that does not answer by then is unreachable.
+    pub probe_timeout: Duration,
+    /// How long probe results are reused, so many open pages polling the status cost the
+    /// services one probe each per period.
+    pub cache_for: Duration,
 }
 
 #[derive(Clone)]
@@ -36,6 +50,7 @@ pub struct Settings {
     pub nats_url: String,
     /// Prefix of every subject and stream (`BUS_NAMESPACE`): the same as the other services'.
     pub bus_namespace: String,
+    pub system: SystemSettings,
     /// What the console signs the tokens it forwards with.
     pub auth: AuthConfig,
     /// Lifetime of a forwarded token: one request's worth.
@@ -127,6 +142,19 @@ impl Settings {
             lock_for,
             ..ThrottlePolicy::CLIENT
         };
+        let health_urls =
+            match HealthTarget::parse_list(&env.or("SYSTEM_HEALTH_URLS", String::new())) {
+                Ok(targets) => targets,
+                Err(problem) => {
+                    env.problem(format!("SYSTEM_HEALTH_URLS: {problem}"));
+                    Vec::new()
+                }
+            };
+        let system = SystemSettings {
+            health_urls,
+            probe_timeout: env.duration_or("SYSTEM_PROBE_TIMEOUT", Duration::from_secs(2)),
+            cache_for: env.duration_or("SYSTEM_STATUS_CACHE", Duration::from_secs(5)),
+        };
         let default_workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let settings = Settings {
             database_max_connections: env.or("DATABASE_MAX_CONNECTIONS", 8u32),
@@ -135,6 +163,7 @@ impl Settings {
             upstreams,
             nats_url: env.or("NATS_URL", "nats://127.0.0.1:4222".to_owned()),
             bus_namespace: env.or("BUS_NAMESPACE", String::new()),
+            system,
             auth: AuthConfig::from_env(&mut env, true),
             upstream_token_ttl: env.duration_or("UPSTREAM_TOKEN_TTL", Duration::from_secs(60)),
             live_session_check: env.duration_or("LIVE_SESSION_CHECK", Duration::from_secs(15)),
@@ -185,6 +214,9 @@ impl Settings {
                 settings.client_throttle.free_failures
             ));
         }
+        if settings.system.probe_timeout.is_zero() {
+            env.problem("SYSTEM_PROBE_TIMEOUT must be positive");
+        }
         if settings.max_body_bytes < 1024 {
             env.problem("MAX_BODY_BYTES must be at least 1024");
         }
@@ -215,6 +247,9 @@ mod tests {
         assert_eq!(settings.upstreams.person_api, "http://127.0.0.1:8080");
         assert_eq!(settings.nats_url, "nats://127.0.0.1:4222");
         assert_eq!(settings.bus_namespace, "");
+        assert!(settings.system.health_urls.is_empty());
+        assert_eq!(settings.system.probe_timeout, Duration::from_secs(2));
+        assert_eq!(settings.system.cache_for, Duration::from_secs(5));
         assert_eq!(
             settings.session_lifetime.idle_timeout,
             Duration::from_secs(1800)
@@ -254,6 +289,7 @@ mod tests {
             ("SESSION_IDLE_TIMEOUT", "2h"),
             ("SESSION_LIFETIME", "1h"),
             ("SIGN_IN_LOCK_AFTER", "2"),
+            ("SYSTEM_HEALTH_URLS", "face-embedder=ftp://x"),
         ]))
         .err()
         .unwrap()
@@ -268,6 +304,7 @@ mod tests {
             "PUBLIC_ORIGINS",
             "SESSION_LIFETIME",
             "SIGN_IN_LOCK_AFTER",
+            "SYSTEM_HEALTH_URLS",
         ] {
             assert!(
                 error.contains(expected),

@@ -26,4 +26,5 @@ pub mod session;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod system;
 pub mod throttle;

@@ -4,14 +4,14 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{self, keys, operators, session};
+use crate::routes::{self, keys, operators, session, system};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "faceattend console",
         description = "The web console's own API: sign-in and the session, operators and the audit \
-                       log. A session is a cookie (`__Host-faceattend_session` over HTTPS, \
+                       log, the system's state. A session is a cookie (`__Host-faceattend_session` over HTTPS, \
                        `faceattend_session` over plain HTTP) set by signing in; every request that \
                        changes something must carry `X-Faceattend-Csrf: 1` and come from the console's \
                        origin. `/api/v1/persons*` and `/api/v1/attendance*` are forwarded to \
@@ -22,6 +22,7 @@ use crate::routes::{self, keys, operators, session};
         session::sign_in, session::current, session::sign_out, session::change_password,
         operators::list, operators::names, operators::create, operators::get, operators::update,
         operators::reset_password, operators::revoke_sessions, operators::audit_log,
+        system::report, system::status,
         keys::jwks,
     ),
     components(schemas(
@@ -33,14 +34,19 @@ use crate::routes::{self, keys, operators, session};
         operators::OperatorEnvelope, operators::OperatorCreatedEnvelope,
         operators::OperatorListEnvelope, operators::SessionsRevokedEnvelope,
         operators::OperatorName, operators::OperatorNameListEnvelope,
-        operators::AuditLogEnvelope, crate::operators::Role,
+        operators::AuditLogEnvelope, operators::AuditPageMeta, crate::operators::Role,
         routes::ErrorEnvelope, routes::CreatedMeta,
+        system::SystemReport, system::SystemStatus, system::SystemReportEnvelope,
+        system::SystemStatusEnvelope, crate::system::ServiceHealth, crate::system::ServiceState,
+        crate::system::CheckResult, crate::system::ConsoleHealth, crate::system::NatsHealth,
+        crate::system::NotReady, crate::system::ConsumerLag, crate::system::DeadLetter,
         faceattend_service::auth::Jwks, faceattend_service::auth::Jwk,
     )),
     modifiers(&SessionCookie),
     tags(
         (name = "session", description = "Signing in and out, and one's own password"),
         (name = "operators", description = "Operator accounts and the audit log (admins)"),
+        (name = "system", description = "The services' readiness, NATS, consumers and dead letters"),
         (name = "keys", description = "The public keys of the tokens the console mints"),
     )
 )]

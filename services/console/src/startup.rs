@@ -26,6 +26,7 @@ use crate::password::{PasswordError, PasswordHasher};
 use crate::proxy::{self, Upstream};
 use crate::state::ConsoleState;
 use crate::store::ConsoleStore;
+use crate::system::SystemProbe;
 use crate::{assets, routes};
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +70,12 @@ impl Application {
             client_name: "console".to_owned(),
         })
         .await?;
+        let system = SystemProbe::new(
+            &settings.system,
+            &settings.upstreams,
+            store.clone(),
+            bus.clone(),
+        )?;
         let shutdown = CancellationToken::new();
         let state = web::Data::new(ConsoleState {
             store: store.clone(),
@@ -82,6 +89,7 @@ impl Application {
             client_throttle: settings.client_throttle,
             upstream: upstream.clone(),
             bus,
+            system,
             token_ttl: settings.upstream_token_ttl,
             live: LiveFeedSettings {
                 session_check: settings.live_session_check,

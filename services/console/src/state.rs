@@ -17,6 +17,7 @@ use crate::password::PasswordHasher;
 use crate::proxy::Upstream;
 use crate::session::{CookiePolicy, SessionLifetime};
 use crate::store::{Audit, AuditEvent, ConsoleStore, Operator};
+use crate::system::SystemProbe;
 use crate::throttle::ThrottlePolicy;
 
 /// The console's shared state, one per process.
@@ -33,6 +34,8 @@ pub struct ConsoleState {
     pub upstream: Upstream,
     /// The connection to NATS (it reconnects on its own; the console starts without it).
     pub bus: Bus,
+    /// The system page's probes and their cache.
+    pub system: SystemProbe,
     /// Lifetime of a token minted for one forwarded request.
     pub token_ttl: std::time::Duration,
     pub live: LiveFeedSettings,

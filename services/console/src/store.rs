@@ -82,6 +82,24 @@ pub enum AuditEvent {
 }
 
 impl AuditEvent {
+    pub const ALL: [AuditEvent; 10] = [
+        AuditEvent::SignIn,
+        AuditEvent::SignInFailed,
+        AuditEvent::SignInThrottled,
+        AuditEvent::AccountLocked,
+        AuditEvent::SignOut,
+        AuditEvent::PasswordChanged,
+        AuditEvent::PasswordReset,
+        AuditEvent::SessionsRevoked,
+        AuditEvent::OperatorCreated,
+        AuditEvent::OperatorUpdated,
+    ];
+
+    /// The event of its stable name.
+    pub fn parse(name: &str) -> Option<AuditEvent> {
+        Self::ALL.into_iter().find(|event| event.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             AuditEvent::SignIn => "sign_in",
@@ -96,6 +114,19 @@ impl AuditEvent {
             AuditEvent::OperatorUpdated => "operator_updated",
         }
     }
+}
+
+/// Which audit entries to list: each field narrows, none means all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Entries about this operator.
+    pub operator_id: Option<Uuid>,
+    /// Entries of any of these events (empty: every event).
+    pub events: Vec<AuditEvent>,
+    /// From this instant on.
+    pub from: Option<DateTime<Utc>>,
+    /// Before this instant.
+    pub to: Option<DateTime<Utc>>,
 }
 
 /// One entry of the audit log, as it is written.
@@ -619,6 +650,48 @@ impl ConsoleStore {
                 detail: row.detail,
             })
             .collect())
+    }
+
+    /// A page of the audit log, newest first, and how many entries match in all.
+    pub async fn audit_page(
+        &self,
+        filter: &AuditFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<AuditRecord>, u64), StoreError> {
+        let mut query = audit_entry::Entity::find();
+        if let Some(id) = filter.operator_id {
+            query = query.filter(audit_entry::Column::OperatorId.eq(id));
+        }
+        if !filter.events.is_empty() {
+            query = query
+                .filter(audit_entry::Column::Event.is_in(filter.events.iter().map(|e| e.as_str())));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(audit_entry::Column::OccurredAt.gte(from));
+        }
+        if let Some(to) = filter.to {
+            query = query.filter(audit_entry::Column::OccurredAt.lt(to));
+        }
+        let total = query.clone().count(&self.db).await?;
+        let records = query
+            .order_by_desc(audit_entry::Column::Id)
+            .offset(offset)
+            .limit(limit)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|row| AuditRecord {
+                id: row.id,
+                occurred_at: row.occurred_at,
+                event: row.event,
+                operator_id: row.operator_id,
+                email: row.email,
+                client_address: row.client_address,
+                detail: row.detail,
+            })
+            .collect();
+        Ok((records, total))
     }
 
     pub async fn ping(&self) -> Result<(), DbErr> {

@@ -23,8 +23,8 @@ use std::sync::Arc;
 
 use actix_http::StatusCode as ApiStatus;
 use bytes::Bytes;
-use faceattend_service::ApiError;
 use faceattend_service::auth::{AttendanceRead, Permission, Principal};
+use faceattend_service::{ApiError, health};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderMap, HeaderValue};
@@ -139,7 +139,11 @@ impl HttpFront {
             return refusal(&error);
         }
         match path.as_str() {
-            "/healthz" => respond(StatusCode::OK, "application/json", r#"{"status":"ok"}"#),
+            "/healthz" => respond(
+                StatusCode::OK,
+                "application/json",
+                serde_json::json!({ "status": "ok", "version": health::VERSION }).to_string(),
+            ),
             "/readyz" => {
                 let (ready, body) = Box::pin(gateway.readiness.report()).await;
                 let status = if ready {

@@ -1,10 +1,12 @@
-//! The console's own API, under `/console/api/v1`: the session, operators, the audit log;
+//! The console's own API, under `/console/api/v1`: the session, operators, the audit log, the
+//! system's state;
 //! and the public keys of its tokens at `/.well-known/jwks.json`.
 //! (The APIs of the other services are forwarded by [`crate::proxy`].)
 
 pub mod keys;
 pub mod operators;
 pub mod session;
+pub mod system;
 
 use actix_web::web;
 use faceattend_service::json::method_not_allowed;
@@ -68,6 +70,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, openapi: utoipa::openapi::OpenApi
             .service(
                 web::resource("/audit")
                     .route(web::get().to(operators::audit_log))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                web::resource("/system")
+                    .route(web::get().to(system::report))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .service(
+                web::resource("/system/status")
+                    .route(web::get().to(system::status))
                     .default_service(method_not_allowed(&["GET"])),
             ),
     );

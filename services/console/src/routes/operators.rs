@@ -14,7 +14,7 @@ use crate::csrf;
 use crate::error::ConsoleError;
 use crate::operators::{DisplayName, Role};
 use crate::state::{ConsoleState, SignedIn};
-use crate::store::{Audit, AuditEvent, AuditRecord, Operator, OperatorChange};
+use crate::store::{Audit, AuditEvent, AuditFilter, AuditRecord, Operator, OperatorChange};
 
 type Result<T> = std::result::Result<T, ConsoleError>;
 
@@ -69,7 +69,8 @@ pub struct UpdateOperatorRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetPasswordRequest {
-    #[schema(min_length = 12, max_length = 128, format = Password)]
+    /// Any characters but NUL.
+    #[schema(min_length = 12, max_length = 128, format = Password, pattern = "^[^\\u0000]*$")]
     pub new_password: String,
 }
 
@@ -113,9 +114,34 @@ impl From<AuditRecord> for AuditEntryResponse {
 pub struct AuditQuery {
     /// Only entries about this operator.
     pub operator_id: Option<Uuid>,
+    /// Only these events, comma-separated (`sign_in_failed,sign_in_throttled,account_locked`):
+    /// `sign_in`, `sign_in_failed`, `sign_in_throttled`, `account_locked`, `sign_out`,
+    /// `password_changed`, `password_reset`, `sessions_revoked`, `operator_created`,
+    /// `operator_updated`.
+    #[param(
+        max_length = 400,
+        pattern = "^(sign_in|sign_in_failed|sign_in_throttled|account_locked|sign_out|password_changed|password_reset|sessions_revoked|operator_created|operator_updated)(,(sign_in|sign_in_failed|sign_in_throttled|account_locked|sign_out|password_changed|password_reset|sessions_revoked|operator_created|operator_updated))*$"
+    )]
+    pub event: Option<String>,
+    /// Only entries from this instant on (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Only entries before this instant (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// Skip this many of the matching entries, newest first (default 0).
+    #[param(minimum = 0, maximum = 1000000)]
+    pub offset: Option<u64>,
     /// At most this many entries, newest first (default 100).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
+}
+
+/// Where a page of the audit log is in the whole of what matched.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPageMeta {
+    pub offset: u64,
+    pub limit: u64,
+    /// How many entries match the filters in all.
+    pub total: u64,
 }
 
 #[derive(utoipa::ToSchema)]
@@ -159,6 +185,7 @@ pub struct SessionsRevokedEnvelope {
 pub struct AuditLogEnvelope {
     success: bool,
     data: Vec<AuditEntryResponse>,
+    meta: AuditPageMeta,
 }
 
 fn admin(signed_in: &SignedIn) -> Result<()> {
@@ -466,13 +493,14 @@ pub async fn revoke_sessions(
     Ok(envelope::ok(SessionsRevoked { ended }))
 }
 
-/// The audit log, newest first: sign-ins, failures, locks, sign-outs and account changes.
+/// The audit log, newest first: sign-ins, failures, locks, sign-outs and account changes;
+/// narrowed by operator, events and time, a page at a time.
 #[utoipa::path(
     get, path = "/console/api/v1/audit", tag = "operators",
     params(AuditQuery),
     responses(
-        (status = 200, description = "Audit entries, newest first", body = AuditLogEnvelope),
-        (status = 400, description = "Invalid parameters (`invalid_query_parameter`, `invalid_parameters`)", body = ErrorEnvelope),
+        (status = 200, description = "Audit entries, newest first, and how many match in all", body = AuditLogEnvelope),
+        (status = 400, description = "Invalid parameters (`invalid_query_parameter`, `invalid_parameters`: an unknown event, a limit or offset out of range, `from` not before `to`)", body = ErrorEnvelope),
         (status = 401, description = "Not signed in (`not_signed_in`, `session_expired`)", body = ErrorEnvelope),
         (status = 403, description = "Not an admin (`forbidden`)", body = ErrorEnvelope),
         (status = 503, description = "The database is unavailable (`service_unavailable`)", body = ErrorEnvelope),
@@ -485,20 +513,62 @@ pub async fn audit_log(
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse> {
     admin(&signed_in)?;
+    let query = query.into_inner();
+    let mut issues = Vec::new();
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
+        issues.push(FieldIssue::new("out_of_range", "must be between 1 and 1000").at("limit"));
+    }
+    let offset = query.offset.unwrap_or(0);
+    if offset > 1_000_000 {
+        issues.push(FieldIssue::new("out_of_range", "must be at most 1000000").at("offset"));
+    }
+    let mut events = Vec::new();
+    // Exactly the names, comma-separated: what the document's pattern says.
+    for name in query
+        .event
+        .as_deref()
+        .map(|e| e.split(','))
+        .into_iter()
+        .flatten()
+    {
+        match AuditEvent::parse(name) {
+            Some(event) if !events.contains(&event) => events.push(event),
+            Some(_) => {}
+            None => {
+                issues.push(
+                    FieldIssue::new("unknown_event", format!("{name:?} is not an audit event"))
+                        .at("event"),
+                );
+                break;
+            }
+        }
+    }
+    if let (Some(from), Some(to)) = (query.from, query.to)
+        && from >= to
+    {
+        issues.push(FieldIssue::new("invalid_range", "must be before `to`").at("from"));
+    }
+    if !issues.is_empty() {
         return Err(ConsoleError::Refused(
-            faceattend_service::ApiError::invalid_parameters(ValidationErrors(vec![
-                FieldIssue::new("out_of_range", "must be between 1 and 1000").at("limit"),
-            ])),
+            faceattend_service::ApiError::invalid_parameters(ValidationErrors(issues)),
         ));
     }
-    let entries: Vec<AuditEntryResponse> = state
-        .store
-        .audit_log(query.operator_id, limit)
-        .await?
-        .into_iter()
-        .map(AuditEntryResponse::from)
-        .collect();
-    Ok(envelope::ok(entries))
+    let filter = AuditFilter {
+        operator_id: query.operator_id,
+        events,
+        from: query.from,
+        to: query.to,
+    };
+    let (records, total) = state.store.audit_page(&filter, offset, limit).await?;
+    let entries: Vec<AuditEntryResponse> =
+        records.into_iter().map(AuditEntryResponse::from).collect();
+    Ok(envelope::ok_with_meta(
+        entries,
+        AuditPageMeta {
+            offset,
+            limit,
+            total,
+        },
+    ))
 }

@@ -6,13 +6,14 @@
 use std::time::Duration;
 
 use console::accounts::{self, OperatorInput};
-use console::config::{Settings, Upstreams};
+use console::config::{Settings, SystemSettings, Upstreams};
 use console::csrf::PublicOrigins;
 use console::operators::Role;
 use console::password::PasswordHasher;
 use console::session::{CookiePolicy, SessionLifetime};
 use console::startup::Application;
 use console::store::{ConsoleStore, Operator};
+use console::system::HealthTarget;
 use console::throttle::ThrottlePolicy;
 use faceattend_database::testing::TestDatabase;
 use faceattend_service::auth::AuthConfig;
@@ -67,6 +68,10 @@ pub struct Spawn {
     /// Run a real realtime-gateway behind the console (its live feed).
     pub gateway: bool,
     pub live_session_check: Duration,
+    /// `SYSTEM_HEALTH_URLS`: more services for the system page to probe.
+    pub system_health_urls: Vec<HealthTarget>,
+    /// How long the system page's probes are reused (none by default: each test sees now).
+    pub system_cache: Duration,
 }
 
 impl Spawn {
@@ -84,6 +89,8 @@ impl Spawn {
             cookie_secure: false,
             gateway: false,
             live_session_check: Duration::from_secs(15),
+            system_health_urls: Vec::new(),
+            system_cache: Duration::ZERO,
         }
     }
 }
@@ -138,7 +145,7 @@ fn auth_config() -> AuthConfig {
 }
 
 /// An address nothing listens on: an upstream that is down.
-async fn closed_address() -> String {
+pub async fn closed_address() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -186,6 +193,11 @@ pub async fn spawn_app_with(options: Spawn) -> TestApp {
         bind_address: "127.0.0.1:0".to_owned(),
         nats_url: test_nats_url(),
         bus_namespace: namespace.clone(),
+        system: SystemSettings {
+            health_urls: options.system_health_urls,
+            probe_timeout: Duration::from_secs(2),
+            cache_for: options.system_cache,
+        },
         upstreams: Upstreams {
             person_api: person_api.clone().unwrap_or_else(|| down.clone()),
             attendance_api: attendance_api.clone().unwrap_or_else(|| down.clone()),

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod assets;
+mod audit;
 mod contract;
 mod csrf;
 mod health;
@@ -12,4 +13,5 @@ mod operators;
 mod proxy;
 mod sessions;
 mod sign_in;
+mod system;
 mod throttle;

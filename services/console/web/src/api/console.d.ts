@@ -29,7 +29,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The audit log, newest first: sign-ins, failures, locks, sign-outs and account changes. */
+        /**
+         * The audit log, newest first: sign-ins, failures, locks, sign-outs and account changes;
+         *     narrowed by operator, events and time, a page at a time.
+         */
         get: operations["audit_log"];
         put?: never;
         post?: never;
@@ -175,6 +178,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/console/api/v1/system": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The whole system: services (readiness with the failing checks' reasons, version), the
+         *     console's database, NATS, every durable consumer's lag and the newest dead letters. A
+         *     service that does not answer is reported `unreachable`; this route still answers 200.
+         */
+        get: operations["report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/api/v1/system/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether everything is ready, and if not, what is not and why: for every signed-in operator,
+         *     whose pages show a banner meanwhile. Probes are reused for a few seconds.
+         */
+        get: operations["status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -198,13 +242,77 @@ export interface components {
         };
         AuditLogEnvelope: {
             data: components["schemas"]["AuditEntryResponse"][];
+            meta: components["schemas"]["AuditPageMeta"];
             success: boolean;
+        };
+        /** @description Where a page of the audit log is in the whole of what matched. */
+        AuditPageMeta: {
+            /** Format: int64 */
+            limit: number;
+            /** Format: int64 */
+            offset: number;
+            /**
+             * Format: int64
+             * @description How many entries match the filters in all.
+             */
+            total: number;
         };
         ChangePasswordRequest: {
             /** Format: password */
             current_password: string;
             /** Format: password */
             new_password: string;
+        };
+        /** @description One readiness check of a service, as its `/readyz` reported it. */
+        CheckResult: {
+            /** @description Why it failed, as the service says. */
+            error?: string | null;
+            /** @description The dependency (`database`, `nats`, `gallery`, …). */
+            name: string;
+            ok: boolean;
+        };
+        /** @description The console's own health. */
+        ConsoleHealth: {
+            /** @description Its database answers a ping. */
+            database: components["schemas"]["CheckResult"];
+            version: string;
+        };
+        /** @description A durable consumer and how far behind it is. */
+        ConsumerLag: {
+            /** @description The subjects it takes, when it filters. */
+            filter_subjects: string[];
+            /**
+             * Format: date-time
+             * @description When it last acknowledged one.
+             */
+            last_acked_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When it was last given a message.
+             */
+            last_delivered_at?: string | null;
+            name: string;
+            /**
+             * Format: int64
+             * @description Given but not yet acknowledged.
+             */
+            num_ack_pending: number;
+            /**
+             * Format: int64
+             * @description Messages of the stream it has not been given yet: its lag.
+             */
+            num_pending: number;
+            /**
+             * Format: int64
+             * @description Given more than once (a consumer that failed or timed out on them).
+             */
+            num_redelivered: number;
+            /**
+             * Format: int64
+             * @description Pull requests waiting (a live consumer has some).
+             */
+            num_waiting: number;
+            stream: string;
         };
         CreatedMeta: {
             /** @description Always true. */
@@ -221,6 +329,22 @@ export interface components {
              */
             password: string;
             role: components["schemas"]["Role"];
+        };
+        /** @description A message a consumer gave up on, from the `DEAD_LETTERS` stream. */
+        DeadLetter: {
+            content_type?: string | null;
+            /** @description The subject it was consumed from (`Dead-Letter-Subject`). */
+            original_subject?: string | null;
+            /** Format: date-time */
+            published_at: string;
+            /** @description Why it was given up (`Dead-Letter-Reason`). */
+            reason?: string | null;
+            /** Format: int64 */
+            sequence: number;
+            /** Format: int64 */
+            size_bytes: number;
+            /** @description `deadletter.v1.<original subject>` (with the namespace). */
+            subject: string;
         };
         ErrorBody: {
             /** @description Stable machine-readable code, e.g. `validation_failed`; each response names its own. */
@@ -256,6 +380,21 @@ export interface components {
         /** @description A JWKS document (RFC 7517): the public keys tokens may be signed with. */
         Jwks: {
             keys: components["schemas"]["Jwk"][];
+        };
+        /** @description The console's connection to NATS. */
+        NatsHealth: {
+            connected: boolean;
+            /** @description The bus namespace (`BUS_NAMESPACE`; empty for none): its streams are the ones listed. */
+            namespace: string;
+            /** @description The server's version, once connected. */
+            server_version?: string | null;
+        };
+        /** @description Something not ready, for the banner. */
+        NotReady: {
+            /** @description A service's name, `console-database` or `nats`. */
+            name: string;
+            /** @description What is wrong, in a few words. */
+            reason: string;
         };
         OperatorCreatedEnvelope: {
             data: components["schemas"]["OperatorResponse"];
@@ -293,7 +432,10 @@ export interface components {
             role: components["schemas"]["Role"];
         };
         ResetPasswordRequest: {
-            /** Format: password */
+            /**
+             * Format: password
+             * @description Any characters but NUL.
+             */
             new_password: string;
         };
         /**
@@ -301,6 +443,30 @@ export interface components {
          * @enum {string}
          */
         Role: "admin" | "hr" | "reception" | "viewer";
+        /** @description One service's readiness and version. */
+        ServiceHealth: {
+            /** @description Its checks, failing ones with their reasons (empty when unreachable). */
+            checks: components["schemas"]["CheckResult"][];
+            /** @description Why it is unreachable, or what was wrong with its answer. */
+            error?: string | null;
+            /**
+             * Format: int64
+             * @description How long the probe took.
+             */
+            latency_ms: number;
+            /** @description `person-api`, `attendance-api`, `realtime-gateway`, then those of `SYSTEM_HEALTH_URLS`. */
+            name: string;
+            state: components["schemas"]["ServiceState"];
+            /** @description The base URL the console probes. */
+            url: string;
+            /** @description The build's version, as the service reports it. */
+            version?: string | null;
+        };
+        /**
+         * @description How a service answered its probe.
+         * @enum {string}
+         */
+        ServiceState: "ready" | "not_ready" | "unreachable";
         SessionEnvelope: {
             data: components["schemas"]["SessionResponse"];
             success: boolean;
@@ -336,6 +502,44 @@ export interface components {
             email: string;
             /** Format: password */
             password: string;
+        };
+        /** @description Everything the system page shows. */
+        SystemReport: {
+            /**
+             * Format: date-time
+             * @description When the services were probed (the probes are reused for a few seconds).
+             */
+            checked_at: string;
+            console: components["schemas"]["ConsoleHealth"];
+            /** @description Every durable consumer of the namespace's streams, by stream and name. */
+            consumers: components["schemas"]["ConsumerLag"][];
+            /** @description Why the consumers could not be read (NATS down), when they could not. */
+            consumers_error?: string | null;
+            /** @description The newest dead letters (up to 50), newest first. */
+            dead_letters: components["schemas"]["DeadLetter"][];
+            /** @description Why the dead letters could not be read, when they could not. */
+            dead_letters_error?: string | null;
+            nats: components["schemas"]["NatsHealth"];
+            /** @description What is not ready, with why. */
+            not_ready: components["schemas"]["NotReady"][];
+            /** @description Whether every service, the console's database and NATS are ready. */
+            ready: boolean;
+            services: components["schemas"]["ServiceHealth"][];
+        };
+        SystemReportEnvelope: {
+            data: components["schemas"]["SystemReport"];
+            success: boolean;
+        };
+        /** @description Whether anything is not ready: what every page polls for its banner. */
+        SystemStatus: {
+            /** Format: date-time */
+            checked_at: string;
+            not_ready: components["schemas"]["NotReady"][];
+            ready: boolean;
+        };
+        SystemStatusEnvelope: {
+            data: components["schemas"]["SystemStatus"];
+            success: boolean;
         };
         UpdateOperatorRequest: {
             /** @description A disabled operator cannot sign in, and their sessions end at once. */
@@ -375,10 +579,23 @@ export interface operations {
     audit_log: {
         parameters: {
             query?: {
+                /**
+                 * @description Only these events, comma-separated (`sign_in_failed,sign_in_throttled,account_locked`):
+                 *     `sign_in`, `sign_in_failed`, `sign_in_throttled`, `account_locked`, `sign_out`,
+                 *     `password_changed`, `password_reset`, `sessions_revoked`, `operator_created`,
+                 *     `operator_updated`.
+                 */
+                event?: string;
+                /** @description Only entries from this instant on (RFC 3339). */
+                from?: string;
                 /** @description At most this many entries, newest first (default 100). */
                 limit?: number;
+                /** @description Skip this many of the matching entries, newest first (default 0). */
+                offset?: number;
                 /** @description Only entries about this operator. */
                 operator_id?: string;
+                /** @description Only entries before this instant (RFC 3339). */
+                to?: string;
             };
             header?: never;
             path?: never;
@@ -386,7 +603,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Audit entries, newest first */
+            /** @description Audit entries, newest first, and how many match in all */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -395,7 +612,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditLogEnvelope"];
                 };
             };
-            /** @description Invalid parameters (`invalid_query_parameter`, `invalid_parameters`) */
+            /** @description Invalid parameters (`invalid_query_parameter`, `invalid_parameters`: an unknown event, a limit or offset out of range, `from` not before `to`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1203,6 +1420,73 @@ export interface operations {
             };
             /** @description The database is unavailable (`service_unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The system's state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemReportEnvelope"];
+                };
+            };
+            /** @description Not signed in (`not_signed_in`, `session_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready, or what is not */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemStatusEnvelope"];
+                };
+            };
+            /** @description Not signed in (`not_signed_in`, `session_expired`) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
