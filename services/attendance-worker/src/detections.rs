@@ -12,7 +12,7 @@
 //! messages, so a message that cannot succeed is retried or dead-lettered alone and never
 //! holds the others back.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use async_nats::jetstream::Message;
@@ -31,6 +31,7 @@ use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use uuid::Uuid;
 
+use crate::camera_roles::CameraRoles;
 use crate::consumer::{Outcome, Settled, Settler, strip_namespace};
 use crate::error::WorkerError;
 use crate::metrics::WorkerMetrics;
@@ -39,7 +40,7 @@ use crate::metrics::WorkerMetrics;
 pub struct DetectionProcessor {
     pub store: AttendanceStore,
     pub policy: PolicyDefaults,
-    pub camera_roles: HashMap<String, CameraRole>,
+    pub camera_roles: CameraRoles,
     pub settler: Settler,
     pub metrics: WorkerMetrics,
     /// Wakes the outbox relay after a commit that enqueued events.
@@ -192,12 +193,12 @@ impl DetectionProcessor {
 }
 
 /// A Detection payload as the detection to store; every failure is final. The camera's role
-/// is the one the camera declared (carried by the detection), else the one in `declared`
-/// (CAMERA_ROLES), else both ways.
+/// is the one the camera declared (carried by the detection), else the registry's or
+/// CAMERA_ROLES' ([`CameraRoles`]), else both ways.
 pub fn parse(
     payload: &[u8],
     subject_camera: &str,
-    declared: &HashMap<String, CameraRole>,
+    roles: &CameraRoles,
 ) -> Result<NewDetection, WorkerError> {
     let invalid = |reason: String| WorkerError::Invalid(reason);
     let detection =
@@ -234,7 +235,7 @@ pub fn parse(
     };
     let camera_role = match detection.camera_role.as_deref() {
         Some(role) => CameraRole::parse(role).map_err(|e| invalid(format!("camera_role: {e}")))?,
-        None => declared.get(&camera_id).copied().unwrap_or_default(),
+        None => roles.role_of(&camera_id).unwrap_or_default(),
     };
     let finite = |value: f32| if value.is_finite() { value } else { 0.0 };
     // The evidence is for a reviewer's eyes only: a malformed part of it is dropped, never
@@ -280,6 +281,8 @@ pub fn parse(
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     fn detection() -> wire::Detection {
@@ -299,8 +302,12 @@ mod tests {
 
     #[test]
     fn parses_a_match() {
-        let parsed = parse(&detection().encode_to_vec(), "gate", &HashMap::new())
-            .unwrap_or_else(|e| panic!("{e}"));
+        let parsed = parse(
+            &detection().encode_to_vec(),
+            "gate",
+            &CameraRoles::declared(HashMap::new()),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert!(parsed.person_id.is_some());
         assert_eq!(parsed.camera_id, "gate");
     }
@@ -319,7 +326,12 @@ mod tests {
         });
         sent.runner_up_person_id = Some(runner_up.to_string());
         sent.runner_up_distance = 0.93;
-        let parsed = parse(&sent.encode_to_vec(), "gate", &roles).unwrap_or_else(|e| panic!("{e}"));
+        let parsed = parse(
+            &sent.encode_to_vec(),
+            "gate",
+            &CameraRoles::declared(roles.clone()),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
             parsed.evidence,
             DetectionEvidence {
@@ -342,7 +354,12 @@ mod tests {
         sent.runner_up_person_id = Some("not a uuid".to_owned());
         sent.decision = wire::Decision::Unknown as i32;
         sent.person_id = None;
-        let parsed = parse(&sent.encode_to_vec(), "gate", &roles).unwrap_or_else(|e| panic!("{e}"));
+        let parsed = parse(
+            &sent.encode_to_vec(),
+            "gate",
+            &CameraRoles::declared(roles.clone()),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(parsed.evidence.decision, Some(FaceDecision::Unknown));
         assert_eq!(parsed.evidence.face_box, None);
         assert_eq!(parsed.evidence.runner_up, None);
@@ -352,42 +369,93 @@ mod tests {
     #[test]
     fn refuses_garbage_and_bad_fields() {
         let roles = HashMap::new();
-        assert!(parse(b"\xff\xff\xff garbage", "gate", &roles).is_err());
+        assert!(
+            parse(
+                b"\xff\xff\xff garbage",
+                "gate",
+                &CameraRoles::declared(roles.clone())
+            )
+            .is_err()
+        );
         let mut bad = detection();
         bad.confidence = 1.5;
-        assert!(parse(&bad.encode_to_vec(), "gate", &roles).is_err());
+        assert!(
+            parse(
+                &bad.encode_to_vec(),
+                "gate",
+                &CameraRoles::declared(roles.clone())
+            )
+            .is_err()
+        );
         let mut bad = detection();
         bad.captured_at = None;
-        assert!(parse(&bad.encode_to_vec(), "gate", &roles).is_err());
+        assert!(
+            parse(
+                &bad.encode_to_vec(),
+                "gate",
+                &CameraRoles::declared(roles.clone())
+            )
+            .is_err()
+        );
         let mut bad = detection();
         bad.person_id = None;
-        assert!(parse(&bad.encode_to_vec(), "gate", &roles).is_err());
+        assert!(
+            parse(
+                &bad.encode_to_vec(),
+                "gate",
+                &CameraRoles::declared(roles.clone())
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn the_role_the_camera_declared_wins_over_camera_roles() {
         let roles = HashMap::from([("gate".to_owned(), CameraRole::Exit)]);
-        let configured =
-            parse(&detection().encode_to_vec(), "gate", &roles).unwrap_or_else(|e| panic!("{e}"));
+        let configured = parse(
+            &detection().encode_to_vec(),
+            "gate",
+            &CameraRoles::declared(roles.clone()),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(configured.camera_role, CameraRole::Exit);
         let mut declared = detection();
         declared.camera_role = Some("entry".to_owned());
-        let parsed =
-            parse(&declared.encode_to_vec(), "gate", &roles).unwrap_or_else(|e| panic!("{e}"));
+        let parsed = parse(
+            &declared.encode_to_vec(),
+            "gate",
+            &CameraRoles::declared(roles.clone()),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(parsed.camera_role, CameraRole::Entry);
-        let undeclared = parse(&detection().encode_to_vec(), "gate", &HashMap::new())
-            .unwrap_or_else(|e| panic!("{e}"));
+        let undeclared = parse(
+            &detection().encode_to_vec(),
+            "gate",
+            &CameraRoles::declared(HashMap::new()),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(undeclared.camera_role, CameraRole::Both);
         declared.camera_role = Some("sideways".to_owned());
-        assert!(parse(&declared.encode_to_vec(), "gate", &roles).is_err());
+        assert!(
+            parse(
+                &declared.encode_to_vec(),
+                "gate",
+                &CameraRoles::declared(roles.clone())
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn unknown_faces_have_no_person() {
         let mut unknown = detection();
         unknown.decision = wire::Decision::Unknown as i32;
-        let parsed = parse(&unknown.encode_to_vec(), "gate", &HashMap::new())
-            .unwrap_or_else(|e| panic!("{e}"));
+        let parsed = parse(
+            &unknown.encode_to_vec(),
+            "gate",
+            &CameraRoles::declared(HashMap::new()),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(parsed.person_id, None);
     }
 }

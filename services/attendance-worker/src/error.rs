@@ -11,6 +11,8 @@ pub enum WorkerError {
     Database(#[from] sea_orm::DbErr),
     #[error(transparent)]
     Bus(#[from] faceattend_bus::BusError),
+    #[error(transparent)]
+    CameraRegistry(#[from] faceattend_camera_registry::RegistryError),
     #[error("cannot register metrics: {0}")]
     Metrics(#[from] prometheus::Error),
     #[error("cannot listen on {address}: {source}")]
@@ -42,7 +44,7 @@ impl WorkerError {
     pub fn is_transient(&self) -> bool {
         match self {
             Self::Store(error) => error.is_transient(),
-            Self::Database(_) | Self::Bus(_) => true,
+            Self::Database(_) | Self::Bus(_) | Self::CameraRegistry(_) => true,
             Self::Delivery(_) => true,
             Self::Metrics(_)
             | Self::Bind { .. }

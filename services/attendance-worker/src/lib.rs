@@ -10,6 +10,7 @@
 //! tasks (reports, notifications, cleanup), run once per slot across replicas and on demand
 //! from the API and the CLI. [`startup`] wires it all together.
 
+pub mod camera_roles;
 pub mod config;
 pub mod consumer;
 pub mod detections;

@@ -23,6 +23,8 @@ use faceattend_service::{health, json, listener, shutdown};
 use sea_orm::ConnectionTrait;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+
+use crate::camera_roles::CameraRoles;
 use tracing_actix_web::TracingLogger;
 
 use crate::config::Settings;
@@ -109,10 +111,26 @@ impl Application {
         } else {
             None
         };
+        // Created here, not at the end: the registry follower below runs until it fires.
+        let shutdown = CancellationToken::new();
+        let registry = faceattend_camera_registry::CameraRegistry::open(&bus).await?;
+        let mut cameras = faceattend_camera_registry::follow(&registry, shutdown.clone());
+        // Detections are read the registry's way from the first one on: wait (briefly) for
+        // its first replay; past that, detections go on with CAMERA_ROLES until it arrives.
+        let replayed = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            cameras.wait_for(|set| set.caught_up),
+        )
+        .await
+        .is_ok_and(|r| r.is_ok());
+        if !replayed {
+            tracing::warn!("the camera registry is not read yet; CAMERA_ROLES apply until it is");
+        }
+        let camera_roles = CameraRoles::with_registry(settings.camera_roles.clone(), cameras);
         let detections = Arc::new(DetectionProcessor {
             store: store.clone(),
             policy: settings.policy,
-            camera_roles: settings.camera_roles.clone(),
+            camera_roles,
             settler: settler.clone(),
             metrics: worker_metrics.clone(),
             relay_wake: relay.notifier(),
@@ -182,7 +200,7 @@ impl Application {
             scheduler,
             concurrency: settings.concurrency,
             batch_size: settings.batch_size,
-            shutdown: CancellationToken::new(),
+            shutdown,
         })
     }
 

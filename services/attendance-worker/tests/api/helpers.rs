@@ -116,6 +116,8 @@ async fn spawn(backend: Backend, nats_url: &str, configure: impl FnOnce(&mut Set
     };
     let mut settings = settings;
     configure(&mut settings);
+    // A test may choose the namespace (to prepare the bus before the worker starts).
+    let namespace = settings.bus_namespace.clone();
     let (port, shutdown, stopped) = start(settings.clone()).await;
     let nats = async_nats::connect(test_nats_url())
         .await

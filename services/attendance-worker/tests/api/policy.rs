@@ -15,8 +15,8 @@ use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, PaginatorTrait};
 use uuid::Uuid;
 
 use crate::helpers::{
-    Backend, TcpCut, TestApp, at, detection, eventually, spawn_app, spawn_app_via, test_nats_url,
-    workday,
+    Backend, TcpCut, TestApp, at, detection, eventually, spawn_app, spawn_app_via, spawn_app_with,
+    test_nats_url, workday,
 };
 
 crate::on_both_backends!(
@@ -24,6 +24,7 @@ crate::on_both_backends!(
     a_night_shift_of_an_organization_ends_the_next_morning,
     a_holiday_excuses_lateness,
     declared_camera_roles_decide_the_direction,
+    the_camera_registry_decides_the_direction_before_camera_roles,
     a_day_entered_by_hand_is_left_alone,
 );
 
@@ -186,6 +187,64 @@ async fn declared_camera_roles_decide_the_direction(backend: Backend) {
     );
     // The morning exit is not after the check-in: no check-out, and the review item stays
     // pending only as long as it is wanted.
+    assert!(record.check_out.is_none());
+}
+
+async fn the_camera_registry_decides_the_direction_before_camera_roles(backend: Backend) {
+    use faceattend_camera_registry::CameraRegistry;
+    use faceattend_domain::camera::{Camera, CameraDraft};
+    // The registry says gate-in (CAMERA_ROLES: entry) is an exit, and knows lobby, which
+    // CAMERA_ROLES does not, as an entry.
+    let namespace = format!("t{}", &Uuid::new_v4().simple().to_string()[..16]);
+    let bus = faceattend_bus::Bus::connect(&faceattend_bus::BusConfig {
+        url: test_nats_url(),
+        namespace: namespace.clone(),
+        client_name: "attendance-worker-tests".to_owned(),
+    })
+    .await
+    .expect("bus");
+    let registry = CameraRegistry::open(&bus).await.expect("registry");
+    for (id, role) in [("gate-in", "exit"), ("lobby", "entry")] {
+        let camera = Camera::parse(CameraDraft {
+            id: id.to_owned(),
+            name: None,
+            source: format!("rtsp://10.0.0.1/{id}"),
+            role: role.to_owned(),
+            sample_fps: None,
+            roi: None,
+            enabled: None,
+            agent: None,
+            realtime: None,
+            repeat: None,
+        })
+        .expect("a valid camera");
+        registry
+            .create(&camera, "admin@example.com")
+            .await
+            .expect("registered");
+    }
+    let app = spawn_app_with(backend, |settings| settings.bus_namespace = namespace).await;
+    let person = Uuid::new_v4();
+    app.publish_detection(&at_camera(person, "gate-in", at(workday(), 8, 0)))
+        .await;
+    let record = eventually("a record", || app.day_record(person, workday())).await;
+    assert!(
+        record.check_in.is_none(),
+        "gate-in is an exit now: {record:?}"
+    );
+
+    app.publish_detection(&at_camera(person, "lobby", at(workday(), 18, 0)))
+        .await;
+    let record = eventually("a check-in", || async {
+        app.day_record(person, workday())
+            .await
+            .filter(|r| r.check_in.is_some())
+    })
+    .await;
+    assert_eq!(
+        record.check_in.expect("checked in").at,
+        at(workday(), 18, 0)
+    );
     assert!(record.check_out.is_none());
 }
 
