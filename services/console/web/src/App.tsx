@@ -24,6 +24,7 @@ const ReviewPage = lazy(() => import("./pages/ReviewPage"));
 const AttendancePage = lazy(() => import("./pages/AttendancePage"));
 const AttendanceManualPage = lazy(() => import("./pages/AttendanceManualPage"));
 const AttendanceRecordPage = lazy(() => import("./pages/AttendanceRecordPage"));
+const SystemPage = lazy(() => import("./pages/SystemPage"));
 
 export function makeRouter() {
   return createBrowserRouter([
@@ -61,6 +62,7 @@ export function makeRouter() {
         { path: "attendance/manual", element: <AttendanceManualPage /> },
         { path: "attendance/records/:attendanceId", element: <AttendanceRecordPage /> },
         { path: "account/password", element: <ChangePasswordPage /> },
+        { path: "system", element: <SystemPage /> },
         ...reportsRoutes,
         ...policiesRoutes,
         ...operatorsRoutes,

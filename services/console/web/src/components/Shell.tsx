@@ -7,6 +7,7 @@ import { markSignedOut } from "../auth/sessionEnd";
 import { clearAllDrafts } from "../lib/drafts";
 import { describeError } from "../lib/errors";
 import { ReviewNavItem } from "../review/ReviewNavItem";
+import { SystemBanner } from "../system/SystemBanner";
 
 function focusMain(event: React.MouseEvent<HTMLAnchorElement>) {
   event.preventDefault();
@@ -69,6 +70,11 @@ export function Shell() {
                 <NavLink to="/operators">Operators</NavLink>
               </li>
             ) : null}
+            {operator.role === "admin" ? (
+              <li>
+                <NavLink to="/system">System</NavLink>
+              </li>
+            ) : null}
           </ul>
         </nav>
         <div className="header__account">
@@ -92,6 +98,7 @@ export function Shell() {
           </button>
         </div>
       </header>
+      <SystemBanner role={operator.role} />
       {signOutError !== undefined ? (
         <p className="banner banner--error" role="alert">
           Sign-out failed: {signOutError}

@@ -21,15 +21,23 @@ export const ROLE_DESCRIPTIONS: Record<Role, string> = {
   viewer: "Reads people and attendance; changes nothing.",
 };
 
-/** The audit log's bound on `limit`. */
-export const AUDIT_LIMITS = [100, 250, 500, 1000] as const;
-export type AuditLimit = (typeof AUDIT_LIMITS)[number];
+/** What the audit page asks for: the console filters and pages. */
+export interface AuditRequest {
+  operatorId: string | undefined;
+  /** Comma-separated events (an outcome's). */
+  events: string | undefined;
+  /** RFC 3339 instants: from (in), to (out). */
+  from: string | undefined;
+  to: string | undefined;
+  offset: number;
+  limit: number;
+}
 
 export const operatorKeys = {
   all: ["operators"] as const,
   list: () => [...operatorKeys.all, "list"] as const,
   one: (id: string) => [...operatorKeys.all, "one", id] as const,
-  audit: (operatorId: string | undefined, limit: number) => [...operatorKeys.all, "audit", operatorId ?? "", limit] as const,
+  audit: (request: AuditRequest) => [...operatorKeys.all, "audit", request] as const,
 };
 
 export function operatorsQuery() {
@@ -48,19 +56,28 @@ export function operatorQuery(id: string) {
   });
 }
 
-/** The newest `limit` entries of the audit log, of one operator or of all. */
-export function auditQuery(operatorId: string | undefined, limit: number) {
+/** A page of the audit log, newest first, with how many entries match in all. */
+export function auditQuery(request: AuditRequest) {
   return queryOptions({
-    queryKey: operatorKeys.audit(operatorId, limit),
-    queryFn: async ({ signal }) =>
-      (
-        await call(
-          consoleApi.GET("/console/api/v1/audit", {
-            params: { query: { operator_id: operatorId, limit } },
-            signal,
-          }),
-        )
-      ).data,
+    queryKey: operatorKeys.audit(request),
+    queryFn: async ({ signal }) => {
+      const body = await call(
+        consoleApi.GET("/console/api/v1/audit", {
+          params: {
+            query: {
+              operator_id: request.operatorId,
+              event: request.events,
+              from: request.from,
+              to: request.to,
+              offset: request.offset,
+              limit: request.limit,
+            },
+          },
+          signal,
+        }),
+      );
+      return { entries: body.data, total: body.meta.total };
+    },
   });
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AuditEntry } from "./api";
-import { eventLabel, filterByOutcome, isFailure, pageOf } from "./auditView";
+import { dayRange, eventLabel, isDay, isFailure, outcomeEvents, positionOf } from "./auditView";
 
 function entry(i: number, event: string): AuditEntry {
   return {
@@ -15,12 +15,10 @@ function entry(i: number, event: string): AuditEntry {
 }
 
 describe("the sign-in audit as shown", () => {
-  const entries = [entry(1, "sign_in"), entry(2, "sign_in_failed"), entry(3, "account_locked"), entry(4, "sign_out"), entry(5, "operator_updated")];
-
-  it("filters by outcome, each a set of events", () => {
-    expect(filterByOutcome(entries, "refusals").map((e) => e.event)).toEqual(["sign_in_failed", "account_locked"]);
-    expect(filterByOutcome(entries, "sign_ins").map((e) => e.event)).toEqual(["sign_in"]);
-    expect(filterByOutcome(entries, undefined)).toHaveLength(5);
+  it("asks for an outcome's events", () => {
+    expect(outcomeEvents("refusals")).toBe("sign_in_failed,sign_in_throttled,account_locked");
+    expect(outcomeEvents("sign_ins")).toBe("sign_in");
+    expect(outcomeEvents(undefined)).toBeUndefined();
   });
 
   it("names events for people and marks the failures", () => {
@@ -28,13 +26,22 @@ describe("the sign-in audit as shown", () => {
     expect(eventLabel("something_new")).toBe("something_new");
     expect(isFailure("sign_in_throttled")).toBe(true);
     expect(isFailure("sign_in")).toBe(false);
+    expect(entry(1, "sign_in").event).toBe("sign_in");
   });
 
-  it("pages what was loaded, clamping a page past the end", () => {
-    const many = Array.from({ length: 60 }, (_, i) => entry(i, "sign_in"));
-    expect(pageOf(many, 1)).toMatchObject({ page: 1, pages: 3, first: 1, last: 25 });
-    expect(pageOf(many, 3)).toMatchObject({ page: 3, pages: 3, first: 51, last: 60 });
-    expect(pageOf(many, 9).page).toBe(3);
-    expect(pageOf([], 1)).toMatchObject({ page: 1, pages: 1, first: 0, last: 0, entries: [] });
+  it("takes both days of a range whole, in the browser's zone", () => {
+    const range = dayRange("2026-12-01", "2026-12-07");
+    expect(range.from).toBe(new Date(2026, 11, 1, 0, 0).toISOString());
+    expect(range.to).toBe(new Date(2026, 11, 8, 0, 0).toISOString());
+    expect(dayRange(undefined, "2026-12-31").to).toBe(new Date(2027, 0, 1, 0, 0).toISOString());
+    expect(dayRange("yesterday", "2026-13-45")).toEqual({});
+    expect(isDay("2026-02-28")).toBe(true);
+    expect(isDay("2026-2-28")).toBe(false);
+  });
+
+  it("says where a page is among all that matched", () => {
+    expect(positionOf(1, 25, 60)).toMatchObject({ page: 1, pages: 3, first: 1, last: 25 });
+    expect(positionOf(3, 10, 60)).toMatchObject({ page: 3, pages: 3, first: 51, last: 60 });
+    expect(positionOf(1, 0, 0)).toMatchObject({ page: 1, pages: 1, first: 0, last: 0 });
   });
 });

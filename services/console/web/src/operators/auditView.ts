@@ -1,8 +1,6 @@
-// The sign-in audit as the page shows it. The console's route filters by operator and
-// returns the newest `limit` entries (up to 1,000); what kind of event, and the pages of what
-// was loaded, are chosen here, in the browser.
-
-import type { AuditEntry } from "./api";
+// The sign-in audit as the page shows it. The console filters (by operator, by events, by
+// time) and pages; here are the outcomes an admin picks from, each a set of events, the days
+// of the date filter as instants, and the names of the events.
 
 /** Every event the console writes (services/console/src/store.rs, AuditEvent). */
 export const AUDIT_EVENTS = {
@@ -40,27 +38,45 @@ export function isFailure(event: string): boolean {
   return (AUDIT_OUTCOMES.refusals.events as readonly string[]).includes(event);
 }
 
-export function filterByOutcome(entries: readonly AuditEntry[], outcome: AuditOutcome | undefined): AuditEntry[] {
-  if (outcome === undefined) return [...entries];
-  const events: readonly string[] = AUDIT_OUTCOMES[outcome].events;
-  return entries.filter((e) => events.includes(e.event));
+/** The `event` filter of an outcome: its events, comma-separated. */
+export function outcomeEvents(outcome: AuditOutcome | undefined): string | undefined {
+  return outcome === undefined ? undefined : AUDIT_OUTCOMES[outcome].events.join(",");
 }
 
 export const AUDIT_PAGE_SIZE = 25;
 
-export interface AuditPage {
-  entries: AuditEntry[];
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Whether a text is a day as date inputs give it (YYYY-MM-DD) and a real one. */
+export function isDay(text: string): boolean {
+  return DAY.test(text) && !Number.isNaN(new Date(`${text}T00:00`).getTime());
+}
+
+/**
+ * The instants of a range of days in the browser's zone: `from` at the start of its day and
+ * `to` at the end of its own (the start of the next), so both days are in.
+ */
+export function dayRange(from: string | undefined, to: string | undefined): { from?: string; to?: string } {
+  const range: { from?: string; to?: string } = {};
+  if (from !== undefined && isDay(from)) range.from = new Date(`${from}T00:00`).toISOString();
+  if (to !== undefined && isDay(to)) {
+    const end = new Date(`${to}T00:00`);
+    end.setDate(end.getDate() + 1);
+    range.to = end.toISOString();
+  }
+  return range;
+}
+
+export interface AuditPosition {
   page: number;
   pages: number;
   first: number;
   last: number;
 }
 
-/** One page of `entries` (1-based, clamped to the pages there are). */
-export function pageOf(entries: readonly AuditEntry[], page: number, size: number = AUDIT_PAGE_SIZE): AuditPage {
-  const pages = Math.max(1, Math.ceil(entries.length / size));
-  const current = Math.min(Math.max(1, Math.floor(page)), pages);
-  const start = (current - 1) * size;
-  const slice = entries.slice(start, start + size);
-  return { entries: slice, page: current, pages, first: slice.length === 0 ? 0 : start + 1, last: start + slice.length };
+/** Where a page of `shown` entries is among `total` (pages of `size`, 1-based). */
+export function positionOf(page: number, shown: number, total: number, size: number = AUDIT_PAGE_SIZE): AuditPosition {
+  const pages = Math.max(1, Math.ceil(total / size));
+  const start = (page - 1) * size;
+  return { page, pages, first: shown === 0 ? 0 : start + 1, last: start + shown };
 }

@@ -369,15 +369,18 @@ function Sessions({ operator, self, onDone }: SectionProps) {
 }
 
 function RecentActivity({ operator }: { operator: OperatorAccount }) {
-  const audit = useQuery(auditQuery(operator.id, 10));
+  const audit = useQuery(
+    auditQuery({ operatorId: operator.id, events: undefined, from: undefined, to: undefined, offset: 0, limit: 10 }),
+  );
+  const entries = audit.data?.entries;
   return (
     <section className="operator-section" aria-labelledby="activity-title">
       <h2 id="activity-title">Latest activity</h2>
       {audit.isError ? <p className="field__errors">The audit could not be loaded: {describeRefusal(audit.error)}</p> : null}
-      {audit.data !== undefined && audit.data.length === 0 ? <p>Nothing yet.</p> : null}
-      {audit.data !== undefined && audit.data.length > 0 ? (
+      {entries !== undefined && entries.length === 0 ? <p>Nothing yet.</p> : null}
+      {entries !== undefined && entries.length > 0 ? (
         <ul className="activity">
-          {audit.data.map((entry) => (
+          {entries.map((entry) => (
             <li key={entry.id}>
               <span className={isFailure(entry.event) ? "activity__event activity__event--failure" : "activity__event"}>
                 {eventLabel(entry.event)}

@@ -1,7 +1,6 @@
 // The sign-in audit (/operators/audit): time, operator, address and outcome of every sign-in,
-// refusal, lock, sign-out and account change, newest first. The console filters by operator
-// and answers the newest entries up to a limit; the kind of outcome and the pages are chosen
-// here, over what was loaded. The choices live in the URL.
+// refusal, lock, sign-out and account change, newest first. The console filters (operator,
+// outcome, days) and pages, so every entry it keeps can be reached; the choices live in the URL.
 
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useState, type FormEvent } from "react";
@@ -11,14 +10,27 @@ import { SelectField } from "../components/Field";
 import { ListPager } from "../components/ListPager";
 import { PageHeading } from "../components/PageHeading";
 import { describeRefusal } from "../lib/refusal";
-import { AUDIT_LIMITS, auditQuery, operatorsQuery, type AuditLimit } from "../operators/api";
-import { AUDIT_OUTCOMES, eventLabel, filterByOutcome, isFailure, pageOf, type AuditOutcome } from "../operators/auditView";
+import { auditQuery, operatorsQuery } from "../operators/api";
+import {
+  AUDIT_OUTCOMES,
+  AUDIT_PAGE_SIZE,
+  dayRange,
+  eventLabel,
+  isDay,
+  isFailure,
+  outcomeEvents,
+  positionOf,
+  type AuditOutcome,
+} from "../operators/auditView";
+import { TextField } from "../components/Field";
 import { formatDate } from "../people/api";
 
 interface AuditFilter {
   operator: string | undefined;
   outcome: AuditOutcome | undefined;
-  limit: AuditLimit;
+  /** Days (YYYY-MM-DD), both included. */
+  from: string | undefined;
+  to: string | undefined;
   page: number;
 }
 
@@ -28,10 +40,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function parseFilter(params: URLSearchParams): AuditFilter {
   const operator = params.get("operator");
   const page = Number(params.get("page"));
+  const day = (name: string) => {
+    const value = params.get(name);
+    return value !== null && isDay(value) ? value : undefined;
+  };
   return {
     operator: operator !== null && UUID.test(operator) ? operator : undefined,
     outcome: OUTCOMES.find((o) => o === params.get("outcome")),
-    limit: AUDIT_LIMITS.find((l) => String(l) === params.get("limit")) ?? AUDIT_LIMITS[0],
+    from: day("from"),
+    to: day("to"),
     page: Number.isInteger(page) && page >= 1 ? page : 1,
   };
 }
@@ -40,7 +57,8 @@ function toParams(filter: AuditFilter): URLSearchParams {
   const params = new URLSearchParams();
   if (filter.operator !== undefined) params.set("operator", filter.operator);
   if (filter.outcome !== undefined) params.set("outcome", filter.outcome);
-  if (filter.limit !== AUDIT_LIMITS[0]) params.set("limit", String(filter.limit));
+  if (filter.from !== undefined) params.set("from", filter.from);
+  if (filter.to !== undefined) params.set("to", filter.to);
   if (filter.page !== 1) params.set("page", String(filter.page));
   return params;
 }
@@ -49,28 +67,41 @@ export default function OperatorsAuditPage() {
   const [params, setParams] = useSearchParams();
   const filter = useMemo(() => parseFilter(params), [params]);
   const operators = useQuery(operatorsQuery());
-  const audit = useQuery({ ...auditQuery(filter.operator, filter.limit), refetchInterval: 30_000 });
-  const [draft, setDraft] = useState({ operator: "", outcome: "", limit: "" });
+  const range = dayRange(filter.from, filter.to);
+  const audit = useQuery({
+    ...auditQuery({
+      operatorId: filter.operator,
+      events: outcomeEvents(filter.outcome),
+      from: range.from,
+      to: range.to,
+      offset: (filter.page - 1) * AUDIT_PAGE_SIZE,
+      limit: AUDIT_PAGE_SIZE,
+    }),
+    refetchInterval: 30_000,
+    placeholderData: (previous) => previous,
+  });
+  const [draft, setDraft] = useState({ operator: "", outcome: "", from: "", to: "" });
   useEffect(
-    () => setDraft({ operator: filter.operator ?? "", outcome: filter.outcome ?? "", limit: String(filter.limit) }),
+    () => setDraft({ operator: filter.operator ?? "", outcome: filter.outcome ?? "", from: filter.from ?? "", to: filter.to ?? "" }),
     [filter],
   );
 
   const names = new Map((operators.data ?? []).map((o) => [o.id, o.display_name]));
-  const matching = filterByOutcome(audit.data ?? [], filter.outcome);
-  const shown = pageOf(matching, filter.page);
-  const loaded = audit.data?.length ?? 0;
-  const atLimit = loaded >= filter.limit;
-  const count = `${matching.length.toLocaleString()} ${matching.length === 1 ? "entry" : "entries"}`;
+  const entries = audit.data?.entries ?? [];
+  const total = audit.data?.total ?? 0;
+  const shown = positionOf(filter.page, entries.length, total);
+  const count = `${total.toLocaleString()} ${total === 1 ? "entry" : "entries"}`;
   const kind = filter.outcome !== undefined ? ` (${AUDIT_OUTCOMES[filter.outcome].label.toLowerCase()})` : "";
   const summary =
     audit.data === undefined
       ? ""
-      : matching.length === 0
+      : total === 0
         ? "No entry matches."
-        : shown.pages === 1
-          ? `${count}${kind}, newest first`
-          : `${shown.first.toLocaleString()}–${shown.last.toLocaleString()} of ${count}${kind}, newest first`;
+        : entries.length === 0
+          ? `No entries on this page; ${count}${kind} in all`
+          : shown.pages === 1
+            ? `${count}${kind}, newest first`
+            : `${shown.first.toLocaleString()}–${shown.last.toLocaleString()} of ${count}${kind}, newest first`;
 
   const apply = (event: FormEvent) => {
     event.preventDefault();
@@ -78,12 +109,13 @@ export default function OperatorsAuditPage() {
       toParams({
         operator: draft.operator === "" ? undefined : draft.operator,
         outcome: OUTCOMES.find((o) => o === draft.outcome),
-        limit: AUDIT_LIMITS.find((l) => String(l) === draft.limit) ?? AUDIT_LIMITS[0],
+        from: isDay(draft.from) ? draft.from : undefined,
+        to: isDay(draft.to) ? draft.to : undefined,
         page: 1,
       }),
     );
   };
-  const filtered = filter.operator !== undefined || filter.outcome !== undefined || filter.limit !== AUDIT_LIMITS[0];
+  const filtered = filter.operator !== undefined || filter.outcome !== undefined || filter.from !== undefined || filter.to !== undefined;
 
   return (
     <section className="page">
@@ -113,13 +145,14 @@ export default function OperatorsAuditPage() {
             onChange={(outcome) => setDraft({ ...draft, outcome })}
             options={[{ value: "", label: "Any" }, ...OUTCOMES.map((o) => ({ value: o, label: AUDIT_OUTCOMES[o].label }))]}
           />
-          <SelectField
-            id="audit-limit"
-            label="Newest entries to read"
-            value={draft.limit}
-            onChange={(limit) => setDraft({ ...draft, limit })}
-            options={AUDIT_LIMITS.map((l) => ({ value: String(l), label: l.toLocaleString() }))}
-            hint="The outcome filter and the pages apply to these."
+          <TextField id="audit-from" label="From" type="date" value={draft.from} onChange={(from) => setDraft({ ...draft, from })} />
+          <TextField
+            id="audit-to"
+            label="To"
+            type="date"
+            value={draft.to}
+            onChange={(to) => setDraft({ ...draft, to })}
+            hint="Both days included."
           />
           <div className="filters__actions">
             <button type="submit" className="button">
@@ -143,13 +176,6 @@ export default function OperatorsAuditPage() {
           Loading the audit…
         </p>
       ) : null}
-      {audit.data !== undefined && atLimit ? (
-        <p className="banner banner--info">
-          These are the newest {filter.limit.toLocaleString()} entries{filter.operator !== undefined ? " of this operator" : ""}; older ones
-          are not shown{filter.limit < 1000 ? ": read more above" : " (the console answers at most 1,000)"}.
-        </p>
-      ) : null}
-
       {audit.data !== undefined ? (
         <>
           <div className="table-wrap">
@@ -165,7 +191,7 @@ export default function OperatorsAuditPage() {
                 </tr>
               </thead>
               <tbody>
-                {shown.entries.map((entry) => {
+                {entries.map((entry) => {
                   const name = entry.operator_id !== null && entry.operator_id !== undefined ? names.get(entry.operator_id) : undefined;
                   return (
                     <tr key={entry.id}>

@@ -10,12 +10,18 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
 }
 
+/** What the shell polls on every page (its not-ready banner), unless a test's route answers it. */
+function everythingReady(request: Request): Response | undefined {
+  if (new URL(request.url).pathname !== "/console/api/v1/system/status") return undefined;
+  return json(200, { success: true, data: { checked_at: "2026-01-01T00:00:00Z", ready: true, not_ready: [] } });
+}
+
 export function mockFetch(route: Route) {
   const requests: Request[] = [];
   const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = input instanceof Request ? input : new Request(input, init);
     requests.push(request);
-    const response = await route(request);
+    const response = (await route(request)) ?? everythingReady(request);
     if (response === undefined) throw new Error(`unexpected ${request.method} ${request.url}`);
     return response;
   });
