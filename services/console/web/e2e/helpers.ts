@@ -86,6 +86,19 @@ export async function checkPage(page: Page, name: string, testInfo: TestInfo): P
 
   await page.setViewportSize(WIDE);
   await scan(page, name, WIDE.width, testInfo);
+  // At 1280 px the header holds the brand, every entry of the main navigation and the
+  // account on one line (an admin's too).
+  const header = await page.evaluate(() => {
+    const nav = document.querySelector(".header .nav");
+    if (nav === null) return undefined;
+    const line = nav.getBoundingClientRect();
+    const parts = Array.from(document.querySelectorAll(".header > *, .header .nav li")).map((e) => ({
+      name: (e.textContent ?? "").trim().slice(0, 30),
+      box: e.getBoundingClientRect(),
+    }));
+    return parts.filter((p) => p.box.top >= line.bottom || p.box.bottom <= line.top).map((p) => p.name);
+  });
+  expect(header ?? [], `${name}: the header wraps at ${WIDE.width} px`).toEqual([]);
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${WIDE.width}.png`), fullPage: true });
 
   await page.setViewportSize(NARROW);
