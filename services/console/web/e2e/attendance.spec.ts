@@ -33,6 +33,12 @@ async function createPerson(page: Page, baseURL: string | undefined, first: stri
  * attendance-api learns of persons from person-api's events: until its directory has them, a
  * manual entry is refused with person_not_found. Waits for the person's status to answer.
  */
+/** A `datetime-local` value (`YYYY-MM-DDTHH:MM`) of `at` in the browser's (and this process's) time zone. */
+function localDateTime(at: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}T${pad(at.getHours())}:${pad(at.getMinutes())}`;
+}
+
 async function waitForDirectory(page: Page, personId: string): Promise<void> {
   await expect
     .poll(async () => (await page.request.get(`/api/v1/attendance/status/${personId}`)).status(), {
@@ -112,14 +118,25 @@ test("records filtered by person and date, their CSV, a manual check-in approved
   await expect(page.getByRole("heading", { level: 1, name: "Manual entries" })).toBeVisible();
   const entry = page.getByTestId("manual-entry");
   await choosePerson(page, "manual-person", ada);
-  await entry.getByRole("button", { name: "Check in now" }).click();
+  // She arrived a few minutes ago (today still) and nobody saw her on a camera: the time she
+  // came and why it is entered by hand. A time tomorrow is refused beside the field first.
+  const when = entry.getByLabel("When");
+  await when.fill(localDateTime(new Date(Date.now() + 86_400_000)));
+  await entry.getByRole("button", { name: "Check in" }).click();
+  await expect(entry.getByText("The time cannot be later than now.")).toBeVisible();
+  const arrived = new Date(Math.max(Date.now() - 5 * 60_000, Date.parse(`${today}T00:00:00Z`)));
+  arrived.setSeconds(0, 0);
+  await when.fill(localDateTime(arrived));
+  const reason = "Forgot to look at the camera";
+  await entry.getByLabel(/^Reason/).fill(reason);
+  await entry.getByRole("button", { name: "Check in" }).click();
   await expect(entry.getByRole("status")).toContainText(`Ada ${ada.last} checked in at`);
   await expect(entry.getByRole("status")).toContainText("waiting for approval");
 
   // A second check-in of the same day (Ada is still chosen) is refused, with the API's reason
   // and code.
   await expect(page.getByTestId("manual-person-chosen")).toHaveText(`Ada ${ada.last}`);
-  await entry.getByRole("button", { name: "Check in now" }).click();
+  await entry.getByRole("button", { name: "Check in" }).click();
   await expect(entry.getByRole("alert")).toContainText("(already_checked_in)");
 
   // Both wait in the queue; Ada's is approved with one click.
@@ -139,9 +156,11 @@ test("records filtered by person and date, their CSV, a manual check-in approved
   // What it became, as the API says it.
   const afterApproval = await page.request.get(`/api/v1/attendance/${ada.id}?from_date=${today}&to_date=${today}`);
   expect(afterApproval.ok()).toBe(true);
-  const adaDay = ((await afterApproval.json()) as { data: { id: string; status: string }[] }).data;
+  const adaDay = ((await afterApproval.json()) as { data: { id: string; status: string; check_in_time: string }[] }).data;
   expect(adaDay).toHaveLength(1);
   expect(adaDay[0]?.id).toBe(adaRecordId);
+  // At the time given, not when it was entered.
+  expect(Date.parse(adaDay[0]?.check_in_time ?? "")).toBe(arrived.getTime());
   const status = adaDay[0]?.status ?? "";
   expect(status).not.toBe("pending");
   const statusLabels: Record<string, string> = { present: "Present", late: "Late", early_leave: "Early leave", absent: "Absent" };
@@ -155,7 +174,9 @@ test("records filtered by person and date, their CSV, a manual check-in approved
   const approvedEntry = page.locator('[data-testid="history-entry"][data-action="manual_approved"]');
   await expect(approvedEntry).toContainText("Approved the manual entry");
   await expect(approvedEntry.getByTestId("history-actor")).toContainText(me.name);
-  await expect(page.locator('[data-testid="history-entry"][data-action="manual_check_in"]')).toContainText(me.name);
+  const checkInEntry = page.locator('[data-testid="history-entry"][data-action="manual_check_in"]');
+  await expect(checkInEntry).toContainText(me.name);
+  await expect(checkInEntry).toContainText(reason);
 
   // Records: filtered by Ada and today, the filters in the URL.
   await page.getByRole("navigation", { name: "Attendance" }).getByRole("link", { name: "Records" }).click();
@@ -174,6 +195,8 @@ test("records filtered by person and date, their CSV, a manual check-in approved
   await expect(rows.first()).toContainText(`Ada ${ada.last}`);
   await expect(rows.first()).toContainText(statusLabels[status] ?? status);
   await expect(rows.first()).toContainText("Manual");
+  // How late she was, beside the day (a dash when she was not).
+  await expect(rows.first().locator('[data-label="Late by"]')).toHaveText(status === "late" ? /\d+ (min|h)/ : "—");
   await checkPage(page, "attendance-records-filtered", testInfo);
 
   // A reload shows the same filtered records.
@@ -245,7 +268,7 @@ test("a viewer reads records and the queue without a button the API would refuse
   const row = page.getByTestId("approval-queue").locator(`[data-testid="record-row"][data-person-id="${person.id}"]`);
   await expect(row).toContainText("Waiting for HR");
   await expect(page.getByRole("button", { name: /^(Approve|Reject)/ })).toHaveCount(0);
-  await expect(page.getByRole("button", { name: "Check in now" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Check in" })).toHaveCount(0);
   await checkPage(page, "attendance-manual-viewer", testInfo);
 
   // The API agrees: a viewer's approval is refused.

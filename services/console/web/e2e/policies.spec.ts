@@ -117,6 +117,29 @@ test("HR adds, edits and deletes policies, and approves a leave from the queue",
   await expect(holidayRow).toContainText("Everyone");
   await expect(holidayRow).toContainText("No approval needed");
 
+  // --- a holiday of one organisation (the depot's) ---------------------------------------------
+  await page.getByRole("link", { name: "Add a holiday" }).click();
+  await page.getByLabel("Date").fill(HOLIDAY);
+  await page.getByLabel("For").selectOption("organization");
+  const depotReason = `${organization} founding day`;
+  await page.getByLabel("Reason").fill(depotReason);
+  // Without the organisation's name: refused beside the field, before asking the API.
+  await page.getByRole("button", { name: "Add the holiday" }).click();
+  await expect(page.getByText("Give the organisation, or make it for everyone.")).toBeVisible();
+  await checkPage(page, "policies-holiday-organisation-refused", testInfo);
+  await page.getByLabel("Organisation").fill(organization);
+  await page.getByRole("button", { name: "Add the holiday" }).click();
+  await expect(page.getByRole("status").filter({ hasText: `Holiday on ${HOLIDAY} added.` })).toBeVisible();
+  const depotRow = page.getByRole("row", { name: new RegExp(depotReason) });
+  await expect(depotRow).toContainText(`Everyone in ${organization}`);
+  // The list narrowed to the organisation shows its holiday and not everyone's.
+  await page.getByLabel("Organisation").fill(organization);
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page).toHaveURL(/organization=/);
+  await expect(depotRow).toBeVisible();
+  await expect(page.getByRole("row", { name: /Christmas Day/ })).toHaveCount(0);
+  await page.getByRole("button", { name: "Clear filters" }).click();
+
   // --- leave, pending, approved from the queue ----------------------------------------------
   await page.getByRole("link", { name: "Add leave" }).click();
   await expect(page.getByLabel("Kind")).toHaveValue("leave");
@@ -134,6 +157,14 @@ test("HR adds, edits and deletes policies, and approves a leave from the queue",
   await expect(page.getByRole("status").filter({ hasText: `Leave on ${LEAVE_DAY} added.` })).toContainText("waits for an approval");
   await expect(page.getByRole("row", { name: /Family wedding/ })).toContainText("Pending");
   await checkPage(page, "policies-exceptions", testInfo);
+  // Pending only: the leave waits, the holidays (no approval needed) are not listed.
+  await page.getByLabel("Approval").selectOption("pending");
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page).toHaveURL(/approval=pending/);
+  await expect(page.getByRole("row", { name: /Family wedding/ })).toContainText("Pending");
+  await expect(page.getByRole("row", { name: /Christmas Day/ })).toHaveCount(0);
+  await checkPage(page, "policies-exceptions-pending", testInfo);
+  await page.getByRole("button", { name: "Clear filters" }).click();
 
   await tab(page, "Pending leave", "Pending leave");
   const waiting = page.getByRole("row", { name: /Family wedding/ });

@@ -27,9 +27,9 @@ export const RULE_EFFECT = {
 } as const;
 
 export const EXCEPTION_EFFECT = {
-  now: "Takes effect at once: the days it decides are recomputed in the same change — the person's day for a person's exception, every day recorded on that date for a holiday.",
+  now: "Takes effect at once: the days it decides are recomputed in the same change — the person's day for a person's exception, every day recorded on that date for a holiday (of that organisation's persons for an organisation's).",
   kinds:
-    "A holiday is a day off for everyone. Leave is a day off for one person once it is approved; until then, and if it is rejected, the day counts as usual. A special event excuses nobody: people are expected at it.",
+    "A holiday is a day off for everyone, or for the persons of one organisation (as the person directory names it). Leave is a day off for one person once it is approved; until then, and if it is rejected, the day counts as usual. A special event excuses nobody: people are expected at it.",
   withdrawn:
     "Deleting or moving a holiday brings lateness back on that day at once; absences on it are concluded again only when the day-end job runs for that day.",
   decided: "Approved or rejected: only the reason can still change.",
