@@ -146,14 +146,7 @@ export default function OperatorsAuditPage() {
             options={[{ value: "", label: "Any" }, ...OUTCOMES.map((o) => ({ value: o, label: AUDIT_OUTCOMES[o].label }))]}
           />
           <TextField id="audit-from" label="From" type="date" value={draft.from} onChange={(from) => setDraft({ ...draft, from })} />
-          <TextField
-            id="audit-to"
-            label="To"
-            type="date"
-            value={draft.to}
-            onChange={(to) => setDraft({ ...draft, to })}
-            hint="Both days included."
-          />
+          <TextField id="audit-to" label="To (included)" type="date" value={draft.to} onChange={(to) => setDraft({ ...draft, to })} />
           <div className="filters__actions">
             <button type="submit" className="button">
               Apply filters
