@@ -8,6 +8,8 @@ use faceattend_service::ApiError;
 use faceattend_service::auth::AuthError;
 use sea_orm::DbErr;
 
+use faceattend_camera_registry::RegistryError;
+
 use crate::password::PasswordError;
 use crate::store::StoreError;
 
@@ -42,6 +44,12 @@ pub enum ConsoleError {
         service: &'static str,
         reason: String,
     },
+    #[error("only admins and HR see the cameras")]
+    CamerasHidden,
+    #[error("the camera has no capture yet")]
+    NoThumbnail,
+    #[error(transparent)]
+    Cameras(#[from] faceattend_camera_registry::RegistryError),
     /// Refusals built where they are found (CSRF, malformed JSON, body too large).
     #[error(transparent)]
     Refused(#[from] ApiError),
@@ -99,7 +107,48 @@ impl From<&ConsoleError> for ApiError {
                     format!("{service} is unavailable; try again shortly"),
                 )
             }
+            ConsoleError::CamerasHidden => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "only admins and HR see the cameras",
+            ),
+            ConsoleError::NoThumbnail => {
+                ApiError::not_found("thumbnail_not_found", "the camera has no capture yet")
+            }
+            ConsoleError::Cameras(error) => camera_refusal(error),
             ConsoleError::Refused(e) => e.clone(),
+        }
+    }
+}
+
+/// A camera registry refusal as the envelope says it.
+fn camera_refusal(error: &RegistryError) -> ApiError {
+    match error {
+        RegistryError::Exists(id) => ApiError::conflict(
+            "camera_exists",
+            format!("a camera {id} is registered already"),
+        ),
+        RegistryError::NotFound(id) => {
+            ApiError::not_found("camera_not_found", format!("no camera {id}"))
+        }
+        RegistryError::Changed { id, .. } => ApiError::conflict(
+            "camera_changed",
+            format!("camera {id} was changed by someone else meanwhile; reload it and try again"),
+        ),
+        RegistryError::NoAgent(agent) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "agent_unavailable",
+            format!(
+                "no camera-agent named {agent} answers; is it running, with AGENT_NAME={agent}?"
+            ),
+        ),
+        RegistryError::Bus(_) | RegistryError::Unavailable { .. } => {
+            tracing::warn!(%error, "camera registry unavailable");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "nats_unavailable",
+                "the camera registry (NATS) is unavailable; try again shortly",
+            )
         }
     }
 }
@@ -121,6 +170,9 @@ impl ResponseError for ConsoleError {
             ConsoleError::Store(StoreError::Database(DbErr::ConnectionAcquire(_)))
             | ConsoleError::UpstreamUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ConsoleError::Refused(e) => e.status,
+            ConsoleError::CamerasHidden => StatusCode::FORBIDDEN,
+            ConsoleError::NoThumbnail => StatusCode::NOT_FOUND,
+            ConsoleError::Cameras(error) => camera_refusal(error).status,
             ConsoleError::Store(_)
             | ConsoleError::Password(_)
             | ConsoleError::Token(_)

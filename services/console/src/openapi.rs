@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{self, keys, operators, session, system};
+use crate::routes::{self, cameras, keys, operators, session, system};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +23,8 @@ use crate::routes::{self, keys, operators, session, system};
         operators::list, operators::names, operators::create, operators::get, operators::update,
         operators::reset_password, operators::revoke_sessions, operators::audit_log,
         system::report, system::status,
+        cameras::list, cameras::get, cameras::create, cameras::update, cameras::remove,
+        cameras::test_camera, cameras::test_source, cameras::thumbnail,
         keys::jwks,
     ),
     components(schemas(
@@ -40,6 +42,10 @@ use crate::routes::{self, keys, operators, session, system};
         system::SystemStatusEnvelope, crate::system::ServiceHealth, crate::system::ServiceState,
         crate::system::CheckResult, crate::system::ConsoleHealth, crate::system::NatsHealth,
         crate::system::NotReady, crate::system::ConsumerLag, crate::system::DeadLetter,
+        cameras::CameraView, cameras::CameraLive, cameras::RoiView, cameras::AgentView,
+        cameras::CameraList, cameras::CreateCameraRequest, cameras::UpdateCameraRequest,
+        cameras::ProbeSourceRequest, cameras::ProbeResult, cameras::CameraListEnvelope,
+        cameras::CameraEnvelope, cameras::CameraCreatedEnvelope, cameras::ProbeEnvelope,
         faceattend_service::auth::Jwks, faceattend_service::auth::Jwk,
     )),
     modifiers(&SessionCookie),
@@ -47,6 +53,7 @@ use crate::routes::{self, keys, operators, session, system};
         (name = "session", description = "Signing in and out, and one's own password"),
         (name = "operators", description = "Operator accounts and the audit log (admins)"),
         (name = "system", description = "The services' readiness, NATS, consumers and dead letters"),
+        (name = "cameras", description = "The camera registry the camera-agents follow, and what they report (admins change, admins and HR see)"),
         (name = "keys", description = "The public keys of the tokens the console mints"),
     )
 )]

@@ -3,6 +3,7 @@
 //! and the public keys of its tokens at `/.well-known/jwks.json`.
 //! (The APIs of the other services are forwarded by [`crate::proxy`].)
 
+pub mod cameras;
 pub mod keys;
 pub mod operators;
 pub mod session;
@@ -45,6 +46,34 @@ pub fn configure(cfg: &mut web::ServiceConfig, openapi: utoipa::openapi::OpenApi
                     .route(web::get().to(operators::list))
                     .route(web::post().to(operators::create))
                     .default_service(method_not_allowed(&["GET", "POST"])),
+            )
+            .service(
+                web::resource("/cameras")
+                    .route(web::get().to(cameras::list))
+                    .route(web::post().to(cameras::create))
+                    .default_service(method_not_allowed(&["GET", "POST"])),
+            )
+            .service(
+                web::resource("/cameras/test")
+                    .route(web::post().to(cameras::test_source))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/cameras/{camera_id}")
+                    .route(web::get().to(cameras::get))
+                    .route(web::patch().to(cameras::update))
+                    .route(web::delete().to(cameras::remove))
+                    .default_service(method_not_allowed(&["GET", "PATCH", "DELETE"])),
+            )
+            .service(
+                web::resource("/cameras/{camera_id}/test")
+                    .route(web::post().to(cameras::test_camera))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/cameras/{camera_id}/thumbnail")
+                    .route(web::get().to(cameras::thumbnail))
+                    .default_service(method_not_allowed(&["GET"])),
             )
             .service(
                 web::resource("/operator-names")

@@ -4,6 +4,7 @@ mod helpers;
 
 mod assets;
 mod audit;
+mod cameras;
 mod contract;
 mod csrf;
 mod health;

@@ -222,6 +222,9 @@ export async function startCameraAgent(camera: { id: string; video: string; role
     env: {
       ...process.env,
       CAMERAS: JSON.stringify([{ id: camera.id, source: camera.video, role: camera.role, sample_fps: 5 }]),
+      // Cameras live on in the run's camera registry after their agent stops: an agent of its
+      // own name per story runs only that story's camera, not the earlier stories' videos again.
+      AGENT_NAME: camera.id,
       NATS_URL: required("E2E_NATS_URL"),
       BUS_NAMESPACE: required("E2E_BUS_NAMESPACE"),
       FACEATTEND_MODELS_DIR: required("FACEATTEND_MODELS_DIR"),

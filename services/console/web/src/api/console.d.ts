@@ -42,6 +42,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/console/api/v1/cameras": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every camera with what its agent reports, and the agents that reported lately. */
+        get: operations["list_cameras"];
+        put?: never;
+        /** Register a camera; its agent starts it within 2 s. */
+        post: operations["create_camera"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/api/v1/cameras/{camera_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One camera. */
+        get: operations["get_camera"];
+        put?: never;
+        post?: never;
+        /** Remove a camera; its agent stops it within 2 s. */
+        delete: operations["delete_camera"];
+        options?: never;
+        head?: never;
+        /** Change a camera; its agent restarts it (or stops it, when disabled or moved) within 2 s. */
+        patch: operations["update_camera"];
+        trace?: never;
+    };
+    "/console/api/v1/cameras/{camera_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open a registered camera's source once, on its agent, and report. */
+        post: operations["test_camera"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/api/v1/cameras/{camera_id}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The frame of the camera's latest capture, scaled down (a JPEG). */
+        get: operations["get_camera_thumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/api/v1/cameras/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open a source once, on the agent that would run it, before registering it. */
+        post: operations["test_camera_source"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/console/api/v1/operator-names": {
         parameters: {
             query?: never;
@@ -223,6 +311,15 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A camera-agent that reported within the last minute. */
+        AgentView: {
+            /** @description The cameras it runs. */
+            camera_ids: string[];
+            name: string;
+            /** Format: date-time */
+            reported_at?: string | null;
+            version: string;
+        };
         AuditEntryResponse: {
             client_address?: string | null;
             detail?: string | null;
@@ -256,6 +353,93 @@ export interface components {
              * @description How many entries match the filters in all.
              */
             total: number;
+        };
+        CameraCreatedEnvelope: {
+            data: components["schemas"]["CameraView"];
+            meta: components["schemas"]["CreatedMeta"];
+            success: boolean;
+        };
+        CameraEnvelope: {
+            data: components["schemas"]["CameraView"];
+            success: boolean;
+        };
+        CameraList: {
+            agents: components["schemas"]["AgentView"][];
+            cameras: components["schemas"]["CameraView"][];
+        };
+        CameraListEnvelope: {
+            data: components["schemas"]["CameraList"];
+            success: boolean;
+        };
+        /** @description What an agent last reported of a camera it runs. */
+        CameraLive: {
+            /**
+             * Format: float
+             * @description Frames searched for faces per second over the same interval.
+             */
+            analysed_fps: number;
+            /** Format: int64 */
+            captures_published: number;
+            /**
+             * @description Whether the agent runs the camera as it is registered now (false for a moment after a
+             *     change, until the agent has restarted it).
+             */
+            current: boolean;
+            /**
+             * Format: float
+             * @description Frames decoded per second over the agent's last report interval.
+             */
+            decoded_fps: number;
+            /** Format: int64 */
+            frames_analysed: number;
+            /** Format: int64 */
+            frames_decoded: number;
+            /** Format: date-time */
+            last_capture_at?: string | null;
+            /** @description The last failure, e.g. why the source cannot be opened. */
+            last_error?: string | null;
+            /** Format: date-time */
+            last_frame_at?: string | null;
+            /** Format: int64 */
+            reconnects: number;
+            /** Format: date-time */
+            reported_at?: string | null;
+            /** @description `connecting`, `streaming`, `reconnecting`, `ended` (a file played to its end) or `stopped`. */
+            state: string;
+        };
+        /** @description A camera of the registry, as the console shows it. */
+        CameraView: {
+            /** @description The camera-agent that runs it. */
+            agent: string;
+            enabled: boolean;
+            id: string;
+            live?: components["schemas"]["CameraLive"] | null;
+            name: string;
+            realtime: boolean;
+            repeat: boolean;
+            /**
+             * Format: int64
+             * @description Send it back with a change: a change made meanwhile by someone else is then refused.
+             */
+            revision: number;
+            roi?: components["schemas"]["RoiView"] | null;
+            /** @description `entry`, `exit` or `both`. */
+            role: string;
+            /** Format: float */
+            sample_fps: number;
+            /** @description The source without its credentials (`rtsp://***@10.0.0.5/stream`). */
+            source: string;
+            /** @description Whether the stored source holds credentials (they are never shown). */
+            source_has_credentials: boolean;
+            /**
+             * Format: date-time
+             * @description When the frame of its latest capture was taken, if there is one
+             *     (`GET /console/api/v1/cameras/{camera_id}/thumbnail`).
+             */
+            thumbnail_at?: string | null;
+            /** Format: date-time */
+            updated_at?: string | null;
+            updated_by: string;
         };
         ChangePasswordRequest: {
             /** Format: password */
@@ -313,6 +497,46 @@ export interface components {
              */
             num_waiting: number;
             stream: string;
+        };
+        /** @description A new camera. */
+        CreateCameraRequest: {
+            /**
+             * @description The camera-agent to run it (`default` when left out).
+             * @example default
+             */
+            agent?: string | null;
+            /** @description True when left out. */
+            enabled?: boolean | null;
+            /**
+             * @description Letters, digits, `-` and `_`, at most 64; it names the subject `faces.v1.<id>`.
+             * @example main-door
+             */
+            id: string;
+            /**
+             * @description What people call it; the id when left out.
+             * @example Main door
+             */
+            name?: string | null;
+            /** @description Files only: play at the video's own pace (true when left out). */
+            realtime?: boolean | null;
+            /** @description Files only: start again at the end (false when left out). */
+            repeat?: boolean | null;
+            roi?: components["schemas"]["RoiView"] | null;
+            /**
+             * @description `entry`, `exit` or `both`.
+             * @example entry
+             */
+            role: string;
+            /**
+             * Format: float
+             * @description Frames analysed per second, more than 0 and at most 60 (5 when left out).
+             */
+            sample_fps?: number | null;
+            /**
+             * @description `rtsp://user:password@host/path`, `http(s)://…`, a file path or `file://` URL, or `device:<index>`.
+             * @example rtsp://viewer:secret@10.0.0.5/stream
+             */
+            source: string;
         };
         CreatedMeta: {
             /** @description Always true. */
@@ -431,12 +655,57 @@ export interface components {
             last_sign_in_at?: string | null;
             role: components["schemas"]["Role"];
         };
+        ProbeEnvelope: {
+            data: components["schemas"]["ProbeResult"];
+            success: boolean;
+        };
+        /** @description What opening the source once gave. */
+        ProbeResult: {
+            /** @description The agent asked to try. */
+            agent: string;
+            /**
+             * @description False when no camera-agent of that name answered (is it running, with that
+             *     `AGENT_NAME`?): then nothing was tried.
+             */
+            agent_answered: boolean;
+            /** Format: int32 */
+            elapsed_ms: number;
+            /** @description Why the source could not be read; none when `ok`. */
+            error?: string | null;
+            /**
+             * Format: float
+             * @description The frame rate the source declares, if it declares one.
+             */
+            fps?: number | null;
+            /** Format: int32 */
+            height?: number | null;
+            ok: boolean;
+            /** Format: int32 */
+            width?: number | null;
+        };
+        /** @description A source to try before saving it. */
+        ProbeSourceRequest: {
+            /** @description The agent that would run the camera (`default` when left out). */
+            agent?: string | null;
+            source: string;
+        };
         ResetPasswordRequest: {
             /**
              * Format: password
              * @description Any characters but NUL.
              */
             new_password: string;
+        };
+        /** @description Part of the frame searched for faces, in fractions of its width and height. */
+        RoiView: {
+            /** Format: float */
+            height: number;
+            /** Format: float */
+            width: number;
+            /** Format: float */
+            x: number;
+            /** Format: float */
+            y: number;
         };
         /**
          * @description What an operator may do. The order is from most to least powerful.
@@ -541,6 +810,28 @@ export interface components {
             data: components["schemas"]["SystemStatus"];
             success: boolean;
         };
+        /**
+         * @description A change: the fields given replace the stored ones. Leave `source` out to keep the stored
+         *     source (and its credentials).
+         */
+        UpdateCameraRequest: {
+            agent?: string | null;
+            enabled?: boolean | null;
+            name?: string | null;
+            realtime?: boolean | null;
+            repeat?: boolean | null;
+            /**
+             * Format: int64
+             * @description The revision the change was made on (from the camera as read); the change is refused
+             *     with `camera_changed` when someone changed the camera since.
+             */
+            revision?: number | null;
+            roi?: components["schemas"]["RoiView"] | null;
+            role?: string | null;
+            /** Format: float */
+            sample_fps?: number | null;
+            source?: string | null;
+        };
         UpdateOperatorRequest: {
             /** @description A disabled operator cannot sign in, and their sessions end at once. */
             disabled?: boolean | null;
@@ -640,6 +931,605 @@ export interface operations {
                 };
             };
             /** @description The database is unavailable (`service_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_cameras: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every camera and agent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CameraListEnvelope"];
+                };
+            };
+            /** @description Not signed in (`not_signed_in`, `session_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Neither admin nor HR (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description NATS is unavailable (`nats_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    create_camera: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCameraRequest"];
+            };
+        };
+        responses: {
+            /** @description Registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CameraCreatedEnvelope"];
+                };
+            };
+            /** @description Malformed JSON (`invalid_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in (`not_signed_in`, `session_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin (`forbidden`), or not sent by the console's pages (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The id is taken (`camera_exists`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid fields (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description NATS is unavailable (`nats_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_camera: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The camera's id */
+                camera_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The camera */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CameraEnvelope"];
+                };
+            };
+            /** @description Not signed in (`not_signed_in`, `session_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Neither admin nor HR (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such camera (`camera_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not a camera id (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description NATS is unavailable (`nats_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    delete_camera: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The camera's id */
+                camera_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in (`not_signed_in`, `session_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin (`forbidden`), or not sent by the console's pages (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such camera (`camera_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not a camera id (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description NATS is unavailable (`nats_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    update_camera: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The camera's id */
+                camera_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateCameraRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CameraEnvelope"];
+                };
+            };
+            /** @description Malformed JSON (`invalid_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in (`not_signed_in`, `session_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin (`forbidden`), or not sent by the console's pages (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such camera (`camera_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Changed by someone else since `revision` (`camera_changed`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid fields (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description NATS is unavailable (`nats_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    test_camera: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The camera's id */
+                camera_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the agent saw (`ok` false with the reason when it could not read the source, or when no agent answered) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProbeEnvelope"];
+                };
+            };
+            /** @description Not signed in (`not_signed_in`, `session_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin (`forbidden`), or not sent by the console's pages (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such camera (`camera_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not a camera id (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description NATS is unavailable (`nats_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_camera_thumbnail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The camera's id */
+                camera_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JPEG at most 320 pixels wide */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": number[];
+                };
+            };
+            /** @description Not signed in (`not_signed_in`, `session_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Neither admin nor HR (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No capture yet (`thumbnail_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not a camera id (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description NATS is unavailable (`nats_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    test_camera_source: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProbeSourceRequest"];
+            };
+        };
+        responses: {
+            /** @description What the agent saw (`ok` false with the reason when it could not read the source, or when no agent answered) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProbeEnvelope"];
+                };
+            };
+            /** @description Malformed JSON (`invalid_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in (`not_signed_in`, `session_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin (`forbidden`), or not sent by the console's pages (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid fields (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description NATS is unavailable (`nats_unavailable`) */
             503: {
                 headers: {
                     [name: string]: unknown;
