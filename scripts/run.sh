@@ -14,8 +14,9 @@
 # ALLOWED_ORIGINS: the browser origins realtime-gateway accepts WebSockets from (default: the web
 #   console's, http://127.0.0.1:<console port> and http://localhost:<console port>, and the
 #   Swagger UIs' below).
-# Cameras: CAMERAS (a JSON list) or CAMERAS_FILE, as camera-agent reads them; with none,
-# camera-agent idles. DEMO=1 (`make demo`) enrols two people from a folder of photos
+# Cameras: CAMERAS (a JSON list) or CAMERAS_FILE seed the camera registry, as camera-agent
+# reads them; cameras added in the console (or kept from an earlier run in .local/run's NATS)
+# run too; with none, camera-agent idles. DEMO=1 (`make demo`) enrols two people from a folder of photos
 # (FACEATTEND_FACES_DIR, default ../shared/data/faces), writes a video of them and a stranger
 # walking past (.local/run/demo/entrance.avi, made here, never committed), plays it through an
 # "entrance" camera and prints the check-ins as they arrive.
