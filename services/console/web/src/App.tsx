@@ -7,6 +7,7 @@ import { markSessionEnded } from "./auth/sessionEnd";
 import { RequireSession } from "./auth/RequireSession";
 import { Shell } from "./components/Shell";
 import { makeQueryClient } from "./queryClient";
+import { camerasRoutes } from "./cameras/routes";
 import { operatorsRoutes } from "./operators/routes";
 import { policiesRoutes } from "./policies/routes";
 import { reportsRoutes } from "./reports/routes";
@@ -66,6 +67,7 @@ export function makeRouter() {
         ...reportsRoutes,
         ...policiesRoutes,
         ...operatorsRoutes,
+        ...camerasRoutes,
         { path: "*", element: <NotFoundPage /> },
       ],
     },

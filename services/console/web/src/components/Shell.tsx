@@ -65,6 +65,11 @@ export function Shell() {
             <li>
               <NavLink to="/policies">Policies</NavLink>
             </li>
+            {operator.role === "admin" || operator.role === "hr" ? (
+              <li>
+                <NavLink to="/cameras">Cameras</NavLink>
+              </li>
+            ) : null}
             {operator.role === "admin" ? (
               <li>
                 <NavLink to="/operators">Operators</NavLink>
