@@ -105,7 +105,8 @@ async fn wrong_shapes_are_422_with_the_field(backend: Backend) {
             "first_name",
             "required",
         ),
-        (json!([1, 2, 3]), "[0]", "invalid_type"),
+        // Every body is an object: an array is refused whole, not read as the fields in order.
+        (json!([1, 2, 3]), "body", "invalid_type"),
         (json!("text"), "body", "invalid_type"),
     ];
     for (body, field, code) in cases {
