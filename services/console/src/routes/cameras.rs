@@ -12,7 +12,9 @@ use std::time::Duration;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
-use faceattend_camera_registry::{CameraRegistry, RegisteredCamera, RegistryError, from_timestamp};
+use faceattend_camera_registry::{
+    CameraRegistry, LiveState, RegisteredCamera, RegistryError, from_timestamp,
+};
 use faceattend_domain::camera::{Camera, CameraDraft, RegionOfInterest, parse_camera_id};
 use faceattend_domain::{FieldIssue, ValidationErrors};
 use faceattend_proto::cameras::v1 as wire;
@@ -373,15 +375,26 @@ fn view(
     }
 }
 
-async fn one(registry: &CameraRegistry, registered: RegisteredCamera) -> Result<CameraView> {
-    let state = registry.live_state().await?;
-    let live = state
+/// A camera as shown, with its agent's report from `live` and its thumbnail's time.
+async fn view_of(
+    registry: &CameraRegistry,
+    live: &LiveState,
+    registered: RegisteredCamera,
+) -> Result<CameraView> {
+    let status = live
         .cameras
         .iter()
         .find(|s| s.camera_id == registered.camera.id);
-    let thumbnail = registry.thumbnail(&registered.camera.id).await?;
-    let thumbnail_at = thumbnail.and_then(|t| t.captured_at.as_ref().and_then(from_timestamp));
-    Ok(view(registered, live, thumbnail_at))
+    let thumbnail_at = registry
+        .thumbnail(&registered.camera.id)
+        .await?
+        .and_then(|t| t.captured_at.as_ref().and_then(from_timestamp));
+    Ok(view(registered, status, thumbnail_at))
+}
+
+async fn one(registry: &CameraRegistry, registered: RegisteredCamera) -> Result<CameraView> {
+    let live = registry.live_state().await?;
+    view_of(registry, &live, registered).await
 }
 
 /// Every camera with what its agent reports, and the agents that reported lately.
@@ -402,15 +415,7 @@ pub async fn list(state: web::Data<ConsoleState>, signed_in: SignedIn) -> Result
     let live = registry.live_state().await?;
     let mut views = Vec::with_capacity(cameras.len());
     for registered in cameras {
-        let status = live
-            .cameras
-            .iter()
-            .find(|s| s.camera_id == registered.camera.id);
-        let thumbnail_at = registry
-            .thumbnail(&registered.camera.id)
-            .await?
-            .and_then(|t| t.captured_at.as_ref().and_then(from_timestamp));
-        views.push(view(registered, status, thumbnail_at));
+        views.push(view_of(&registry, &live, registered).await?);
     }
     let agents = live
         .agents
