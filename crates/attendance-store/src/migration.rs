@@ -25,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(AddDetectionEvidence),
             Box::new(CreateDailyStats),
             Box::new(AddExceptionOrganization),
+            Box::new(IndexDetectionAppearances),
         ]
     }
 }
@@ -1483,6 +1484,45 @@ impl MigrationTrait for AddExceptionOrganization {
                 Table::alter()
                     .table(AttendanceExceptions::Table)
                     .drop_column(ExceptionOrganization::Organization)
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// The captures of one appearance (a camera's track) found together: a day is decided with all
+/// of its appearances' captures, whoever they name (`faceattend_domain::attendance::superseded`).
+struct IndexDetectionAppearances;
+
+impl MigrationName for IndexDetectionAppearances {
+    fn name(&self) -> &str {
+        "m20261208_100011_index_detection_appearances"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for IndexDetectionAppearances {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        create_indexes(
+            manager,
+            vec![
+                Index::create()
+                    .name("idx_detections_track")
+                    .table(Detections::Table)
+                    .col(DetectionEvidence::TrackId)
+                    .col(Detections::CameraId)
+                    .to_owned(),
+            ],
+        )
+        .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_detections_track")
+                    .table(Detections::Table)
                     .to_owned(),
             )
             .await

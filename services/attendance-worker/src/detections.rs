@@ -135,7 +135,14 @@ impl DetectionProcessor {
     async fn decide(&self, batch: &[&NewDetection]) -> Result<Vec<&'static str>, WorkerError> {
         let txn = self.store.begin_write().await?;
         detections::insert_many(&txn, batch).await?;
-        let persons: BTreeSet<Uuid> = batch.iter().filter_map(|d| d.person_id).collect();
+        // Whoever else the batch's appearances were attributed to: a clearer capture can
+        // withdraw an earlier capture's mark of another person.
+        let mates = detections::appearance_mates(&txn, batch).await?;
+        let persons: BTreeSet<Uuid> = batch
+            .iter()
+            .filter_map(|d| d.person_id)
+            .chain(mates.iter().map(|(_, person, _)| *person))
+            .collect();
         recompute::lock_persons(&txn, &persons).await?;
         let people = recompute::people(&txn, &persons).await?;
         let now = Utc::now();
@@ -169,6 +176,16 @@ impl DetectionProcessor {
                 }
             }
             keys.push(key);
+        }
+        for (cause, person_id, captured_at) in mates {
+            let org = people
+                .get(&person_id)
+                .and_then(|p| p.organization.as_deref());
+            let key = DayKey {
+                person_id,
+                date: book.policy_for(org).work_day(captured_at),
+            };
+            days.entry(key).or_insert_with(|| Cause::detection(cause));
         }
         let done = recompute::recompute_days(&txn, &book, &people, &days, now).await?;
         txn.commit().await?;

@@ -1,10 +1,12 @@
 //! Stored detections: the evidence every attendance record points to, and the input from
 //! which a person's day is recomputed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use faceattend_domain::attendance::{CameraRole, Confidence, Sighting, Verdict};
+use faceattend_domain::attendance::{
+    AppearanceCapture, CameraRole, Confidence, Sighting, Verdict, appearance_key, superseded,
+};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     TryInsertResult,
@@ -193,7 +195,7 @@ pub async fn sightings_of<C: ConnectionTrait>(
         .order_by_asc(detection::Column::Id)
         .all(conn)
         .await?;
-    rows.into_iter().map(to_sighting).collect()
+    to_sightings(conn, rows).await
 }
 
 /// The person's detections captured in `[from, to)`, as sightings in capture order.
@@ -211,7 +213,93 @@ pub async fn sightings<C: ConnectionTrait>(
         .order_by_asc(detection::Column::Id)
         .all(conn)
         .await?;
-    rows.into_iter().map(to_sighting).collect()
+    to_sightings(conn, rows).await
+}
+
+/// The person-days other than their own that a batch of detections can change: the days of
+/// whoever the other captures of the same appearances name, as (detection of the batch, person,
+/// capture time). A clearer capture that names someone else supersedes an earlier capture's
+/// mark, so that earlier person's day is decided again.
+pub async fn appearance_mates<C: ConnectionTrait>(
+    conn: &C,
+    batch: &[&NewDetection],
+) -> Result<Vec<(Uuid, Uuid, DateTime<Utc>)>, StoreError> {
+    let mut by_appearance: HashMap<String, Uuid> = HashMap::new();
+    for detection in batch {
+        let track = detection.evidence.track_id.as_deref().unwrap_or("");
+        if let Some(key) = appearance_key(&detection.camera_id, track) {
+            // The latest id of the appearance names the cause, whatever the batch's order.
+            let cause = by_appearance.entry(key).or_insert(detection.id);
+            *cause = (*cause).max(detection.id);
+        }
+    }
+    if by_appearance.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tracks: BTreeSet<&str> = batch
+        .iter()
+        .filter_map(|d| d.evidence.track_id.as_deref())
+        .collect();
+    let captures = detection::Entity::find()
+        .filter(detection::Column::TrackId.is_in(tracks))
+        .filter(detection::Column::PersonId.is_not_null())
+        .all(conn)
+        .await?;
+    Ok(captures
+        .into_iter()
+        .filter_map(|capture| {
+            let key = appearance_key(&capture.camera_id, capture.track_id.as_deref()?)?;
+            let cause = *by_appearance.get(&key)?;
+            Some((cause, capture.person_id?, capture.captured_at))
+        })
+        .collect())
+}
+
+/// The detections as sightings, each weighed against the other captures of its appearance
+/// (read in one query, whoever they name): see `faceattend_domain::attendance::superseded`.
+async fn to_sightings<C: ConnectionTrait>(
+    conn: &C,
+    rows: Vec<detection::Model>,
+) -> Result<Vec<Sighting>, StoreError> {
+    let tracks: BTreeSet<&str> = rows
+        .iter()
+        .filter_map(|row| row.track_id.as_deref())
+        .filter(|track| !track.is_empty())
+        .collect();
+    let mut appearances: HashMap<String, Vec<AppearanceCapture>> = HashMap::new();
+    if !tracks.is_empty() {
+        let captures = detection::Entity::find()
+            .filter(detection::Column::TrackId.is_in(tracks.iter().copied()))
+            .all(conn)
+            .await?;
+        for capture in captures {
+            let Some(key) = appearance_key(
+                &capture.camera_id,
+                capture.track_id.as_deref().unwrap_or(""),
+            ) else {
+                continue;
+            };
+            appearances.entry(key).or_default().push(AppearanceCapture {
+                detection_id: capture.id,
+                person_id: capture.person_id,
+                quality: capture.quality,
+                rejected: capture.verdict.as_deref() == Some(Verdict::Rejected.as_str()),
+            });
+        }
+    }
+    rows.into_iter()
+        .map(|row| {
+            let appearance = appearance_key(&row.camera_id, row.track_id.as_deref().unwrap_or(""));
+            let captures = appearance.as_ref().and_then(|key| appearances.get(key));
+            let quality = row.quality;
+            let mut sighting = to_sighting(row)?;
+            sighting.superseded = captures.is_some_and(|captures| {
+                superseded(sighting.detection_id, sighting.person_id, quality, captures)
+            });
+            sighting.appearance = appearance;
+            Ok(sighting)
+        })
+        .collect()
 }
 
 fn to_sighting(row: detection::Model) -> Result<Sighting, StoreError> {
@@ -232,5 +320,7 @@ fn to_sighting(row: detection::Model) -> Result<Sighting, StoreError> {
             .transpose()?,
         camera_id: row.camera_id,
         at: row.captured_at,
+        appearance: None,
+        superseded: false,
     })
 }

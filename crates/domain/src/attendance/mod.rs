@@ -28,9 +28,10 @@ mod tests;
 
 pub use calendar::{SiteZone, day_bounds, work_day};
 pub use rules::{
-    Assessment, AttendanceChange, AttendancePolicy, AttendanceStatus, DayDecision, DayKey,
-    DayRecord, Mark, PolicyDefaults, ReviewItem, ReviewReason, Sighting, SightingCounts, Verdict,
-    assess, changes, decide_day, decide_days, expected_at_work,
+    AppearanceCapture, Assessment, AttendanceChange, AttendancePolicy, AttendanceStatus,
+    DayDecision, DayKey, DayRecord, Mark, PolicyDefaults, ReviewItem, ReviewReason, Sighting,
+    SightingCounts, Verdict, appearance_key, assess, changes, decide_day, decide_days,
+    expected_at_work, superseded,
 };
 pub use values::{
     Band, CameraRole, Confidence, DaysOff, DuplicateWindow, Shift, Thresholds, WorkingDays,

@@ -21,6 +21,14 @@
 //!    (and a `no_check_in` review item); review items alone make the day `pending`.
 //!    `absent` is never decided from sightings: it is what the day-end job records, with
 //!    [`DayRecord::absent`], for a person expected at work who has no record.
+//! 6. Appearances: a camera publishes the first good capture of a face at once and then a few
+//!    clearly better ones while the face stays (its track). The captures of one appearance are
+//!    one mark, never two: the first confident capture fixes the mark's time, and the best one
+//!    (highest confidence) becomes its evidence, so later captures improve the record without
+//!    moving it or publishing it again; a check-out is never taken from the check-in's
+//!    appearance; one appearance files at most one review item per reason. A capture that a
+//!    better capture of its own appearance attributes to someone else, or to nobody, is
+//!    [`superseded`]: it never acts on its own (it is counted and left out).
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -46,9 +54,57 @@ pub struct Sighting {
     pub confidence: Confidence,
     /// A person's decision on this sighting, if one was made (review, correction).
     pub verdict: Option<Verdict>,
+    /// The appearance (a camera's track of one face over several frames) this sighting is a
+    /// capture of, as `<camera>/<track>`; `None` when the camera does not track.
+    pub appearance: Option<String>,
+    /// A better capture of the same appearance identified someone else or nobody
+    /// ([`superseded`]): without a person's verdict, this sighting cannot act.
+    pub superseded: bool,
+}
+
+/// One capture of an appearance, as [`superseded`] weighs it: who it was attributed to (or
+/// nobody, for an unknown face) and how good the face was.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AppearanceCapture {
+    pub detection_id: Uuid,
+    pub person_id: Option<Uuid>,
+    /// The face's quality score in [0, 1].
+    pub quality: f32,
+    /// A person decided it is no face or a bad capture: it weighs nothing.
+    pub rejected: bool,
+}
+
+/// Whether the capture `detection_id` of `person_id` (quality `quality`) is overruled by a
+/// capture of the same appearance with a strictly better face that names someone else or
+/// nobody. The better face is the better evidence: a first capture that a camera published
+/// early, the moment the face passed its quality gate, never keeps a mark that the
+/// appearance's later, clearer captures contradict.
+pub fn superseded(
+    detection_id: Uuid,
+    person_id: Uuid,
+    quality: f32,
+    appearance: &[AppearanceCapture],
+) -> bool {
+    appearance.iter().any(|other| {
+        other.detection_id != detection_id
+            && !other.rejected
+            && other.quality > quality
+            && other.person_id != Some(person_id)
+    })
+}
+
+/// The key of a camera's appearance: a sighting's [`Sighting::appearance`].
+pub fn appearance_key(camera_id: &str, track_id: &str) -> Option<String> {
+    (!track_id.is_empty()).then(|| format!("{camera_id}/{track_id}"))
 }
 
 impl Sighting {
+    /// Whether two sightings are captures of one appearance.
+    fn same_appearance(&self, other: &Self) -> bool {
+        self.detection_id == other.detection_id
+            || (self.appearance.is_some() && self.appearance == other.appearance)
+    }
+
     /// A total order over everything a sighting holds, so that when two deliveries of one
     /// detection id disagree (they should not) every order of arrival keeps the same one.
     fn content_cmp(&self, other: &Self) -> Ordering {
@@ -59,6 +115,8 @@ impl Sighting {
             .then_with(|| self.camera_id.cmp(&other.camera_id))
             .then_with(|| self.role.cmp(&other.role))
             .then_with(|| self.verdict.cmp(&other.verdict))
+            .then_with(|| self.appearance.cmp(&other.appearance))
+            .then_with(|| self.superseded.cmp(&other.superseded))
     }
 }
 
@@ -130,17 +188,6 @@ pub struct Mark {
     pub at: DateTime<Utc>,
     pub confidence: Confidence,
     pub camera_id: String,
-}
-
-impl From<&Sighting> for Mark {
-    fn from(s: &Sighting) -> Self {
-        Self {
-            detection_id: s.detection_id,
-            at: s.at,
-            confidence: s.confidence,
-            camera_id: s.camera_id.clone(),
-        }
-    }
 }
 
 macro_rules! string_enum {
@@ -303,6 +350,8 @@ pub struct SightingCounts {
     pub confident: usize,
     /// Rejected by a person: left out.
     pub rejected: usize,
+    /// Overruled by a better capture of their appearance ([`superseded`]): left out.
+    pub superseded: usize,
 }
 
 /// Everything decided about one person's work day.
@@ -414,6 +463,10 @@ fn decide_distinct(
                 continue;
             }
             Some(_) => Band::Act,
+            None if s.superseded => {
+                counts.superseded += 1;
+                continue;
+            }
             None => policy.thresholds.band(s.confidence),
         };
         match band {
@@ -438,13 +491,68 @@ fn decide_distinct(
     let window = policy.duplicate_window.duration();
     let check_out = confident.iter().rev().copied().find(|s| {
         may_check_out(s)
-            && check_in.is_none_or(|ci| s.detection_id != ci.detection_id && s.at >= ci.at + window)
+            && check_in.is_none_or(|ci| !s.same_appearance(ci) && s.at >= ci.at + window)
     });
     if let (None, Some(co)) = (check_in, check_out)
         && co.verdict.is_none()
     {
         review.push(ReviewItem::new(co, ReviewReason::NoCheckIn));
     }
+    // One appearance, one item per reason: its best capture. A low-confidence capture of an
+    // appearance that acted through another capture needs nobody's look.
+    let in_review = review.clone();
+    review.retain(|item| {
+        let capture = |id: Uuid| day.iter().copied().find(|s| s.detection_id == id);
+        let Some(s) = capture(item.detection_id) else {
+            return true;
+        };
+        if item.reason == ReviewReason::LowConfidence
+            && confident.iter().any(|c| c.same_appearance(s))
+        {
+            return false;
+        }
+        !in_review.iter().any(|other| {
+            other.reason == item.reason
+                && other.detection_id != item.detection_id
+                && capture(other.detection_id).is_some_and(|o| o.same_appearance(s))
+                && (other.confidence.value(), other.detection_id)
+                    > (item.confidence.value(), item.detection_id)
+        })
+    });
+    // Each mark: when the appearance was first confidently seen, on its best capture.
+    let mark = |first: &Sighting, may: &dyn Fn(&Sighting) -> bool| {
+        let best = confident
+            .iter()
+            .copied()
+            .filter(|s| s.same_appearance(first) && may(s))
+            .max_by(|a, b| {
+                a.confidence
+                    .value()
+                    .total_cmp(&b.confidence.value())
+                    .then_with(|| b.detection_id.cmp(&a.detection_id))
+            })
+            .unwrap_or(first);
+        Mark {
+            detection_id: best.detection_id,
+            at: first.at,
+            confidence: best.confidence,
+            camera_id: first.camera_id.clone(),
+        }
+    };
+    let check_in_mark = check_in.map(|ci| mark(ci, &may_check_in));
+    let check_out_mark = check_out.map(|co| {
+        // The appearance's first confident capture that could check out, at its time.
+        let first = confident
+            .iter()
+            .copied()
+            .find(|s| {
+                s.same_appearance(co)
+                    && may_check_out(s)
+                    && check_in.is_none_or(|ci| s.at >= ci.at + window)
+            })
+            .unwrap_or(co);
+        mark(first, &may_check_out)
+    });
     review.sort_by_key(|r| (r.at, r.detection_id, r.reason));
 
     let Assessment {
@@ -453,19 +561,20 @@ fn decide_distinct(
         worked_minutes,
     } = assess(
         key.date,
-        check_in.map(|s| s.at),
-        check_out.map(|s| s.at),
+        check_in_mark.as_ref().map(|m| m.at),
+        check_out_mark.as_ref().map(|m| m.at),
         policy,
         days_off,
     );
-    let (status, status_evidence) = match (check_in, check_out, review.first()) {
+    let confirmed_departure = check_out.is_some_and(|co| co.verdict.is_some());
+    let (status, status_evidence) = match (&check_in_mark, &check_out_mark, review.first()) {
         (Some(ci), _, _) if late_minutes > 0 => (AttendanceStatus::Late, ci.detection_id),
         (Some(_), Some(co), _) if early_leave_minutes > 0 => {
             (AttendanceStatus::EarlyLeave, co.detection_id)
         }
         (Some(ci), _, _) => (AttendanceStatus::Present, ci.detection_id),
         // A person confirmed the departure: there is nothing left to wait for.
-        (None, Some(co), _) if co.verdict.is_some() => (AttendanceStatus::Present, co.detection_id),
+        (None, Some(co), _) if confirmed_departure => (AttendanceStatus::Present, co.detection_id),
         (None, Some(co), _) => (AttendanceStatus::Pending, co.detection_id),
         (None, None, Some(first)) => (AttendanceStatus::Pending, first.detection_id),
         (None, None, None) => {
@@ -482,8 +591,8 @@ fn decide_distinct(
         record: Some(DayRecord {
             person_id: key.person_id,
             date: key.date,
-            check_in: check_in.map(Mark::from),
-            check_out: check_out.map(Mark::from),
+            check_in: check_in_mark,
+            check_out: check_out_mark,
             status,
             status_evidence: Some(status_evidence),
             late_minutes,
@@ -603,7 +712,8 @@ pub enum AttendanceChange {
 /// minute. Pass the record *as last published*, so that many small moves add up to one that
 /// is published; the stored record is always the latest decision. A check-in or check-out
 /// that disappears (only when sightings are deleted) is not published as such; the status
-/// change that goes with it is.
+/// change that goes with it is. A mark at the same instant on other evidence (a better capture
+/// of the same appearance) did not move.
 pub fn changes(
     previous: Option<&DayRecord>,
     next: &DayRecord,
@@ -613,9 +723,8 @@ pub fn changes(
     let moved = |before: Option<&Mark>, after: Option<&Mark>| match (before, after) {
         (_, None) => false,
         (None, Some(_)) => true,
-        (Some(b), Some(a)) => {
-            b.detection_id != a.detection_id && (a.at - b.at).abs() >= window.duration()
-        }
+        // Better evidence for the same moment (a later capture of the appearance) is no move.
+        (Some(b), Some(a)) => a.at != b.at && (a.at - b.at).abs() >= window.duration(),
     };
     let mut out = Vec::new();
     if let Some(mark) = next.check_in.as_ref()

@@ -50,6 +50,8 @@ fn sighting(n: u128, role: CameraRole, at: DateTime<Utc>, c: f32) -> Sighting {
         at,
         confidence: conf(c),
         verdict: None,
+        appearance: None,
+        superseded: false,
     }
 }
 
@@ -255,6 +257,7 @@ fn thresholds_are_inclusive_at_their_exact_values() {
             low_confidence: 2,
             confident: 1,
             rejected: 0,
+            superseded: 0,
         }
     );
 
@@ -920,6 +923,8 @@ fn arb_sightings() -> impl Strategy<Value = Vec<Sighting>> {
                     at: base + Duration::minutes(minute) + Duration::seconds(second),
                     confidence: conf(c),
                     verdict: verdict.checked_sub(4).map(|v| Verdict::ALL[v]),
+                    appearance: None,
+                    superseded: false,
                 },
             )
             .collect()
@@ -1228,4 +1233,175 @@ fn a_confirmed_check_out_without_check_in_is_present() {
     );
     assert!(confirmed.review.is_empty());
     assert_eq!(confirmed.record.unwrap().status, AttendanceStatus::Present);
+}
+
+/// Captures of one appearance of `PERSON` on `camera`: (detection, seconds after 08:00, confidence).
+fn appearance(
+    camera: &str,
+    track: &str,
+    role: CameraRole,
+    captures: &[(u128, i64, f32)],
+) -> Vec<Sighting> {
+    captures
+        .iter()
+        .map(|&(n, second, c)| {
+            let mut s = sighting(
+                n,
+                role,
+                utc("2026-03-02T08:00:00Z") + Duration::seconds(second),
+                c,
+            );
+            s.camera_id = camera.to_owned();
+            s.appearance = appearance_key(camera, track);
+            s
+        })
+        .collect()
+}
+
+#[test]
+fn an_appearances_first_confident_capture_decides_and_its_best_is_the_evidence() {
+    let policy = AttendancePolicy::new(zone("UTC"));
+    // Published at once (0.75), then two clearly better captures of the same track.
+    let early = appearance("door", "t1", CameraRole::Entry, &[(1, 0, 0.75)]);
+    let all = appearance(
+        "door",
+        "t1",
+        CameraRole::Entry,
+        &[(1, 0, 0.75), (2, 1, 0.93), (3, 2, 0.88)],
+    );
+    let first = record(&policy, date("2026-03-02"), &early);
+    let improved = record(&policy, date("2026-03-02"), &all);
+    let (a, b) = (
+        first.check_in.clone().unwrap(),
+        improved.check_in.clone().unwrap(),
+    );
+    assert_eq!(a.at, b.at, "the first confident capture fixes the time");
+    assert_eq!(b.detection_id, id(2), "the best capture is the evidence");
+    assert!((b.confidence.value() - 0.93).abs() < 1e-6);
+    assert_eq!(improved.status_evidence, Some(id(2)));
+    assert!(
+        changes(
+            Some(&first),
+            &improved,
+            DuplicateWindow::new(Duration::zero()).unwrap()
+        )
+        .is_empty(),
+        "better evidence publishes nothing, even with no duplicate window"
+    );
+}
+
+#[test]
+fn one_appearance_on_a_both_camera_is_never_a_check_in_and_a_check_out() {
+    let mut policy = AttendancePolicy::new(zone("UTC")).with_shift(day_shift());
+    policy.duplicate_window = DuplicateWindow::new(Duration::zero()).unwrap();
+    let one = appearance(
+        "hall",
+        "t1",
+        CameraRole::Both,
+        &[(1, 0, 0.8), (2, 1, 0.9), (3, 3, 0.95)],
+    );
+    let r = record(&policy, date("2026-03-02"), &one);
+    assert_eq!(in_id(&r), Some(id(3)));
+    assert_eq!(r.check_out, None);
+    // A second appearance later is the check-out, at its own first capture's time.
+    let mut two = one.clone();
+    two.extend(appearance(
+        "hall",
+        "t2",
+        CameraRole::Both,
+        &[(4, 60, 0.8), (5, 61, 0.9)],
+    ));
+    let r = record(&policy, date("2026-03-02"), &two);
+    let out = r.check_out.unwrap();
+    assert_eq!(out.detection_id, id(5));
+    assert_eq!(out.at, utc("2026-03-02T08:01:00Z"));
+}
+
+#[test]
+fn a_superseded_capture_never_marks_attendance_on_its_own() {
+    let policy = AttendancePolicy::new(zone("UTC"));
+    // The early capture named PERSON confidently; a clearer one of the same track did not.
+    let mut early = appearance("door", "t1", CameraRole::Entry, &[(1, 0, 0.9)]);
+    let alone = record(&policy, date("2026-03-02"), &early);
+    assert_eq!(in_id(&alone), Some(id(1)), "alone, it decides at once");
+    let later = [
+        AppearanceCapture {
+            detection_id: id(1),
+            person_id: Some(PERSON),
+            quality: 0.55,
+            rejected: false,
+        },
+        AppearanceCapture {
+            detection_id: id(2),
+            person_id: Some(OTHER),
+            quality: 0.9,
+            rejected: false,
+        },
+    ];
+    early[0].superseded = superseded(id(1), PERSON, 0.55, &later);
+    assert!(early[0].superseded);
+    let d = decide(&policy, date("2026-03-02"), &early);
+    assert!(d.record.is_none(), "the mark is withdrawn: {d:?}");
+    assert_eq!(d.counts.superseded, 1);
+    // Confirmed by a person, it acts whatever the captures say.
+    let confirmed = with_verdict(early[0].clone(), Verdict::Confirmed);
+    assert_eq!(
+        in_id(&record(&policy, date("2026-03-02"), &[confirmed])),
+        Some(id(1))
+    );
+}
+
+#[test]
+fn only_a_strictly_better_face_of_someone_else_or_nobody_supersedes() {
+    let capture = |n, person, quality, rejected| AppearanceCapture {
+        detection_id: id(n),
+        person_id: person,
+        quality,
+        rejected,
+    };
+    let me = |others: &[AppearanceCapture]| superseded(id(1), PERSON, 0.6, others);
+    assert!(!me(&[capture(1, Some(PERSON), 0.6, false)]), "itself");
+    assert!(
+        !me(&[capture(2, Some(PERSON), 0.9, false)]),
+        "a better face of the same person agrees"
+    );
+    assert!(
+        !me(&[capture(2, Some(OTHER), 0.5, false)]),
+        "a worse face does not overrule"
+    );
+    assert!(
+        !me(&[capture(2, Some(OTHER), 0.6, false)]),
+        "nor an equal one"
+    );
+    assert!(
+        !me(&[capture(2, None, 0.9, true)]),
+        "a rejected capture weighs nothing"
+    );
+    assert!(me(&[capture(2, Some(OTHER), 0.61, false)]));
+    assert!(
+        me(&[capture(2, None, 0.9, false)]),
+        "a better face nobody matches overrules too"
+    );
+}
+
+#[test]
+fn an_appearance_files_one_review_item_and_none_once_it_acted() {
+    let policy = AttendancePolicy::new(zone("UTC"));
+    let low = appearance(
+        "door",
+        "t1",
+        CameraRole::Entry,
+        &[(1, 0, 0.62), (2, 1, 0.66), (3, 2, 0.64)],
+    );
+    let d = decide(&policy, date("2026-03-02"), &low);
+    assert_eq!(reasons(&d), [(id(2), ReviewReason::LowConfidence)]);
+    let mut acted = low.clone();
+    acted.extend(appearance("door", "t1", CameraRole::Entry, &[(4, 3, 0.9)]));
+    let d = decide(&policy, date("2026-03-02"), &acted);
+    assert!(d.review.is_empty(), "{:?}", d.review);
+    assert_eq!(in_id(d.record.as_ref().unwrap()), Some(id(4)));
+    assert_eq!(
+        d.record.unwrap().check_in.unwrap().at,
+        utc("2026-03-02T08:00:03Z")
+    );
 }

@@ -17,6 +17,8 @@ crate::on_both_backends!(
     morning_and_evening_detections_check_in_and_out,
     a_low_confidence_detection_goes_to_review,
     a_garbage_payload_is_dead_lettered_and_others_still_processed,
+    later_captures_of_an_appearance_improve_the_evidence_and_never_check_in_twice,
+    a_clearer_capture_that_names_someone_else_withdraws_the_early_mark,
 );
 
 async fn a_confident_detection_checks_the_person_in(backend: Backend) {
@@ -357,4 +359,122 @@ async fn a_killed_worker_loses_and_doubles_nothing() {
         people.len(),
         "no event lost or doubled"
     );
+}
+
+/// A capture of track `track` at `seconds` past 08:00, of `person` (or nobody), with its face's quality.
+fn capture(
+    track: &str,
+    seconds: i64,
+    person: Option<Uuid>,
+    quality: f32,
+    confidence: f32,
+) -> faceattend_proto::faces::v1::Detection {
+    use faceattend_proto::faces::v1 as wire;
+    let mut d = detection(
+        person.unwrap_or_else(Uuid::new_v4),
+        at(workday(), 8, 0) + chrono::Duration::seconds(seconds),
+        confidence,
+    );
+    if person.is_none() {
+        d.decision = wire::Decision::Unknown as i32;
+        d.person_id = None;
+    }
+    d.track_id = track.to_owned();
+    d.quality = Some(wire::Quality {
+        score: quality,
+        issues: Vec::new(),
+    });
+    d
+}
+
+async fn later_captures_of_an_appearance_improve_the_evidence_and_never_check_in_twice(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let person = Uuid::new_v4();
+    let track = Uuid::now_v7().to_string();
+    // The camera's first capture, at once; then two clearly better ones of the same track.
+    let first = capture(&track, 0, Some(person), 0.55, 0.74);
+    app.publish_detection(&first).await;
+    let record = eventually("the first capture's check-in", || {
+        app.day_record(person, workday())
+    })
+    .await;
+    assert_eq!(
+        record
+            .check_in
+            .expect("checked in")
+            .detection_id
+            .to_string(),
+        first.detection_id
+    );
+    let best = capture(&track, 1, Some(person), 0.9, 0.95);
+    app.publish_detection(&best).await;
+    app.publish_detection(&capture(&track, 2, Some(person), 0.8, 0.9))
+        .await;
+    app.wait_detections("attended", 3).await;
+
+    let record = app.day_record(person, workday()).await.expect("a day");
+    let check_in = record.check_in.expect("checked in");
+    assert_eq!(
+        check_in.at,
+        at(workday(), 8, 0),
+        "the first capture's time stays"
+    );
+    assert_eq!(
+        check_in.detection_id.to_string(),
+        best.detection_id,
+        "the best is the evidence"
+    );
+    assert!((check_in.confidence.value() - 0.95).abs() < 1e-6);
+    assert!(
+        record.check_out.is_none(),
+        "one appearance is never a check-in and a check-out"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        app.attendance_events("checked_in").await.len(),
+        1,
+        "published once"
+    );
+}
+
+async fn a_clearer_capture_that_names_someone_else_withdraws_the_early_mark(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (ada, bob) = (Uuid::new_v4(), Uuid::new_v4());
+    let track = Uuid::now_v7().to_string();
+    // A blurry first capture matched Ada; the sharp ones of the same face are Bob.
+    app.publish_detection(&capture(&track, 0, Some(ada), 0.5, 0.75))
+        .await;
+    eventually("Ada's early mark", || app.day_record(ada, workday())).await;
+    app.publish_detection(&capture(&track, 1, Some(bob), 0.92, 0.93))
+        .await;
+    let bob_day = eventually("Bob's check-in", || app.day_record(bob, workday())).await;
+    assert_eq!(
+        bob_day.check_in.expect("checked in").at,
+        at(workday(), 8, 0) + chrono::Duration::seconds(1)
+    );
+    eventually("Ada's mark withdrawn", || async {
+        app.day_record(ada, workday())
+            .await
+            .is_none_or(|r| r.check_in.is_none())
+            .then_some(())
+    })
+    .await;
+
+    // An unknown clearer face withdraws a mark too, and marks nobody.
+    let carol = Uuid::new_v4();
+    let other_track = Uuid::now_v7().to_string();
+    app.publish_detection(&capture(&other_track, 10, Some(carol), 0.5, 0.8))
+        .await;
+    eventually("Carol's early mark", || app.day_record(carol, workday())).await;
+    app.publish_detection(&capture(&other_track, 11, None, 0.95, 0.2))
+        .await;
+    eventually("Carol's mark withdrawn", || async {
+        app.day_record(carol, workday())
+            .await
+            .is_none_or(|r| r.check_in.is_none())
+            .then_some(())
+    })
+    .await;
 }
