@@ -57,6 +57,18 @@ impl PublicOrigins {
         self.0.iter().any(|o| o.starts_with("https://"))
     }
 
+    /// The origin links to the console should use: the first configured one, or else the
+    /// origin `request` was addressed to.
+    pub fn link_origin(&self, request: &HttpRequest) -> String {
+        match self.0.first() {
+            Some(origin) => origin.clone(),
+            None => {
+                let info = request.connection_info();
+                format!("{}://{}", info.scheme(), info.host())
+            }
+        }
+    }
+
     fn allows(&self, origin: &str, request: &HttpRequest) -> bool {
         let origin = origin.to_ascii_lowercase();
         if self.0.is_empty() {

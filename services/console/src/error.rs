@@ -50,6 +50,29 @@ pub enum ConsoleError {
     NoThumbnail,
     #[error(transparent)]
     Cameras(#[from] faceattend_camera_registry::RegistryError),
+    #[error("only admins and HR see the kiosks")]
+    KiosksHidden,
+    /// One answer for an unknown, used or expired code: it tells a guesser nothing.
+    #[error("the pairing code is not valid")]
+    PairingCodeInvalid,
+    #[error("too many wrong pairing codes; try again in {retry_after_secs} s")]
+    PairingThrottled { retry_after_secs: u64 },
+    #[error("this device is not paired with a kiosk")]
+    KioskNotPaired,
+    #[error("this kiosk was disconnected by an administrator")]
+    KioskRevoked,
+    #[error("the image is larger than {max_bytes} bytes")]
+    ImageTooLarge { max_bytes: usize },
+    #[error("the frame must be image/jpeg")]
+    NotJpeg,
+    #[error("the frame is not a JPEG image")]
+    ImageInvalid,
+    #[error("this kiosk asks which way: send ?action=in or ?action=out")]
+    ActionRequired,
+    #[error("NATS is unavailable: {0}")]
+    NatsUnavailable(String),
+    #[error("no result within {timeout_ms} ms")]
+    KioskResultTimeout { timeout_ms: u64 },
     /// Refusals built where they are found (CSRF, malformed JSON, body too large).
     #[error(transparent)]
     Refused(#[from] ApiError),
@@ -92,6 +115,13 @@ impl From<&ConsoleError> for ApiError {
             ConsoleError::Store(StoreError::OperatorNotFound) => {
                 ApiError::not_found("operator_not_found", "no such operator")
             }
+            ConsoleError::Store(StoreError::KioskNotFound) => {
+                ApiError::not_found("kiosk_not_found", "no such kiosk")
+            }
+            ConsoleError::Store(StoreError::KioskExists) => ApiError::conflict(
+                "kiosk_exists",
+                "a kiosk reports as this camera already; choose another camera id",
+            ),
             ConsoleError::Store(StoreError::Database(DbErr::ConnectionAcquire(e))) => {
                 ApiError::unavailable(e)
             }
@@ -116,6 +146,62 @@ impl From<&ConsoleError> for ApiError {
                 ApiError::not_found("thumbnail_not_found", "the camera has no capture yet")
             }
             ConsoleError::Cameras(error) => camera_refusal(error),
+            ConsoleError::KiosksHidden => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "only admins and HR see the kiosks",
+            ),
+            ConsoleError::PairingCodeInvalid => ApiError::unauthorized(
+                "pairing_code_invalid",
+                "the pairing code is not valid: it may be mistyped, used or expired; ask an administrator for a new one",
+            ),
+            ConsoleError::PairingThrottled { retry_after_secs } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                format!("too many wrong pairing codes; try again in {retry_after_secs} s"),
+            ),
+            ConsoleError::KioskNotPaired => {
+                ApiError::unauthorized("kiosk_not_paired", "this device is not paired with a kiosk")
+            }
+            ConsoleError::KioskRevoked => ApiError::unauthorized(
+                "kiosk_revoked",
+                "this kiosk was disconnected by an administrator",
+            ),
+            ConsoleError::ImageTooLarge { max_bytes } => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "image_too_large",
+                format!("the frame must be at most {max_bytes} bytes"),
+            ),
+            ConsoleError::NotJpeg => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "the frame must be sent as image/jpeg",
+            ),
+            ConsoleError::ImageInvalid => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "image_invalid",
+                "the frame is not a JPEG image",
+            ),
+            ConsoleError::ActionRequired => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "action_required",
+                "this kiosk asks which way: send ?action=in or ?action=out",
+            ),
+            ConsoleError::NatsUnavailable(reason) => {
+                tracing::warn!(%reason, "kiosk frame: NATS unavailable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "nats_unavailable",
+                    "recognition (NATS) is unavailable; try again shortly",
+                )
+            }
+            ConsoleError::KioskResultTimeout { timeout_ms } => ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "kiosk_result_timeout",
+                format!(
+                    "no result within {timeout_ms} ms; the frame was sent and will still be processed"
+                ),
+            ),
             ConsoleError::Refused(e) => e.clone(),
         }
     }
@@ -166,7 +252,21 @@ impl ResponseError for ConsoleError {
                 StatusCode::CONFLICT
             }
             ConsoleError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ConsoleError::Store(StoreError::OperatorNotFound) => StatusCode::NOT_FOUND,
+            ConsoleError::Store(StoreError::OperatorNotFound | StoreError::KioskNotFound) => {
+                StatusCode::NOT_FOUND
+            }
+            ConsoleError::Store(StoreError::KioskExists) => StatusCode::CONFLICT,
+            ConsoleError::KiosksHidden => StatusCode::FORBIDDEN,
+            ConsoleError::PairingCodeInvalid
+            | ConsoleError::KioskNotPaired
+            | ConsoleError::KioskRevoked => StatusCode::UNAUTHORIZED,
+            ConsoleError::PairingThrottled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ConsoleError::ImageTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ConsoleError::NotJpeg => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ConsoleError::ImageInvalid => StatusCode::BAD_REQUEST,
+            ConsoleError::ActionRequired => StatusCode::UNPROCESSABLE_ENTITY,
+            ConsoleError::NatsUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ConsoleError::KioskResultTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
             ConsoleError::Store(StoreError::Database(DbErr::ConnectionAcquire(_)))
             | ConsoleError::UpstreamUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ConsoleError::Refused(e) => e.status,
@@ -182,7 +282,9 @@ impl ResponseError for ConsoleError {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = ApiError::from(self).error_response();
-        if let ConsoleError::Throttled { retry_after_secs } = self {
+        if let ConsoleError::Throttled { retry_after_secs }
+        | ConsoleError::PairingThrottled { retry_after_secs } = self
+        {
             response.headers_mut().insert(
                 RETRY_AFTER,
                 HeaderValue::from(retry_after_secs.max(&1).to_owned()),

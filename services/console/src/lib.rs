@@ -8,7 +8,8 @@
 //! every audit trail upstream names a real operator, and relays the live feed's WebSocket
 //! `/api/v1/attendance/ws/*` to realtime-gateway ([`live`]). Sign-in is throttled per account and per
 //! client address ([`throttle`]), and every state-changing request must come from the console's
-//! own pages ([`csrf`]). The app itself is embedded in the binary ([`assets`]). `main.rs` only reads configuration and calls [`startup::Application`].
+//! own pages ([`csrf`]). Kiosks at the entrances pair once with a code and send
+//! frames that go the CCTV cameras' way to recognition ([`kiosk`]). The app itself is embedded in the binary ([`assets`]). `main.rs` only reads configuration and calls [`startup::Application`].
 
 pub mod accounts;
 pub mod assets;
@@ -16,6 +17,7 @@ pub mod config;
 pub mod csrf;
 pub mod db;
 pub mod error;
+pub mod kiosk;
 pub mod live;
 pub mod openapi;
 pub mod operators;

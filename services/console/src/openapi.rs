@@ -4,14 +4,16 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{self, cameras, keys, operators, session, system};
+use crate::routes::{self, cameras, keys, kiosk_device, kiosks, operators, session, system};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "faceattend console",
         description = "The web console's own API: sign-in and the session, operators and the audit \
-                       log, the system's state. A session is a cookie (`__Host-faceattend_session` over HTTPS, \
+                       log, the system's state, cameras and kiosks, and the kiosk devices' API \
+                       under `/kiosk/api/v1` (their own cookie, `__Host-faceattend_kiosk` or \
+                       `faceattend_kiosk`, set by pairing). A session is a cookie (`__Host-faceattend_session` over HTTPS, \
                        `faceattend_session` over plain HTTP) set by signing in; every request that \
                        changes something must carry `X-Faceattend-Csrf: 1` and come from the console's \
                        origin. `/api/v1/persons*` and `/api/v1/attendance*` are forwarded to \
@@ -25,6 +27,9 @@ use crate::routes::{self, cameras, keys, operators, session, system};
         system::report, system::status,
         cameras::list, cameras::get, cameras::create, cameras::update, cameras::remove,
         cameras::test_camera, cameras::test_source, cameras::thumbnail,
+        kiosks::list, kiosks::create, kiosks::get, kiosks::update, kiosks::remove,
+        kiosks::create_pairing, kiosks::revoke,
+        kiosk_device::pair, kiosk_device::device,
         keys::jwks,
     ),
     components(schemas(
@@ -46,6 +51,12 @@ use crate::routes::{self, cameras, keys, operators, session, system};
         cameras::CameraList, cameras::CreateCameraRequest, cameras::UpdateCameraRequest,
         cameras::ProbeSourceRequest, cameras::ProbeResult, cameras::CameraListEnvelope,
         cameras::CameraEnvelope, cameras::CameraCreatedEnvelope, cameras::ProbeEnvelope,
+        kiosks::KioskResponse, kiosks::KioskList, kiosks::CreateKioskRequest,
+        kiosks::UpdateKioskRequest, kiosks::PairingResponse, kiosks::KioskEnvelope,
+        kiosks::KioskCreatedEnvelope, kiosks::KioskListEnvelope, kiosks::PairingEnvelope,
+        crate::kiosk::KioskMode, crate::kiosk::KioskState, crate::kiosk::KioskAction,
+        kiosk_device::PairDeviceRequest, kiosk_device::DeviceKiosk, kiosk_device::PairedDevice,
+        kiosk_device::PairedDeviceEnvelope, kiosk_device::DeviceKioskEnvelope,
         faceattend_service::auth::Jwks, faceattend_service::auth::Jwk,
     )),
     modifiers(&SessionCookie),
@@ -54,6 +65,8 @@ use crate::routes::{self, cameras, keys, operators, session, system};
         (name = "operators", description = "Operator accounts and the audit log (admins)"),
         (name = "system", description = "The services' readiness, NATS, consumers and dead letters"),
         (name = "cameras", description = "The camera registry the camera-agents follow, and what they report (admins change, admins and HR see)"),
+        (name = "kiosks", description = "Kiosks at the entrances and pairing their devices (admins change, admins and HR see)"),
+        (name = "kiosk", description = "A paired kiosk device's own API: its kiosk, and its frames' results (the kiosk cookie, no operator session)"),
         (name = "keys", description = "The public keys of the tokens the console mints"),
     )
 )]
@@ -70,6 +83,14 @@ impl Modify for SessionCookie {
                 "faceattend_session",
                 "The session cookie set by signing in (`__Host-faceattend_session` when the \
                  console is served over HTTPS)",
+            ))),
+        );
+        components.add_security_scheme(
+            "kiosk",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "faceattend_kiosk",
+                "A paired kiosk device's cookie, set by `POST /kiosk/api/v1/pairing` \
+                 (`__Host-faceattend_kiosk` when the console is served over HTTPS)",
             ))),
         );
         components.add_security_scheme(

@@ -137,6 +137,39 @@ impl CookiePolicy {
             .cookie(self.name())
             .and_then(|cookie| SessionToken::parse(cookie.value()))
     }
+
+    pub const KIOSK_SECURE_NAME: &'static str = "__Host-faceattend_kiosk";
+    pub const KIOSK_PLAIN_NAME: &'static str = "faceattend_kiosk";
+
+    /// The name of a kiosk device's cookie (`__Host-` only with `Secure`, as the session's).
+    pub fn kiosk_name(&self) -> &'static str {
+        if self.secure {
+            Self::KIOSK_SECURE_NAME
+        } else {
+            Self::KIOSK_PLAIN_NAME
+        }
+    }
+
+    /// The cookie a paired kiosk device holds: unlike an operator's, it lasts (a year), since
+    /// the device is meant to stay paired until an admin revokes it.
+    pub fn kiosk_cookie(&self, token: &SessionToken) -> Cookie<'static> {
+        Cookie::build(self.kiosk_name(), token.as_str().to_owned())
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(self.secure)
+            .max_age(actix_web::cookie::time::Duration::seconds(
+                crate::kiosk::DEVICE_COOKIE_LIFETIME.as_secs() as i64,
+            ))
+            .finish()
+    }
+
+    /// The kiosk device token a request carries, if any well-formed one.
+    pub fn kiosk_token(&self, request: &HttpRequest) -> Option<SessionToken> {
+        request
+            .cookie(self.kiosk_name())
+            .and_then(|cookie| SessionToken::parse(cookie.value()))
+    }
 }
 
 #[cfg(test)]
@@ -189,6 +222,16 @@ mod tests {
         assert_eq!(secure.domain(), None);
         let plain = CookiePolicy { secure: false }.session_cookie(&token);
         assert_eq!(plain.name(), "faceattend_session");
+        assert_eq!(plain.secure(), Some(false));
+        let kiosk = CookiePolicy { secure: true }.kiosk_cookie(&token);
+        assert_eq!(kiosk.name(), "__Host-faceattend_kiosk");
+        assert_eq!(kiosk.secure(), Some(true));
+        assert_eq!(kiosk.http_only(), Some(true));
+        assert_eq!(kiosk.same_site(), Some(SameSite::Strict));
+        assert_eq!(kiosk.path(), Some("/"));
+        assert_eq!(kiosk.max_age().map(|age| age.whole_days()), Some(365));
+        let plain = CookiePolicy { secure: false }.kiosk_cookie(&token);
+        assert_eq!(plain.name(), "faceattend_kiosk");
         assert_eq!(plain.secure(), Some(false));
         let removal = CookiePolicy { secure: true }.removal_cookie();
         assert_eq!(removal.value(), "");

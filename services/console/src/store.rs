@@ -1,4 +1,5 @@
-//! The console's data: operators, sessions, sign-in failure counters and the audit log.
+//! The console's data: operators, sessions, sign-in failure counters and the audit log (the
+//! kiosks' are in [`crate::kiosk::store`]).
 //!
 //! Every change that must be audited writes its audit entry in the same transaction, so the
 //! trail cannot miss a change that happened (nor record one that did not).
@@ -24,6 +25,12 @@ pub enum StoreError {
     OperatorNotFound,
     #[error("the stored role {0:?} is not a role")]
     CorruptRole(String),
+    #[error("a kiosk reports as this camera already")]
+    KioskExists,
+    #[error("no such kiosk")]
+    KioskNotFound,
+    #[error("the stored kiosk mode {0:?} is not a mode")]
+    CorruptKioskMode(String),
     #[error(transparent)]
     Database(#[from] DbErr),
 }
@@ -79,10 +86,16 @@ pub enum AuditEvent {
     SessionsRevoked,
     OperatorCreated,
     OperatorUpdated,
+    KioskCreated,
+    KioskUpdated,
+    KioskDeleted,
+    KioskPairingCreated,
+    KioskPaired,
+    KioskRevoked,
 }
 
 impl AuditEvent {
-    pub const ALL: [AuditEvent; 10] = [
+    pub const ALL: [AuditEvent; 16] = [
         AuditEvent::SignIn,
         AuditEvent::SignInFailed,
         AuditEvent::SignInThrottled,
@@ -93,6 +106,12 @@ impl AuditEvent {
         AuditEvent::SessionsRevoked,
         AuditEvent::OperatorCreated,
         AuditEvent::OperatorUpdated,
+        AuditEvent::KioskCreated,
+        AuditEvent::KioskUpdated,
+        AuditEvent::KioskDeleted,
+        AuditEvent::KioskPairingCreated,
+        AuditEvent::KioskPaired,
+        AuditEvent::KioskRevoked,
     ];
 
     /// The event of its stable name.
@@ -112,6 +131,12 @@ impl AuditEvent {
             AuditEvent::SessionsRevoked => "sessions_revoked",
             AuditEvent::OperatorCreated => "operator_created",
             AuditEvent::OperatorUpdated => "operator_updated",
+            AuditEvent::KioskCreated => "kiosk_created",
+            AuditEvent::KioskUpdated => "kiosk_updated",
+            AuditEvent::KioskDeleted => "kiosk_deleted",
+            AuditEvent::KioskPairingCreated => "kiosk_pairing_created",
+            AuditEvent::KioskPaired => "kiosk_paired",
+            AuditEvent::KioskRevoked => "kiosk_revoked",
         }
     }
 }
@@ -174,7 +199,11 @@ impl Audit {
     }
 
     /// Writes the entry, and the same facts to the log.
-    async fn write<C: ConnectionTrait>(self, conn: &C, now: DateTime<Utc>) -> Result<(), DbErr> {
+    pub(crate) async fn write<C: ConnectionTrait>(
+        self,
+        conn: &C,
+        now: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
         tracing::info!(
             audit = self.event.as_str(),
             operator_id = self.operator_id.map(|id| id.to_string()),
@@ -246,7 +275,7 @@ pub struct OperatorChange {
 
 #[derive(Clone)]
 pub struct ConsoleStore {
-    db: DatabaseConnection,
+    pub(crate) db: DatabaseConnection,
 }
 
 impl ConsoleStore {

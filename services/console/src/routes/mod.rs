@@ -1,10 +1,12 @@
 //! The console's own API, under `/console/api/v1`: the session, operators, the audit log, the
-//! system's state;
+//! system's state, cameras and kiosks; the kiosk devices' API under `/kiosk/api/v1`;
 //! and the public keys of its tokens at `/.well-known/jwks.json`.
 //! (The APIs of the other services are forwarded by [`crate::proxy`].)
 
 pub mod cameras;
 pub mod keys;
+pub mod kiosk_device;
+pub mod kiosks;
 pub mod operators;
 pub mod session;
 pub mod system;
@@ -76,6 +78,29 @@ pub fn configure(cfg: &mut web::ServiceConfig, openapi: utoipa::openapi::OpenApi
                     .default_service(method_not_allowed(&["GET"])),
             )
             .service(
+                web::resource("/kiosks")
+                    .route(web::get().to(kiosks::list))
+                    .route(web::post().to(kiosks::create))
+                    .default_service(method_not_allowed(&["GET", "POST"])),
+            )
+            .service(
+                web::resource("/kiosks/{kiosk_id}")
+                    .route(web::get().to(kiosks::get))
+                    .route(web::patch().to(kiosks::update))
+                    .route(web::delete().to(kiosks::remove))
+                    .default_service(method_not_allowed(&["GET", "PATCH", "DELETE"])),
+            )
+            .service(
+                web::resource("/kiosks/{kiosk_id}/pairing")
+                    .route(web::post().to(kiosks::create_pairing))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/kiosks/{kiosk_id}/revoke")
+                    .route(web::post().to(kiosks::revoke))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
                 web::resource("/operator-names")
                     .route(web::get().to(operators::names))
                     .default_service(method_not_allowed(&["GET"])),
@@ -111,6 +136,20 @@ pub fn configure(cfg: &mut web::ServiceConfig, openapi: utoipa::openapi::OpenApi
                     .route(web::get().to(system::status))
                     .default_service(method_not_allowed(&["GET"])),
             ),
+    );
+    cfg.service(
+        web::scope("/kiosk/api/v1")
+            .service(
+                web::resource("/pairing")
+                    .route(web::post().to(kiosk_device::pair))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
+            .service(
+                web::resource("/device")
+                    .route(web::get().to(kiosk_device::device))
+                    .default_service(method_not_allowed(&["GET"])),
+            )
+            .default_service(web::to(faceattend_service::json::route_not_found)),
     );
 }
 

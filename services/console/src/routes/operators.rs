@@ -86,7 +86,8 @@ pub struct AuditEntryResponse {
     pub occurred_at: DateTime<Utc>,
     /// `sign_in`, `sign_in_failed`, `sign_in_throttled`, `account_locked`, `sign_out`,
     /// `password_changed`, `password_reset`, `sessions_revoked`, `operator_created`,
-    /// `operator_updated`.
+    /// `operator_updated`, `kiosk_created`, `kiosk_updated`, `kiosk_deleted`,
+    /// `kiosk_pairing_created`, `kiosk_paired`, `kiosk_revoked`.
     pub event: String,
     pub operator_id: Option<Uuid>,
     pub email: Option<String>,
@@ -117,10 +118,11 @@ pub struct AuditQuery {
     /// Only these events, comma-separated (`sign_in_failed,sign_in_throttled,account_locked`):
     /// `sign_in`, `sign_in_failed`, `sign_in_throttled`, `account_locked`, `sign_out`,
     /// `password_changed`, `password_reset`, `sessions_revoked`, `operator_created`,
-    /// `operator_updated`.
+    /// `operator_updated`, `kiosk_created`, `kiosk_updated`, `kiosk_deleted`,
+    /// `kiosk_pairing_created`, `kiosk_paired`, `kiosk_revoked`.
     #[param(
         max_length = 400,
-        pattern = "^(sign_in|sign_in_failed|sign_in_throttled|account_locked|sign_out|password_changed|password_reset|sessions_revoked|operator_created|operator_updated)(,(sign_in|sign_in_failed|sign_in_throttled|account_locked|sign_out|password_changed|password_reset|sessions_revoked|operator_created|operator_updated))*$"
+        pattern = "^(sign_in|sign_in_failed|sign_in_throttled|account_locked|sign_out|password_changed|password_reset|sessions_revoked|operator_created|operator_updated|kiosk_created|kiosk_updated|kiosk_deleted|kiosk_pairing_created|kiosk_paired|kiosk_revoked)(,(sign_in|sign_in_failed|sign_in_throttled|account_locked|sign_out|password_changed|password_reset|sessions_revoked|operator_created|operator_updated|kiosk_created|kiosk_updated|kiosk_deleted|kiosk_pairing_created|kiosk_paired|kiosk_revoked))*$"
     )]
     pub event: Option<String>,
     /// Only entries from this instant on (RFC 3339).

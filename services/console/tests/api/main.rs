@@ -8,6 +8,7 @@ mod cameras;
 mod contract;
 mod csrf;
 mod health;
+mod kiosks;
 mod live;
 mod openapi_files;
 mod operators;

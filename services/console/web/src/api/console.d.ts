@@ -130,6 +130,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/console/api/v1/kiosks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every kiosk. */
+        get: operations["list_kiosks"];
+        put?: never;
+        /** Create a kiosk; pair a device with it next. */
+        post: operations["create_kiosk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/api/v1/kiosks/{kiosk_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One kiosk. */
+        get: operations["get_kiosk"];
+        put?: never;
+        post?: never;
+        /** Delete a kiosk; its device is refused from its next request on. */
+        delete: operations["delete_kiosk"];
+        options?: never;
+        head?: never;
+        /** Rename a kiosk or change its mode; its device picks the change up with its next frame. */
+        patch: operations["update_kiosk"];
+        trace?: never;
+    };
+    "/console/api/v1/kiosks/{kiosk_id}/pairing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A one-time pairing code for a kiosk, valid 10 minutes; earlier unused codes of the kiosk
+         *     stop working. Using it pairs the device that uses it (replacing any earlier device, and
+         *     lifting a revocation).
+         */
+        post: operations["create_kiosk_pairing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/console/api/v1/kiosks/{kiosk_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a kiosk: its device is refused from its next request on, until a new code is used. */
+        post: operations["revoke_kiosk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/console/api/v1/operator-names": {
         parameters: {
             query?: never;
@@ -307,6 +382,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/kiosk/api/v1/device": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The kiosk this device is paired with, as it is now. */
+        get: operations["get_kiosk_device"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/kiosk/api/v1/pairing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pair this device with a kiosk by the code an admin was given; sets the device's cookie. */
+        post: operations["pair_kiosk_device"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -327,7 +436,8 @@ export interface components {
             /**
              * @description `sign_in`, `sign_in_failed`, `sign_in_throttled`, `account_locked`, `sign_out`,
              *     `password_changed`, `password_reset`, `sessions_revoked`, `operator_created`,
-             *     `operator_updated`.
+             *     `operator_updated`, `kiosk_created`, `kiosk_updated`, `kiosk_deleted`,
+             *     `kiosk_pairing_created`, `kiosk_paired`, `kiosk_revoked`.
              */
             event: string;
             /** Format: uuid */
@@ -542,6 +652,19 @@ export interface components {
             /** @description Always true. */
             created: boolean;
         };
+        /** @description A new kiosk. */
+        CreateKioskRequest: {
+            /**
+             * @description Letters, digits, `-` and `_`, at most 64; unique among kiosks and not a registered
+             *     camera's. Its frames are captures of this camera.
+             * @example kiosk-lobby
+             */
+            camera_id: string;
+            /** @description `entry`, `exit`, `both` or `ask`. */
+            mode: components["schemas"]["KioskMode"];
+            /** @example Main entrance kiosk */
+            name: string;
+        };
         CreateOperatorRequest: {
             /** @example Front desk */
             display_name: string;
@@ -569,6 +692,15 @@ export interface components {
             size_bytes: number;
             /** @description `deadletter.v1.<original subject>` (with the namespace). */
             subject: string;
+        };
+        /** @description What a kiosk device knows of its kiosk. */
+        DeviceKiosk: {
+            mode: components["schemas"]["KioskMode"];
+            name: string;
+        };
+        DeviceKioskEnvelope: {
+            data: components["schemas"]["DeviceKiosk"];
+            success: boolean;
         };
         ErrorBody: {
             /** @description Stable machine-readable code, e.g. `validation_failed`; each response names its own. */
@@ -605,6 +737,62 @@ export interface components {
         Jwks: {
             keys: components["schemas"]["Jwk"][];
         };
+        /**
+         * @description What a person at an `ask` kiosk pressed.
+         * @enum {string}
+         */
+        KioskAction: "in" | "out";
+        KioskCreatedEnvelope: {
+            data: components["schemas"]["KioskResponse"];
+            meta: components["schemas"]["CreatedMeta"];
+            success: boolean;
+        };
+        KioskEnvelope: {
+            data: components["schemas"]["KioskResponse"];
+            success: boolean;
+        };
+        KioskList: {
+            /** @description In order of creation. */
+            items: components["schemas"]["KioskResponse"][];
+        };
+        KioskListEnvelope: {
+            data: components["schemas"]["KioskList"];
+            success: boolean;
+        };
+        /**
+         * @description Which way a person passing the kiosk goes.
+         * @enum {string}
+         */
+        KioskMode: "entry" | "exit" | "both" | "ask";
+        /** @description A kiosk as the console shows it (never its device's token). */
+        KioskResponse: {
+            /** @description The camera id its frames are published as (`faces.v1.<camera_id>`). */
+            camera_id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When its device was last heard from (written at most once a minute).
+             */
+            last_seen_at?: string | null;
+            mode: components["schemas"]["KioskMode"];
+            name: string;
+            /**
+             * Format: date-time
+             * @description When a device was last paired with it.
+             */
+            paired_at?: string | null;
+            /** Format: date-time */
+            revoked_at?: string | null;
+            state: components["schemas"]["KioskState"];
+        };
+        /**
+         * @description Where a kiosk stands with its device.
+         * @enum {string}
+         */
+        KioskState: "unpaired" | "paired" | "revoked";
         /** @description The console's connection to NATS. */
         NatsHealth: {
             connected: boolean;
@@ -654,6 +842,44 @@ export interface components {
             /** Format: date-time */
             last_sign_in_at?: string | null;
             role: components["schemas"]["Role"];
+        };
+        PairDeviceRequest: {
+            /**
+             * @description The code the admin was shown (case, spaces and dashes do not matter).
+             * @example K7QM3XTA
+             */
+            code: string;
+        };
+        PairedDevice: {
+            kiosk: components["schemas"]["DeviceKiosk"];
+        };
+        PairedDeviceEnvelope: {
+            data: components["schemas"]["PairedDevice"];
+            success: boolean;
+        };
+        PairingEnvelope: {
+            data: components["schemas"]["PairingResponse"];
+            meta: components["schemas"]["CreatedMeta"];
+            success: boolean;
+        };
+        /** @description A pairing code, shown to the admin once. */
+        PairingResponse: {
+            /**
+             * @description 8 characters without 0/O/1/I; type it on the device at `/kiosk`.
+             * @example K7QM3XTA
+             */
+            code: string;
+            /**
+             * Format: date-time
+             * @description After this the code no longer works (10 minutes).
+             */
+            expires_at: string;
+            /**
+             * @description Open this on the device to pair it at once (the code travels in the fragment, which
+             *     never reaches a server's log).
+             * @example https://attendance.example.com/kiosk/pair#K7QM3XTA
+             */
+            link: string;
         };
         ProbeEnvelope: {
             data: components["schemas"]["ProbeResult"];
@@ -832,6 +1058,11 @@ export interface components {
             sample_fps?: number | null;
             source?: string | null;
         };
+        /** @description A change: the fields given replace the stored ones. */
+        UpdateKioskRequest: {
+            mode?: components["schemas"]["KioskMode"] | null;
+            name?: string | null;
+        };
         UpdateOperatorRequest: {
             /** @description A disabled operator cannot sign in, and their sessions end at once. */
             disabled?: boolean | null;
@@ -874,7 +1105,8 @@ export interface operations {
                  * @description Only these events, comma-separated (`sign_in_failed,sign_in_throttled,account_locked`):
                  *     `sign_in`, `sign_in_failed`, `sign_in_throttled`, `account_locked`, `sign_out`,
                  *     `password_changed`, `password_reset`, `sessions_revoked`, `operator_created`,
-                 *     `operator_updated`.
+                 *     `operator_updated`, `kiosk_created`, `kiosk_updated`, `kiosk_deleted`,
+                 *     `kiosk_pairing_created`, `kiosk_paired`, `kiosk_revoked`.
                  */
                 event?: string;
                 /** @description Only entries from this instant on (RFC 3339). */
@@ -1531,6 +1763,464 @@ export interface operations {
             };
             /** @description NATS is unavailable (`nats_unavailable`) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_kiosks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every kiosk, in order of creation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KioskListEnvelope"];
+                };
+            };
+            /** @description Not signed in (`not_signed_in`, `session_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Neither admin nor HR (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    create_kiosk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateKioskRequest"];
+            };
+        };
+        responses: {
+            /** @description Created, unpaired */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KioskCreatedEnvelope"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in (`not_signed_in`, `session_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin (`forbidden`), or not sent by the console's pages (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Another kiosk reports as this camera (`kiosk_exists`), or a registered camera has this id (`camera_exists`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid fields (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The camera registry (NATS) is unavailable (`nats_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_kiosk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The kiosk's id */
+                kiosk_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The kiosk */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KioskEnvelope"];
+                };
+            };
+            /** @description Not a UUID (`invalid_path_parameter`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in (`not_signed_in`, `session_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Neither admin nor HR (`forbidden`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such kiosk (`kiosk_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    delete_kiosk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The kiosk's id */
+                kiosk_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a UUID (`invalid_path_parameter`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in (`not_signed_in`, `session_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin (`forbidden`), or not sent by the console's pages (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such kiosk (`kiosk_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    update_kiosk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The kiosk's id */
+                kiosk_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateKioskRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KioskEnvelope"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`) or not a UUID (`invalid_path_parameter`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in (`not_signed_in`, `session_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin (`forbidden`), or not sent by the console's pages (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such kiosk (`kiosk_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid fields (`validation_failed`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    create_kiosk_pairing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The kiosk's id */
+                kiosk_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The code, shown this once, and the link that carries it */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairingEnvelope"];
+                };
+            };
+            /** @description Not a UUID (`invalid_path_parameter`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in (`not_signed_in`, `session_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin (`forbidden`), or not sent by the console's pages (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such kiosk (`kiosk_not_found`) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    revoke_kiosk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The kiosk's id */
+                kiosk_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KioskEnvelope"];
+                };
+            };
+            /** @description Not a UUID (`invalid_path_parameter`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in (`not_signed_in`, `session_expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin (`forbidden`), or not sent by the console's pages (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such kiosk (`kiosk_not_found`) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2378,6 +3068,115 @@ export interface operations {
             /** @description Not signed in (`not_signed_in`, `session_expired`) */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_kiosk_device: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The kiosk's name and mode */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceKioskEnvelope"];
+                };
+            };
+            /** @description Not paired (`kiosk_not_paired`), or its kiosk was revoked or deleted (`kiosk_revoked`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    pair_kiosk_device: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PairDeviceRequest"];
+            };
+        };
+        responses: {
+            /** @description Paired; the kiosk cookie is set */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PairedDeviceEnvelope"];
+                };
+            };
+            /** @description Malformed JSON (`malformed_json`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Unknown, used or expired code, one answer for all (`pairing_code_invalid`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not sent by the console's own pages (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not JSON (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many wrong codes from this address (`too_many_attempts`); `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
