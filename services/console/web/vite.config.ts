@@ -26,6 +26,12 @@ export default defineConfig({
         changeOrigin: true,
         configure: (proxy) => proxy.on("proxyReq", (req) => req.setHeader("origin", consoleUrl)),
       },
+      // The kiosk device's API (not /kiosk itself: that is a page of this app).
+      "/kiosk/api": {
+        target: consoleUrl,
+        changeOrigin: true,
+        configure: (proxy) => proxy.on("proxyReq", (req) => req.setHeader("origin", consoleUrl)),
+      },
       "/api": {
         target: consoleUrl,
         changeOrigin: true,

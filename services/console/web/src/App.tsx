@@ -8,6 +8,7 @@ import { RequireSession } from "./auth/RequireSession";
 import { Shell } from "./components/Shell";
 import { makeQueryClient } from "./queryClient";
 import { camerasRoutes } from "./cameras/routes";
+import { kioskDeviceRoutes, kiosksRoutes } from "./kiosk/routes";
 import { operatorsRoutes } from "./operators/routes";
 import { policiesRoutes } from "./policies/routes";
 import { reportsRoutes } from "./reports/routes";
@@ -43,6 +44,8 @@ export function makeRouter() {
         </Suspense>
       ),
     },
+    // The kiosk device's page: no operator session, no shell.
+    ...kioskDeviceRoutes,
     {
       path: "/",
       element: (
@@ -68,6 +71,7 @@ export function makeRouter() {
         ...policiesRoutes,
         ...operatorsRoutes,
         ...camerasRoutes,
+        ...kiosksRoutes,
         { path: "*", element: <NotFoundPage /> },
       ],
     },

@@ -70,6 +70,11 @@ export function Shell() {
                 <NavLink to="/cameras">Cameras</NavLink>
               </li>
             ) : null}
+            {operator.role === "admin" || operator.role === "hr" ? (
+              <li>
+                <NavLink to="/kiosks">Kiosks</NavLink>
+              </li>
+            ) : null}
             {operator.role === "admin" ? (
               <li>
                 <NavLink to="/operators">Operators</NavLink>
