@@ -28,13 +28,20 @@
 #            per stage (decode, detect, quality, encode, publish); real NATS as for http
 #   journey  end-to-end latency, camera frame -> WebSocket event (tests/benches/journey_latency.rs):
 #            every service's release binary on PostgreSQL and NATS as for http, people enrolled
-#            from the photos, a 1280x720 video of them walking past BENCH_ROUNDS (default 10)
+#            from the photos, a 1280x720 video of them walking past BENCH_ROUNDS (default 20)
 #            times played in real time through camera-agent; p50/p99 end to end and per stage
-#            (camera-agent, face-embedder, attendance-worker, realtime-gateway)
+#            (camera-agent, face-embedder, attendance-worker, realtime-gateway), once with the
+#            tracker's legacy policy (a fixed 1.5 s wait) and once with the quality gate
+#            (JOURNEY_TRACKING="legacy early" by default; name one to run one)
 #   console  the web console (scripts/console-bench.sh): the first page's JS + CSS gzipped against
 #            the 250 KB budget, then the time to first render in Chromium of People (100,000
 #            persons, on PostgreSQL), People with a search and Today, medians, p90 and ratios,
 #            release binaries; JSON in .local/bench/console.json
+#   kiosk    the kiosk (scripts/kiosk-bench.sh): the whole stack's release binaries, a `both`
+#            kiosk created and paired, Chromium's fake camera showing an enrolled person for ~3 s
+#            every ~6 s, BENCH_KIOSK_APPEARANCES (40) times: face shown -> greeting rendered,
+#            p50/p90/p99 and per stage (browser encode, upload, console published/detected/
+#            decided, render); JSON in .local/bench/kiosk.json
 #
 # BENCH_ONLY=face,dlib (comma-separated) runs only those sections. The photos come from
 # FACEATTEND_FACES_DIR (default ../shared/data/faces); without them the dlib and face sections
@@ -43,7 +50,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_SECTIONS="dlib,face,gallery,http,attendance,attendance-api,gateway,camera,journey,console"
+ALL_SECTIONS="dlib,face,gallery,http,attendance,attendance-api,gateway,camera,journey,console,kiosk"
 BENCH_ONLY="${BENCH_ONLY:-$ALL_SECTIONS}"
 for section in ${BENCH_ONLY//,/ }; do
     [[ ",$ALL_SECTIONS," == *",$section,"* ]] \
@@ -187,10 +194,14 @@ if enabled journey; then
         # The bench runs the release binaries from the target directory it runs from.
         cargo build --release --locked --bins -p person-api -p face-embedder -p camera-agent \
             -p attendance-worker -p attendance-api -p realtime-gateway
-        FACEATTEND_FACES_DIR="$FACES_DIR" FACEATTEND_MODELS_DIR="$(pwd)/models" \
-            RUST_LOG="${RUST_LOG:-warn}" \
-            cargo bench --locked -p faceattend-journeys --bench journey_latency \
-            || failed+=(journey)
+        # Both tracking policies in one run, so before and after share the machine's mood:
+        # JOURNEY_TRACKING=legacy is the fixed 1.5 s wait, early the quality gate.
+        for policy in ${JOURNEY_TRACKING:-legacy early}; do
+            FACEATTEND_FACES_DIR="$FACES_DIR" FACEATTEND_MODELS_DIR="$(pwd)/models" \
+                RUST_LOG="${RUST_LOG:-warn}" JOURNEY_TRACKING="$policy" \
+                cargo bench --locked -p faceattend-journeys --bench journey_latency \
+                || failed+=("journey ($policy)")
+        done
     fi
 fi
 
@@ -203,6 +214,21 @@ if enabled console; then
         fi
     fi
     scripts/console-bench.sh || failed+=(console)
+fi
+
+if enabled kiosk; then
+    header "kiosk (face shown -> greeting, Chromium with a fake camera)"
+    if [[ -z "$have_photos" ]]; then
+        no_photos "the kiosk bench"
+    else
+        if [[ -z "${TEST_DATABASE_URL:-}" || -z "${TEST_NATS_URL:-}" ]]; then
+            eval "$(scripts/infra.sh test-env)"
+            if [[ -n "${FACEATTEND_TEST_INFRA_STARTED:-}" ]]; then
+                trap 'scripts/infra.sh stop-test-env' EXIT
+            fi
+        fi
+        FACEATTEND_FACES_DIR="$FACES_DIR" scripts/kiosk-bench.sh || failed+=(kiosk)
+    fi
 fi
 
 if ((${#failed[@]})); then

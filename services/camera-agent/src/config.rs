@@ -48,15 +48,21 @@ pub struct Settings {
 pub struct TrackingConfig {
     /// A detection continues a track when their boxes overlap at least this much.
     pub min_iou: f32,
-    /// Sampled frames in which a face must be seen before its track counts (one-frame
-    /// false positives publish nothing).
+    /// Sampled frames in which a face below the quality gate must be seen before its track
+    /// counts (one-frame false positives, which are poor faces, publish nothing).
     pub min_hits: u32,
     /// A track not seen for this long has ended (the person left).
     pub lost_after: Duration,
-    /// A track still in view publishes its best crop so far once it is this old, so a person
-    /// who lingers at the door is not recognised only when they leave.
+    /// The quality gate: a face at least this good is published the moment it is seen, as
+    /// its appearance's first capture, so a decision does not wait for the person to leave.
+    pub capture_quality: f32,
+    /// A later face of the same appearance is published only when its quality beats every
+    /// crop already published of it by at least this much (clearly better evidence).
+    pub improve_by: f32,
+    /// A track that never passes the gate publishes its best crop so far once it is this
+    /// old (or when it ends, if sooner), so a poor view is still decided, or reviewed.
     pub first_capture_after: Duration,
-    /// A lingering track publishes its best newer crop again after this long…
+    /// A lingering track publishes its best newer crop again after this long, however good…
     pub recapture_every: Duration,
     /// …at most this many crops per appearance in all.
     pub max_captures_per_track: u32,
@@ -68,9 +74,11 @@ impl Default for TrackingConfig {
             min_iou: 0.3,
             min_hits: 2,
             lost_after: Duration::from_millis(1000),
+            capture_quality: 0.5,
+            improve_by: 0.1,
             first_capture_after: Duration::from_millis(1500),
             recapture_every: Duration::from_secs(30),
-            max_captures_per_track: 3,
+            max_captures_per_track: 4,
         }
     }
 }
@@ -117,6 +125,8 @@ impl Settings {
             min_iou: env.or("TRACK_MIN_IOU", defaults.min_iou),
             min_hits: env.or("TRACK_MIN_HITS", defaults.min_hits),
             lost_after: env.duration_or("TRACK_LOST_AFTER", defaults.lost_after),
+            capture_quality: env.or("TRACK_CAPTURE_QUALITY", defaults.capture_quality),
+            improve_by: env.or("TRACK_IMPROVE_BY", defaults.improve_by),
             first_capture_after: env
                 .duration_or("TRACK_FIRST_CAPTURE_AFTER", defaults.first_capture_after),
             recapture_every: env.duration_or("TRACK_RECAPTURE_EVERY", defaults.recapture_every),
@@ -150,6 +160,11 @@ impl Settings {
         }
         if !(0.0..=1.0).contains(&settings.tracking.min_iou) || settings.tracking.min_hits == 0 {
             env.problem("TRACK_MIN_IOU must be in [0, 1] and TRACK_MIN_HITS at least 1");
+        }
+        if !(0.0..=1.0).contains(&settings.tracking.capture_quality)
+            || !(0.0..=1.0).contains(&settings.tracking.improve_by)
+        {
+            env.problem("TRACK_CAPTURE_QUALITY and TRACK_IMPROVE_BY must be in [0, 1]");
         }
         if settings.tracking.max_captures_per_track == 0 {
             env.problem("TRACK_MAX_CAPTURES must be at least 1");

@@ -1,11 +1,21 @@
 //! Following faces across sampled frames, so one appearance becomes one track and publishes
-//! one or a few crops instead of one per frame.
+//! a few crops instead of one per frame.
 //!
 //! Greedy IoU matching: each detection continues the unmatched track it overlaps most (at
 //! least `min_iou`), best overlaps first; the rest start tracks. At the few frames per second
 //! a camera is sampled, a person walking moves less than their face's width between frames,
 //! so overlap suffices and no appearance model is needed. Each track keeps the best-quality
 //! face seen since its last capture; [`Tracker::update`] says which tracks to publish now.
+//!
+//! When to publish is a trade between a fast answer and the best evidence, and the tracker
+//! takes both: the first face that passes the quality gate (`capture_quality`) is published
+//! at once, from the very frame it is seen, because a person at a door is waiting for the
+//! answer; after it, only a face clearly better than every crop published of the appearance
+//! (`improve_by`), at most `max_captures_per_track` in all. Downstream the first confident
+//! capture decides and the later ones only improve the evidence of the same mark (or, when a
+//! clearer face names someone else, withdraw it: `faceattend_domain::attendance::superseded`).
+//! A track that never passes the gate is published as before: its best face once it is
+//! `first_capture_after` old or when it ends, after `min_hits` frames.
 //! Time is the caller's (the video's clock for files), which makes the tracker pure and
 //! testable without a camera.
 
@@ -34,6 +44,8 @@ struct Track<T> {
     hits: u32,
     captures: u32,
     last_capture: Option<Duration>,
+    /// The best quality published of this appearance so far.
+    published_quality: f32,
     best: Option<Sighting<T>>,
 }
 
@@ -108,6 +120,7 @@ impl<T> Tracker<T> {
                     hits: 1,
                     captures: 0,
                     last_capture: None,
+                    published_quality: 0.0,
                     best: Some(sighting),
                 }),
             }
@@ -126,21 +139,29 @@ impl<T> Tracker<T> {
         let mut kept = Vec::with_capacity(self.tracks.len());
         for mut track in self.tracks.drain(..) {
             let lost = ending || now.saturating_sub(track.last_seen) >= config.lost_after;
-            let confirmed = track.hits >= config.min_hits;
             let room = track.captures < config.max_captures_per_track;
-            let publish = confirmed
-                && room
+            let best = track.best.as_ref().map_or(0.0, |best| best.quality);
+            let publish = room
                 && track.best.is_some()
                 && match track.last_capture {
-                    // A short appearance publishes when it ends, a lingering one before.
+                    // The gate passed: at once. A poor view: its best, once it has lasted.
                     None => {
-                        lost || now.saturating_sub(track.first_seen) >= config.first_capture_after
+                        best >= config.capture_quality
+                            || (track.hits >= config.min_hits
+                                && (lost
+                                    || now.saturating_sub(track.first_seen)
+                                        >= config.first_capture_after))
                     }
-                    Some(at) => !lost && now.saturating_sub(at) >= config.recapture_every,
+                    // Clearly better evidence (even as the track ends), or a lingering person.
+                    Some(at) => {
+                        best >= track.published_quality + config.improve_by
+                            || (!lost && now.saturating_sub(at) >= config.recapture_every)
+                    }
                 };
             if publish && let Some(sighting) = track.best.take() {
                 track.captures += 1;
                 track.last_capture = Some(now);
+                track.published_quality = track.published_quality.max(sighting.quality);
                 due.push(Capture {
                     track_id: track.id,
                     first_seen: track.first_seen,
@@ -182,6 +203,8 @@ mod tests {
             min_iou: 0.3,
             min_hits: 2,
             lost_after: at(1000),
+            capture_quality: 0.7,
+            improve_by: 0.1,
             first_capture_after: at(1500),
             recapture_every: at(30_000),
             max_captures_per_track: 3,
@@ -189,11 +212,12 @@ mod tests {
     }
 
     #[test]
-    fn a_short_appearance_publishes_its_best_face_once_when_it_ends() {
+    fn a_short_poor_appearance_publishes_its_best_face_once_when_it_ends() {
         let mut tracker = Tracker::new(config());
         let mut published = Vec::new();
-        // Five frames at 5 fps, the person drifting right; the third face is the sharpest.
-        for (i, quality) in [0.4, 0.5, 0.9, 0.6, 0.3].into_iter().enumerate() {
+        // Five frames at 5 fps, the person drifting right, none past the gate (0.7); the
+        // third face is the sharpest.
+        for (i, quality) in [0.4, 0.5, 0.65, 0.6, 0.3].into_iter().enumerate() {
             let now = at(200 * i as u64);
             published.extend(tracker.update(now, vec![face(10.0 * i as f32, quality, i as u32)]));
         }
@@ -210,9 +234,10 @@ mod tests {
     fn a_lingering_person_is_published_early_then_rarely() {
         let mut tracker = Tracker::new(config());
         let mut published = Vec::new();
-        // Ever so slightly better each frame, so the newest face is the best.
+        // Ever so slightly better each frame, so the newest face is the best, but never
+        // past the gate nor clearly better than what was published.
         for i in 0..(5 * 70) {
-            let quality = 0.5 + 0.001 * i as f32;
+            let quality = 0.5 + 0.0001 * i as f32;
             published.extend(tracker.update(at(200 * i), vec![face(50.0, quality, i as u32)]));
         }
         // At 1.5 s, then every 30 s: 3 captures cap a 70-second stay.
@@ -223,9 +248,9 @@ mod tests {
     }
 
     #[test]
-    fn a_single_frame_false_positive_publishes_nothing() {
+    fn a_single_poor_frame_false_positive_publishes_nothing() {
         let mut tracker = Tracker::new(config());
-        let mut published = tracker.update(at(0), vec![face(0.0, 0.9, 0)]);
+        let mut published = tracker.update(at(0), vec![face(0.0, 0.4, 0)]);
         for i in 1..10 {
             published.extend(tracker.update(at(200 * i), vec![]));
         }
@@ -264,5 +289,48 @@ mod tests {
         published.extend(tracker.finish(at(3400)));
         assert_eq!(published.len(), 2);
         assert_ne!(published[0].track_id, published[1].track_id);
+    }
+
+    #[test]
+    fn a_face_past_the_gate_is_published_from_the_frame_it_is_seen() {
+        let mut tracker = Tracker::new(config());
+        assert!(tracker.update(at(0), vec![face(0.0, 0.5, 0)]).is_empty());
+        let published = tracker.update(at(200), vec![face(5.0, 0.75, 1)]);
+        assert_eq!(published.len(), 1, "no fixed wait once the gate is passed");
+        assert_eq!(published[0].sighting.payload, 1);
+        assert_eq!(published[0].first_seen, at(0));
+        // Even a first frame: a good face needs no second hit.
+        let mut fresh = Tracker::new(config());
+        assert_eq!(fresh.update(at(0), vec![face(0.0, 0.8, 7)]).len(), 1);
+    }
+
+    #[test]
+    fn later_captures_are_only_clearly_better_faces_and_bounded() {
+        let mut tracker = Tracker::new(config());
+        let mut published = Vec::new();
+        // 0.75 opens; 0.8 is not clearly better (< 0.85); 0.9 is; 0.95 is not (< 1.0);
+        // a track ending with its best unpublished publishes it only if clearly better.
+        for (i, quality) in [0.75, 0.8, 0.9, 0.95, 0.92].into_iter().enumerate() {
+            let now = at(200 * i as u64);
+            published.extend(tracker.update(now, vec![face(5.0 * i as f32, quality, i as u32)]));
+        }
+        for i in 5..12 {
+            published.extend(tracker.update(at(200 * i), vec![]));
+        }
+        let tags: Vec<u32> = published.iter().map(|c| c.sighting.payload).collect();
+        assert_eq!(tags, [0, 2]);
+        let ids: std::collections::HashSet<_> = published.iter().map(|c| c.track_id).collect();
+        assert_eq!(ids.len(), 1, "one appearance");
+
+        // Steadily sharper faces: never more than max_captures_per_track (3).
+        let mut tracker = Tracker::new(config());
+        let mut published = Vec::new();
+        for i in 0..20 {
+            let quality = 0.7 + 0.05 * i as f32;
+            published
+                .extend(tracker.update(at(100 * i), vec![face(50.0, quality.min(1.0), i as u32)]));
+        }
+        published.extend(tracker.finish(at(2000)));
+        assert_eq!(published.len(), 3);
     }
 }
