@@ -8,7 +8,7 @@ help:
 	@echo "make demo   - make run, then two people enrolled and a video of them (and a stranger) played through a camera"
 	@echo "make test   - run the whole test suite against real PostgreSQL and NATS JetStream"
 	@echo "make lint   - rustfmt check and clippy with warnings denied"
-	@echo "make bench  - face pipeline vs dlib, gallery search 10k/100k/1M, person-api under load, attendance-worker, WebSocket fan-out, camera streams, frame-to-WebSocket latency, console bundle and first render (BENCH_ONLY=dlib,face,gallery,http,attendance,attendance-api,gateway,camera,journey,console)"
+	@echo "make bench  - face pipeline vs dlib, gallery search 10k/100k/1M, person-api under load, attendance-worker, WebSocket fan-out, camera streams, frame-to-WebSocket latency, console bundle and first render, kiosk face-to-greeting (BENCH_ONLY=dlib,face,gallery,http,attendance,attendance-api,gateway,camera,journey,console,kiosk)"
 	@echo "make build  - release build of every binary (the console's web app first)"
 	@echo "make console-dev - the console's web app on a Vite dev server, proxying to a console on :8000 (make run)"
 	@echo "make e2e    - the console's browser tests (Playwright, the machine's Chromium) against the real services; screenshots in services/console/web/e2e-artifacts/"
