@@ -279,6 +279,7 @@ REALTIME_GATEWAY_URL="http://127.0.0.1:$gateway_port" \
 NATS_URL="$TEST_NATS_URL" \
 BUS_NAMESPACE="$bus_namespace" \
 SYSTEM_HEALTH_URLS="face-embedder=http://127.0.0.1:$embedder_port,attendance-worker=http://127.0.0.1:$worker_port" \
+SNAPSHOTS_URL="$snapshots_url" \
 PUBLIC_ORIGINS="$console_url" \
 BIND_ADDRESS="127.0.0.1:$console_port" \
     start console "$bin/console"

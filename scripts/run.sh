@@ -197,6 +197,7 @@ ATTENDANCE_API_URL="http://127.0.0.1:$attendance_port" \
 REALTIME_GATEWAY_URL="http://127.0.0.1:$gateway_port" \
 NATS_URL="nats://127.0.0.1:$nats_port" \
 SYSTEM_HEALTH_URLS="face-embedder=http://127.0.0.1:$embedder_port,attendance-worker=http://127.0.0.1:$worker_port,camera-agent=http://127.0.0.1:$camera_port" \
+SNAPSHOTS_URL="$snapshots_url" \
 PUBLIC_ORIGINS="http://127.0.0.1:$console_port,http://localhost:$console_port" \
 BIND_ADDRESS="127.0.0.1:$console_port" \
 LOG_FORMAT="${LOG_FORMAT:-pretty}" \

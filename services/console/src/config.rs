@@ -66,6 +66,11 @@ pub struct Settings {
     pub trust_proxy_headers: bool,
     pub account_throttle: ThrottlePolicy,
     pub client_throttle: ThrottlePolicy,
+    /// Where kiosk frames are kept as evidence (`SNAPSHOTS_URL`): the object store camera-agent
+    /// keeps its captures' frames in and attendance-api reads them from. None keeps nothing.
+    pub snapshots_url: Option<String>,
+    /// How long a kiosk frame waits for its outcome (`KIOSK_RESULT_TIMEOUT`, 3 s).
+    pub kiosk_result_timeout: Duration,
     /// Largest body of the console's own routes.
     pub max_body_bytes: usize,
     /// Largest body forwarded upstream (photos for enrolment travel base64 in JSON).
@@ -177,6 +182,10 @@ impl Settings {
             trust_proxy_headers: env.or("TRUST_PROXY_HEADERS", false),
             account_throttle,
             client_throttle,
+            snapshots_url: Some(env.or("SNAPSHOTS_URL", String::new()))
+                .map(|url| url.trim().to_owned())
+                .filter(|url| !url.is_empty()),
+            kiosk_result_timeout: env.duration_or("KIOSK_RESULT_TIMEOUT", Duration::from_secs(3)),
             max_body_bytes: env.or("MAX_BODY_BYTES", 64 * 1024usize),
             max_proxy_body_bytes: env.or("MAX_PROXY_BODY_BYTES", 12 * 1024 * 1024usize),
             http_workers: env.or("HTTP_WORKERS", default_workers),
@@ -216,6 +225,11 @@ impl Settings {
         }
         if settings.system.probe_timeout.is_zero() {
             env.problem("SYSTEM_PROBE_TIMEOUT must be positive");
+        }
+        if settings.kiosk_result_timeout < Duration::from_millis(500)
+            || settings.kiosk_result_timeout > Duration::from_secs(30)
+        {
+            env.problem("KIOSK_RESULT_TIMEOUT must be between 500ms and 30s");
         }
         if settings.max_body_bytes < 1024 {
             env.problem("MAX_BODY_BYTES must be at least 1024");
@@ -261,6 +275,8 @@ mod tests {
         assert!(!settings.cookie.secure);
         assert_eq!(settings.account_throttle, ThrottlePolicy::ACCOUNT);
         assert_eq!(settings.client_throttle, ThrottlePolicy::CLIENT);
+        assert_eq!(settings.snapshots_url, None);
+        assert_eq!(settings.kiosk_result_timeout, Duration::from_secs(3));
     }
 
     #[test]

@@ -29,7 +29,7 @@ use crate::routes::{self, cameras, keys, kiosk_device, kiosks, operators, sessio
         cameras::test_camera, cameras::test_source, cameras::thumbnail,
         kiosks::list, kiosks::create, kiosks::get, kiosks::update, kiosks::remove,
         kiosks::create_pairing, kiosks::revoke,
-        kiosk_device::pair, kiosk_device::device,
+        kiosk_device::pair, kiosk_device::device, kiosk_device::submit_frame,
         keys::jwks,
     ),
     components(schemas(
@@ -57,6 +57,8 @@ use crate::routes::{self, cameras, keys, kiosk_device, kiosks, operators, sessio
         crate::kiosk::KioskMode, crate::kiosk::KioskState, crate::kiosk::KioskAction,
         kiosk_device::PairDeviceRequest, kiosk_device::DeviceKiosk, kiosk_device::PairedDevice,
         kiosk_device::PairedDeviceEnvelope, kiosk_device::DeviceKioskEnvelope,
+        kiosk_device::KioskResultEnvelope, crate::kiosk::frames::KioskResult,
+        crate::kiosk::frames::KioskOutcome, crate::kiosk::frames::StagesMs,
         faceattend_service::auth::Jwks, faceattend_service::auth::Jwk,
     )),
     modifiers(&SessionCookie),

@@ -73,6 +73,12 @@ impl Upstream {
         &self.urls
     }
 
+    /// The pooled client, for the console's own requests upstream (a kiosk reading a
+    /// person's day).
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
     /// The service that answers `path`, and its base URL.
     fn route(&self, path: &str) -> Option<(&'static str, &str)> {
         let under = |prefix: &str| {

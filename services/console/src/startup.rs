@@ -12,6 +12,7 @@ use faceattend_bus::{Bus, BusConfig};
 use faceattend_service::auth::JwtKeys;
 use faceattend_service::health::Readiness;
 use faceattend_service::metrics::{self, HttpMetrics};
+use faceattend_service::object_storage::ObjectStorage;
 use faceattend_service::telemetry::TracedRootSpan;
 use faceattend_service::{health, json, listener, shutdown};
 use secrecy::ExposeSecret;
@@ -20,6 +21,7 @@ use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 
 use crate::config::Settings;
+use crate::kiosk::frames::KioskSettings;
 use crate::live::{self, LiveFeedSettings};
 use crate::openapi::ApiDoc;
 use crate::password::{PasswordError, PasswordHasher};
@@ -39,6 +41,8 @@ pub enum StartupError {
     Upstream(#[from] reqwest::Error),
     #[error("cannot set up the bus: {0}")]
     Bus(#[from] faceattend_bus::BusError),
+    #[error("SNAPSHOTS_URL: {0}")]
+    Snapshots(#[from] faceattend_service::object_storage::ObjectStorageError),
     #[error("cannot listen on {address}: {source}")]
     Bind {
         address: String,
@@ -76,7 +80,15 @@ impl Application {
             store.clone(),
             bus.clone(),
         )?;
+        let snapshots = settings
+            .snapshots_url
+            .as_deref()
+            .map(ObjectStorage::from_url)
+            .transpose()?;
+        let kiosks = KioskSettings::new(snapshots, settings.kiosk_result_timeout);
         let shutdown = CancellationToken::new();
+        // One subscription for every kiosk's results, for the console's whole life.
+        tokio::spawn(kiosks.results.clone().run(bus.clone(), shutdown.clone()));
         let state = web::Data::new(ConsoleState {
             store: store.clone(),
             hasher: PasswordHasher::new()?,
@@ -94,6 +106,7 @@ impl Application {
             live: LiveFeedSettings {
                 session_check: settings.live_session_check,
             },
+            kiosks,
             shutdown: shutdown.clone(),
         });
         let readiness = web::Data::new(readiness(store, upstream));

@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::csrf::PublicOrigins;
 use crate::error::ConsoleError;
+use crate::kiosk::frames::KioskSettings;
 use crate::live::LiveFeedSettings;
 use crate::password::PasswordHasher;
 use crate::proxy::Upstream;
@@ -39,6 +40,8 @@ pub struct ConsoleState {
     /// Lifetime of a token minted for one forwarded request.
     pub token_ttl: std::time::Duration,
     pub live: LiveFeedSettings,
+    /// The kiosks' shared results subscription, appearances and evidence store.
+    pub kiosks: KioskSettings,
     /// Cancelled when the console stops: live feeds close with 1001 rather than being cut.
     pub shutdown: CancellationToken,
 }

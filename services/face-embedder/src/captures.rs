@@ -1,5 +1,7 @@
 //! The camera path: captures from `faces.v1.<camera>` in, one `detections.v1.<camera>` event
-//! per face out.
+//! per face out, then a `captures.v1.processed.<camera>` notice (core NATS, not stored) saying
+//! the capture is settled and how many faces it held: a frame without a face produces no
+//! detection, and whoever waits for the capture's outcome (a kiosk) learns it from that.
 //!
 //! At-least-once in, deduplicated out: a capture is acknowledged only after every detection
 //! it produced is stored by JetStream, and each detection's id (its `Nats-Msg-Id`) is derived
@@ -162,8 +164,10 @@ impl CaptureProcessor {
         };
         let processed_at = timestamp(Utc::now());
         let mut pending = Vec::with_capacity(faces.len());
+        let mut detection_ids = Vec::with_capacity(faces.len());
         for (index, face) in faces.into_iter().enumerate() {
             let detection = self.detection(&capture, &camera, index, face, processed_at);
+            detection_ids.push(detection.detection_id.clone());
             let outgoing = OutgoingMessage {
                 subject: detection_subject(&camera),
                 msg_id: detection.detection_id.clone(),
@@ -184,7 +188,41 @@ impl CaptureProcessor {
                 return Outcome::Retry(format!("detection not stored: {error}"));
             }
         }
+        self.notify_processed(wire::CaptureProcessed {
+            capture_id: capture.capture_id.clone(),
+            faces: detection_ids.len() as u32,
+            detection_ids,
+            camera_id: camera.clone(),
+        })
+        .await;
         Outcome::Done
+    }
+
+    /// Says the capture is settled. Best effort: the notice is for a waiter that gives up on
+    /// its own after a while, and the detections (the record) are stored already, so a lost
+    /// notice costs nothing but that waiter's patience.
+    async fn notify_processed(&self, processed: wire::CaptureProcessed) {
+        let subject = self.bus.subject(&processed_subject(&processed.camera_id));
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(
+            headers::CONTENT_TYPE,
+            format!(
+                "application/protobuf; proto={}",
+                wire::CaptureProcessed::full_name()
+            )
+            .as_str(),
+        );
+        for (name, value) in faceattend_bus::current_trace_headers() {
+            headers.insert(name.as_str(), value.as_str());
+        }
+        if let Err(error) = self
+            .bus
+            .client()
+            .publish_with_headers(subject, headers, Bytes::from(processed.encode_to_vec()))
+            .await
+        {
+            tracing::debug!(%error, "cannot publish a capture's processed notice");
+        }
     }
 
     fn detection(
@@ -280,6 +318,12 @@ fn detection_subject(camera: &str) -> String {
     format!("detections.v1.{camera}")
 }
 
+/// `captures.v1.processed.<camera>`: outside the FACES stream's `faces.v1.>`, so the notice is
+/// not stored (nor taken for a capture).
+pub fn processed_subject(camera: &str) -> String {
+    format!("captures.v1.processed.{camera}")
+}
+
 /// The subject relative to the bus namespace.
 fn strip_namespace<'a>(subject: &'a str, bus: &Bus) -> Option<&'a str> {
     if bus.namespace().is_empty() {
@@ -347,6 +391,10 @@ mod tests {
         assert_eq!(
             asyncapi_channel_for(&detection_subject("door-1")),
             Some("detections.v1.{camera_id}")
+        );
+        assert_eq!(
+            asyncapi_channel_for(&processed_subject("door-1")),
+            Some("captures.v1.processed.{camera_id}")
         );
         assert_eq!(
             asyncapi_channel_for(&faceattend_bus::dead_letter_subject("faces.v1.door-1")),

@@ -9,6 +9,8 @@
 //! ([`frames`]) and waits for face-embedder's and attendance-worker's answer on one shared
 //! subscription ([`results`]). The types here validate on construction; [`store`] keeps them.
 
+pub mod frames;
+pub mod results;
 pub mod store;
 
 use std::time::Duration;

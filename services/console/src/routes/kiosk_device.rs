@@ -9,18 +9,23 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Instant;
 
+use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use bytes::BytesMut;
 use chrono::Utc;
 use faceattend_service::envelope;
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use super::{ErrorEnvelope, json_body};
 use crate::csrf;
 use crate::error::ConsoleError;
+use crate::kiosk::frames::{self, KioskResult, MAX_FRAME_BYTES};
 use crate::kiosk::store::DeviceSession;
-use crate::kiosk::{Kiosk, KioskMode, PairingCode, TOUCH_EVERY};
+use crate::kiosk::{Kiosk, KioskAction, KioskMode, PairingCode, TOUCH_EVERY};
 use crate::session::SessionToken;
 use crate::state::ConsoleState;
 use crate::store::{Audit, AuditEvent};
@@ -68,6 +73,22 @@ pub struct PairedDeviceEnvelope {
 pub struct DeviceKioskEnvelope {
     success: bool,
     data: DeviceKiosk,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct KioskResultEnvelope {
+    success: bool,
+    data: KioskResult,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FrameQuery {
+    /// Which way the person goes: required by a kiosk of mode `ask` (the button they pressed),
+    /// ignored by the others.
+    pub action: Option<KioskAction>,
 }
 
 /// Extractor: the request comes from a paired kiosk's device, whose kiosk is in force now.
@@ -119,6 +140,7 @@ impl FromRequest for PairedKiosk {
         (status = 403, description = "Not sent by the console's own pages (`csrf_failed`)", body = ErrorEnvelope),
         (status = 413, description = "Body too large (`payload_too_large`)", body = ErrorEnvelope),
         (status = 415, description = "Not JSON (`unsupported_media_type`)", body = ErrorEnvelope),
+        (status = 422, description = "A field other than `code` (`validation_failed`)", body = ErrorEnvelope),
         (status = 429, description = "Too many wrong codes from this address (`too_many_attempts`); `Retry-After` says when to try again", body = ErrorEnvelope,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ),
@@ -191,4 +213,67 @@ pub async fn pair(
 )]
 pub async fn device(PairedKiosk(kiosk): PairedKiosk) -> Result<HttpResponse> {
     Ok(envelope::ok(DeviceKiosk::from(&kiosk)))
+}
+
+/// Send one webcam frame (a JPEG of at most 2 MB): it is published as a capture of the
+/// kiosk's camera, recognised as any camera's, and its outcome comes back within 3 s.
+#[utoipa::path(
+    post, path = "/kiosk/api/v1/frames", operation_id = "submit_kiosk_frame", tag = "kiosk",
+    params(FrameQuery),
+    request_body(content = Vec<u8>, content_type = "image/jpeg", description = "The frame, e.g. 640×480 at quality 0.8"),
+    responses(
+        (status = 200, description = "What became of the frame: `no_face`, `not_recognised`, `checked_in`, `checked_out` or `already_checked_in`, with the person's first name and the time for the last three", body = KioskResultEnvelope),
+        (status = 400, description = "Not a JPEG (`image_invalid`), or an unknown action (`invalid_query_parameter`)", body = ErrorEnvelope),
+        (status = 401, description = "Not paired (`kiosk_not_paired`), or its kiosk was revoked or deleted (`kiosk_revoked`)", body = ErrorEnvelope),
+        (status = 403, description = "Not sent by the console's own pages (`csrf_failed`)", body = ErrorEnvelope),
+        (status = 413, description = "Larger than 2 MB (`image_too_large`)", body = ErrorEnvelope),
+        (status = 415, description = "Not sent as image/jpeg (`unsupported_media_type`)", body = ErrorEnvelope),
+        (status = 422, description = "The kiosk asks which way and no action was given (`action_required`)", body = ErrorEnvelope),
+        (status = 503, description = "NATS is unavailable (`nats_unavailable`)", body = ErrorEnvelope),
+        (status = 504, description = "No outcome in time (`kiosk_result_timeout`); the frame was published and is still processed", body = ErrorEnvelope),
+    ),
+    security(("kiosk" = [], "csrf" = []))
+)]
+pub async fn submit_frame(
+    request: HttpRequest,
+    state: web::Data<ConsoleState>,
+    PairedKiosk(kiosk): PairedKiosk,
+    query: web::Query<FrameQuery>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse> {
+    let arrived = Instant::now();
+    csrf::check(&request, &state.origins)?;
+    let content_type = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if content_type.as_deref() != Some("image/jpeg") {
+        return Err(ConsoleError::NotJpeg);
+    }
+    let action = query.into_inner().action;
+    if kiosk.mode.camera_role(action).is_none() {
+        return Err(ConsoleError::ActionRequired);
+    }
+    let mut jpeg = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ConsoleError::Refused(faceattend_service::ApiError::bad_request(
+                "invalid_body",
+                format!("the frame could not be read: {e}"),
+            ))
+        })?;
+        if jpeg.len() + chunk.len() > MAX_FRAME_BYTES {
+            return Err(ConsoleError::ImageTooLarge {
+                max_bytes: MAX_FRAME_BYTES,
+            });
+        }
+        jpeg.extend_from_slice(&chunk);
+    }
+    if !frames::is_jpeg(&jpeg) {
+        return Err(ConsoleError::ImageInvalid);
+    }
+    let result = frames::submit(&state, &kiosk, action, jpeg.freeze(), arrived).await?;
+    Ok(envelope::ok(result))
 }

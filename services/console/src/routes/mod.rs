@@ -149,6 +149,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, openapi: utoipa::openapi::OpenApi
                     .route(web::get().to(kiosk_device::device))
                     .default_service(method_not_allowed(&["GET"])),
             )
+            .service(
+                web::resource("/frames")
+                    .route(web::post().to(kiosk_device::submit_frame))
+                    .default_service(method_not_allowed(&["POST"])),
+            )
             .default_service(web::to(faceattend_service::json::route_not_found)),
     );
 }

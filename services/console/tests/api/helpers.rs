@@ -72,6 +72,10 @@ pub struct Spawn {
     pub system_health_urls: Vec<HealthTarget>,
     /// How long the system page's probes are reused (none by default: each test sees now).
     pub system_cache: Duration,
+    /// `SNAPSHOTS_URL`: where kiosk frames are kept as evidence (none by default).
+    pub snapshots_url: Option<String>,
+    /// `KIOSK_RESULT_TIMEOUT`.
+    pub kiosk_result_timeout: Duration,
 }
 
 impl Spawn {
@@ -91,6 +95,8 @@ impl Spawn {
             live_session_check: Duration::from_secs(15),
             system_health_urls: Vec::new(),
             system_cache: Duration::ZERO,
+            snapshots_url: None,
+            kiosk_result_timeout: Duration::from_secs(3),
         }
     }
 }
@@ -128,6 +134,9 @@ pub struct TestApp {
     pub cookie_name: &'static str,
     /// The console's bus (its upstreams', when it has some): the test NATS, a namespace of its own.
     pub bus: Bus,
+    /// attendance-api's database, when it runs: where a test writes what attendance-worker
+    /// would (the person directory it keeps from `persons.v1.*`).
+    pub attendance_database_url: Option<String>,
     shutdown: CancellationToken,
     _upstreams: Vec<Running>,
     _database: TestDatabase,
@@ -162,10 +171,12 @@ pub async fn spawn_app_with(options: Spawn) -> TestApp {
     faceattend_service::telemetry::init_for_tests();
     let mut upstreams = Vec::new();
     let namespace = format!("t{}", &Uuid::new_v4().simple().to_string()[..16]);
+    let mut attendance_database_url = None;
     let (person_api, attendance_api) = if options.upstreams {
         let (person, running) = spawn_person_api(options.backend, &namespace).await;
         upstreams.push(running);
         let (attendance, running) = spawn_attendance_api(options.backend, &namespace).await;
+        attendance_database_url = running._database.as_ref().map(|d| d.url().to_owned());
         upstreams.push(running);
         (Some(person), Some(attendance))
     } else {
@@ -216,6 +227,8 @@ pub async fn spawn_app_with(options: Spawn) -> TestApp {
         trust_proxy_headers: false,
         account_throttle: options.account_throttle,
         client_throttle: options.client_throttle,
+        snapshots_url: options.snapshots_url,
+        kiosk_result_timeout: options.kiosk_result_timeout,
         max_body_bytes: 64 * 1024,
         max_proxy_body_bytes: 12 * 1024 * 1024,
         http_workers: 1,
@@ -243,6 +256,7 @@ pub async fn spawn_app_with(options: Spawn) -> TestApp {
             CookiePolicy::PLAIN_NAME
         },
         bus,
+        attendance_database_url,
         shutdown,
         _upstreams: upstreams,
         _database: database,

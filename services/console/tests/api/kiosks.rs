@@ -5,10 +5,16 @@
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use console::operators::Role;
 use console::throttle::ThrottlePolicy;
+use faceattend_proto::attendance::v1 as attendance;
+use faceattend_proto::faces::v1 as faces;
+use futures::StreamExt;
+use prost::Message;
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 use crate::helpers::{Backend, Browser, Spawn, TestApp, error_code, spawn_app, spawn_app_with};
 
@@ -562,4 +568,444 @@ async fn wrong_codes_are_throttled_by_address(backend: Backend) {
         .unwrap();
     assert!((1..=30).contains(&retry_after), "{retry_after}");
     assert_eq!(error_code(throttled).await, "too_many_attempts");
+}
+
+// Frames: the console publishes them as captures and hears face-embedder's and the worker's
+// answers on the real NATS; here the test publishes those answers as the services would.
+
+/// A small real JPEG (a grey 64×48 frame).
+fn frame() -> Bytes {
+    let image = image::RgbImage::from_pixel(64, 48, image::Rgb([120, 120, 120]));
+    let mut jpeg = std::io::Cursor::new(Vec::new());
+    image
+        .write_to(&mut jpeg, image::ImageFormat::Jpeg)
+        .expect("encode");
+    Bytes::from(jpeg.into_inner())
+}
+
+fn send_frame(app: &TestApp, cookie: &str, query: &str, body: Bytes) -> reqwest::RequestBuilder {
+    app.client
+        .post(app.url(&format!("/kiosk/api/v1/frames{query}")))
+        .header("Cookie", cookie)
+        .header("X-Faceattend-Csrf", "1")
+        .header("Content-Type", "image/jpeg")
+        .body(body)
+}
+
+/// The test's own subscription to the kiosk's captures (core NATS sees what JetStream stores).
+async fn captures(app: &TestApp, camera: &str) -> async_nats::Subscriber {
+    app.bus
+        .nats
+        .subscribe(format!("{}.faces.v1.{camera}", app.bus.namespace))
+        .await
+        .unwrap()
+}
+
+async fn next_capture(subscriber: &mut async_nats::Subscriber) -> (faces::FaceCapture, String) {
+    let message = tokio::time::timeout(Duration::from_secs(5), subscriber.next())
+        .await
+        .expect("the capture is published")
+        .unwrap();
+    let msg_id = message
+        .headers
+        .as_ref()
+        .and_then(|h| h.get("Nats-Msg-Id"))
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    (
+        faces::FaceCapture::decode(message.payload.as_ref()).unwrap(),
+        msg_id,
+    )
+}
+
+/// Publishes on the test's namespace as a service would (core NATS, as the console listens).
+async fn publish(app: &TestApp, subject: &str, payload: Vec<u8>) {
+    app.bus
+        .nats
+        .publish(format!("{}.{subject}", app.bus.namespace), payload.into())
+        .await
+        .unwrap();
+    app.bus.nats.flush().await.unwrap();
+}
+
+/// face-embedder's detection of the capture's largest face.
+fn detection(
+    capture: &faces::FaceCapture,
+    decision: faces::Decision,
+    person: Option<Uuid>,
+) -> faces::Detection {
+    faces::Detection {
+        detection_id: Uuid::new_v4().to_string(),
+        capture_id: capture.capture_id.clone(),
+        camera_id: capture.camera_id.clone(),
+        decision: decision as i32,
+        person_id: person.map(|p| p.to_string()),
+        face_index: 0,
+        track_id: capture.track_id.clone(),
+        ..Default::default()
+    }
+}
+
+fn subject(name: &str, person: Uuid) -> Option<attendance::Subject> {
+    Some(attendance::Subject {
+        person_id: person.to_string(),
+        person_name: name.to_owned(),
+        ..Default::default()
+    })
+}
+
+fn mark(detection: &faces::Detection, seconds: i64) -> Option<attendance::Mark> {
+    Some(attendance::Mark {
+        at: Some(prost_types::Timestamp { seconds, nanos: 0 }),
+        detection_id: Some(detection.detection_id.clone()),
+        ..Default::default()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frame_is_published_as_a_capture_of_the_kiosks_camera() {
+    let snapshots =
+        std::env::temp_dir().join(format!("console-kiosk-snapshots-{}", Uuid::new_v4()));
+    let mut options = Spawn::new(Backend::Postgres);
+    options.snapshots_url = Some(format!("file://{}", snapshots.display()));
+    let app = spawn_app_with(options).await;
+    let admin = admin(&app).await;
+    let kiosk = create_kiosk(&app, &admin, "kiosk-door", "ask").await;
+    let cookie = paired_device(&app, &admin, kiosk["id"].as_str().unwrap()).await;
+    let mut published = captures(&app, "kiosk-door").await;
+
+    // Refusals before anything is published.
+    let unpaired = app
+        .client
+        .post(app.url("/kiosk/api/v1/frames?action=in"))
+        .header("X-Faceattend-Csrf", "1")
+        .header("Content-Type", "image/jpeg")
+        .body(frame())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(unpaired).await, "kiosk_not_paired");
+    let no_action = send_frame(&app, &cookie, "", frame()).send().await.unwrap();
+    assert_eq!(no_action.status(), 422);
+    assert_eq!(error_code(no_action).await, "action_required");
+    let png = app
+        .client
+        .post(app.url("/kiosk/api/v1/frames?action=in"))
+        .header("Cookie", &cookie)
+        .header("X-Faceattend-Csrf", "1")
+        .header("Content-Type", "image/png")
+        .body(frame())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(png.status(), 415);
+    let garbage = send_frame(
+        &app,
+        &cookie,
+        "?action=in",
+        Bytes::from_static(b"not a jpeg"),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(garbage.status(), 400);
+    assert_eq!(error_code(garbage).await, "image_invalid");
+    let mut large = frame().to_vec();
+    large.resize(2 * 1024 * 1024 + 1, 0);
+    let too_large = send_frame(&app, &cookie, "?action=in", Bytes::from(large))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_large.status(), 413);
+    assert_eq!(error_code(too_large).await, "image_too_large");
+    let forged = app
+        .client
+        .post(app.url("/kiosk/api/v1/frames?action=in"))
+        .header("Cookie", &cookie)
+        .header("Content-Type", "image/jpeg")
+        .body(frame())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_code(forged).await, "csrf_failed");
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), published.next())
+            .await
+            .is_err(),
+        "nothing was published"
+    );
+
+    // A frame: the capture arrives, with the pressed action as its role; face-embedder finds
+    // no face in it.
+    let submitted = tokio::spawn(send_frame(&app, &cookie, "?action=out", frame()).send());
+    let (capture, msg_id) = next_capture(&mut published).await;
+    assert_eq!(msg_id, capture.capture_id);
+    assert_eq!(capture.camera_id, "kiosk-door");
+    assert_eq!(capture.camera_role.as_deref(), Some("exit"));
+    assert_eq!(capture.image, frame().to_vec());
+    assert!(capture.frame_box.is_none());
+    assert_eq!(
+        Uuid::parse_str(&capture.capture_id)
+            .unwrap()
+            .get_version_num(),
+        7
+    );
+    assert_eq!(
+        Uuid::parse_str(&capture.track_id)
+            .unwrap()
+            .get_version_num(),
+        7
+    );
+    // The frame is the capture's evidence, where camera-agent would keep it.
+    let day = chrono::Utc::now().format("%Y-%m-%d");
+    assert_eq!(
+        capture.snapshot_ref,
+        format!("snapshots/kiosk-door/{day}/{}.jpg", capture.capture_id)
+    );
+    assert_eq!(
+        std::fs::read(snapshots.join(&capture.snapshot_ref)).unwrap(),
+        frame().to_vec()
+    );
+    publish(
+        &app,
+        "captures.v1.processed.kiosk-door",
+        faces::CaptureProcessed {
+            capture_id: capture.capture_id.clone(),
+            camera_id: "kiosk-door".to_owned(),
+            faces: 0,
+            detection_ids: Vec::new(),
+        }
+        .encode_to_vec(),
+    )
+    .await;
+    let answered = submitted.await.unwrap().unwrap();
+    assert_eq!(answered.status(), 200);
+    let body: Value = answered.json().await.unwrap();
+    let result = &body["data"];
+    assert_eq!(result["outcome"], "no_face");
+    assert_eq!(result["capture_id"], capture.capture_id.as_str());
+    assert!(result.get("greeting_name").is_none() && result.get("at").is_none());
+    let stages = &result["stages_ms"];
+    assert!(stages["published"].as_u64().unwrap() <= stages["detected"].as_u64().unwrap());
+    assert_eq!(stages["detected"], stages["decided"]);
+
+    // Nothing comes back: 504, and the capture is in the stream all the same.
+    let mut options = Spawn::new(Backend::Postgres);
+    options.kiosk_result_timeout = Duration::from_millis(800);
+    drop(app);
+    let app = spawn_app_with(options).await;
+    let admin = crate::kiosks::admin(&app).await;
+    let kiosk = create_kiosk(&app, &admin, "kiosk-door", "entry").await;
+    let cookie = paired_device(&app, &admin, kiosk["id"].as_str().unwrap()).await;
+    let timed_out = send_frame(&app, &cookie, "", frame()).send().await.unwrap();
+    assert_eq!(timed_out.status(), 504);
+    assert_eq!(error_code(timed_out).await, "kiosk_result_timeout");
+    let stream = async_nats::jetstream::new(app.bus.nats.clone())
+        .get_stream(format!("{}_FACES", app.bus.namespace.to_uppercase()))
+        .await
+        .unwrap()
+        .get_info()
+        .await
+        .unwrap();
+    assert_eq!(stream.state.messages, 1);
+    let _ = std::fs::remove_dir_all(&snapshots);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_outcome_follows_the_detection_and_the_attendance_event() {
+    let app = spawn_app(Backend::Postgres).await;
+    let admin = admin(&app).await;
+    let kiosk = create_kiosk(&app, &admin, "kiosk-hall", "both").await;
+    let cookie = paired_device(&app, &admin, kiosk["id"].as_str().unwrap()).await;
+    let mut published = captures(&app, "kiosk-hall").await;
+    let ada = Uuid::new_v4();
+
+    // An unknown face: not recognised, and no name.
+    let submitted = tokio::spawn(send_frame(&app, &cookie, "", frame()).send());
+    let (first, _) = next_capture(&mut published).await;
+    assert_eq!(first.camera_role.as_deref(), Some("both"));
+    let unknown = detection(&first, faces::Decision::Unknown, None);
+    publish(&app, "detections.v1.kiosk-hall", unknown.encode_to_vec()).await;
+    let body: Value = submitted.await.unwrap().unwrap().json().await.unwrap();
+    assert_eq!(body["data"]["outcome"], "not_recognised");
+    assert!(body["data"].get("greeting_name").is_none());
+
+    // The next frame, within 2 s of that face, is the same appearance. A match, checked in by
+    // the worker: the greeting has the first name only, and the check-in's time.
+    let submitted = tokio::spawn(send_frame(&app, &cookie, "", frame()).send());
+    let (second, _) = next_capture(&mut published).await;
+    assert_eq!(second.track_id, first.track_id);
+    let matched = detection(&second, faces::Decision::Match, Some(ada));
+    publish(&app, "detections.v1.kiosk-hall", matched.encode_to_vec()).await;
+    // Another detection's event is not this frame's.
+    publish(
+        &app,
+        "attendance.v1.checked_in",
+        attendance::CheckedIn {
+            subject: subject("Grace Hopper", Uuid::new_v4()),
+            check_in: mark(
+                &detection(&second, faces::Decision::Match, None),
+                1_800_000_000,
+            ),
+            ..Default::default()
+        }
+        .encode_to_vec(),
+    )
+    .await;
+    publish(
+        &app,
+        "attendance.v1.checked_in",
+        attendance::CheckedIn {
+            subject: subject("Ada King Lovelace", ada),
+            check_in: mark(&matched, 1_800_000_060),
+            ..Default::default()
+        }
+        .encode_to_vec(),
+    )
+    .await;
+    let body: Value = submitted.await.unwrap().unwrap().json().await.unwrap();
+    let result = &body["data"];
+    assert_eq!(result["outcome"], "checked_in", "{body}");
+    assert_eq!(result["greeting_name"], "Ada");
+    assert_eq!(result["at"], "2027-01-15T08:01:00Z");
+    assert!(!body.to_string().contains("Grace"));
+
+    // Checked out by the worker.
+    let submitted = tokio::spawn(send_frame(&app, &cookie, "", frame()).send());
+    let (third, _) = next_capture(&mut published).await;
+    let matched = detection(&third, faces::Decision::Match, Some(ada));
+    publish(&app, "detections.v1.kiosk-hall", matched.encode_to_vec()).await;
+    publish(
+        &app,
+        "attendance.v1.checked_out",
+        attendance::CheckedOut {
+            subject: subject("Ada King Lovelace", ada),
+            check_out: mark(&matched, 1_800_030_000),
+            ..Default::default()
+        }
+        .encode_to_vec(),
+    )
+    .await;
+    let body: Value = submitted.await.unwrap().unwrap().json().await.unwrap();
+    assert_eq!(body["data"]["outcome"], "checked_out");
+    assert_eq!(body["data"]["greeting_name"], "Ada");
+
+    // A match the worker sent to review, and an ambiguous face: not recognised.
+    let submitted = tokio::spawn(send_frame(&app, &cookie, "", frame()).send());
+    let (fourth, _) = next_capture(&mut published).await;
+    let matched = detection(&fourth, faces::Decision::Match, Some(ada));
+    publish(&app, "detections.v1.kiosk-hall", matched.encode_to_vec()).await;
+    publish(
+        &app,
+        "attendance.v1.review_required",
+        attendance::ReviewRequired {
+            subject: subject("Ada King Lovelace", ada),
+            detection_id: matched.detection_id.clone(),
+            ..Default::default()
+        }
+        .encode_to_vec(),
+    )
+    .await;
+    let body: Value = submitted.await.unwrap().unwrap().json().await.unwrap();
+    assert_eq!(body["data"]["outcome"], "not_recognised");
+    assert!(body["data"].get("greeting_name").is_none());
+    let submitted = tokio::spawn(send_frame(&app, &cookie, "", frame()).send());
+    let (fifth, _) = next_capture(&mut published).await;
+    publish(
+        &app,
+        "detections.v1.kiosk-hall",
+        detection(&fifth, faces::Decision::Ambiguous, Some(ada)).encode_to_vec(),
+    )
+    .await;
+    let body: Value = submitted.await.unwrap().unwrap().json().await.unwrap();
+    assert_eq!(body["data"]["outcome"], "not_recognised");
+
+    // More than 2 s after the last face: a new appearance.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let submitted = tokio::spawn(send_frame(&app, &cookie, "", frame()).send());
+    let (sixth, _) = next_capture(&mut published).await;
+    assert_ne!(sixth.track_id, first.track_id);
+    publish(
+        &app,
+        "captures.v1.processed.kiosk-hall",
+        faces::CaptureProcessed {
+            capture_id: sixth.capture_id.clone(),
+            camera_id: "kiosk-hall".to_owned(),
+            faces: 0,
+            detection_ids: Vec::new(),
+        }
+        .encode_to_vec(),
+    )
+    .await;
+    let body: Value = submitted.await.unwrap().unwrap().json().await.unwrap();
+    assert_eq!(body["data"]["outcome"], "no_face");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_match_without_a_decision_reads_the_persons_day() {
+    let mut options = Spawn::new(Backend::Postgres);
+    options.upstreams = true;
+    let app = spawn_app_with(options).await;
+    let admin = admin(&app).await;
+    let kiosk = create_kiosk(&app, &admin, "kiosk-hall", "entry").await;
+    let cookie = paired_device(&app, &admin, kiosk["id"].as_str().unwrap()).await;
+    let mut published = captures(&app, "kiosk-hall").await;
+    let ada = Uuid::new_v4();
+
+    // Not in today: a match with no event (below the review threshold) is not recognised.
+    let submitted = tokio::spawn(send_frame(&app, &cookie, "", frame()).send());
+    let (capture, _) = next_capture(&mut published).await;
+    publish(
+        &app,
+        "detections.v1.kiosk-hall",
+        detection(&capture, faces::Decision::Match, Some(ada)).encode_to_vec(),
+    )
+    .await;
+    let answered = submitted.await.unwrap().unwrap();
+    assert_eq!(answered.status(), 200);
+    let body: Value = answered.json().await.unwrap();
+    assert_eq!(body["data"]["outcome"], "not_recognised", "{body}");
+
+    // Checked in earlier (at reception): the kiosk says so, with that time. The directory
+    // entry is what attendance-worker writes from person-api's `persons.v1.created`.
+    let attendance_db = sea_orm::Database::connect(app.attendance_database_url.clone().unwrap())
+        .await
+        .unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &attendance_db,
+        &format!(
+            "INSERT INTO person_directory (person_id, name, person_type, status, deleted, \
+             updated_at, version, created_at) VALUES ('{ada}', 'Ada King Lovelace', 'employee', \
+             'active', false, now(), 1, now())"
+        ),
+    )
+    .await
+    .unwrap();
+    let checked_in = app
+        .page_request(Method::POST, "/api/v1/attendance/check-in", &admin)
+        .json(&json!({"person_id": ada}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        checked_in.status(),
+        200,
+        "{}",
+        checked_in.text().await.unwrap()
+    );
+    let submitted = tokio::spawn(send_frame(&app, &cookie, "", frame()).send());
+    let (capture, _) = next_capture(&mut published).await;
+    publish(
+        &app,
+        "detections.v1.kiosk-hall",
+        detection(&capture, faces::Decision::Match, Some(ada)).encode_to_vec(),
+    )
+    .await;
+    let body: Value = submitted.await.unwrap().unwrap().json().await.unwrap();
+    let result = &body["data"];
+    assert_eq!(result["outcome"], "already_checked_in", "{body}");
+    assert!(result["at"].is_string());
+    assert_eq!(result["greeting_name"], "Ada");
+    let decided = result["stages_ms"]["decided"].as_u64().unwrap();
+    assert!(decided >= 1000, "it waited for an event first: {decided}");
 }

@@ -11,7 +11,9 @@ use futures::StreamExt;
 use prost::Message;
 use uuid::Uuid;
 
-use crate::helpers::{TestEmbedder, cleanup, faces_dir, new_namespace, photo, spawn_embedder};
+use crate::helpers::{
+    TestEmbedder, cleanup, faceless_png, faces_dir, new_namespace, photo, spawn_embedder,
+};
 
 async fn publish_capture(
     embedder: &TestEmbedder,
@@ -90,6 +92,11 @@ async fn each_face_of_a_capture_becomes_one_detection_even_when_redelivered() {
         .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
 
+    let mut processed = embedder
+        .nats
+        .subscribe(embedder.subject("captures.v1.processed.lobby"))
+        .await
+        .expect("subscribe");
     let capture = wire::FaceCapture {
         capture_id: Uuid::now_v7().to_string(),
         camera_id: "lobby".to_owned(),
@@ -135,6 +142,84 @@ async fn each_face_of_a_capture_becomes_one_detection_even_when_redelivered() {
         .and_then(|h| h.get("Nats-Msg-Id"))
         .map(|v| v.to_string());
     assert_eq!(msg_id.as_deref(), Some(detection.detection_id.as_str()));
+
+    // Once settled, the capture is announced with its one detection (each time it was
+    // analysed: the retry too).
+    let notice = tokio::time::timeout(Duration::from_secs(10), processed.next())
+        .await
+        .expect("a processed notice")
+        .expect("subscription open");
+    let notice = wire::CaptureProcessed::decode(notice.payload.as_ref()).expect("CaptureProcessed");
+    assert_eq!(notice.capture_id, capture.capture_id);
+    assert_eq!(notice.camera_id, "lobby");
+    assert_eq!(notice.faces, 1);
+    assert_eq!(notice.detection_ids, vec![detection.detection_id]);
+
+    cleanup(&namespace).await;
+}
+
+/// A frame without a face produces no detection, so the capture's notice is how a waiter
+/// (a kiosk) learns there was none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_capture_without_a_face_is_announced_with_no_faces() {
+    let namespace = new_namespace();
+    let embedder = spawn_embedder(&namespace).await;
+    let mut processed = embedder
+        .nats
+        .subscribe(embedder.subject("captures.v1.processed.*"))
+        .await
+        .expect("subscribe");
+    let capture = wire::FaceCapture {
+        capture_id: Uuid::now_v7().to_string(),
+        camera_id: "kiosk-1".to_owned(),
+        captured_at: Some(prost_types::Timestamp {
+            seconds: 1_764_000_000,
+            nanos: 0,
+        }),
+        image: faceless_png().to_vec(),
+        track_id: "track-1".to_owned(),
+        snapshot_ref: String::new(),
+        frame_box: None,
+        camera_role: Some("entry".to_owned()),
+    };
+    publish_capture(&embedder, "kiosk-1", &capture, &capture.capture_id).await;
+
+    let message = tokio::time::timeout(Duration::from_secs(10), processed.next())
+        .await
+        .expect("a processed notice")
+        .expect("subscription open");
+    assert_eq!(
+        message.subject.as_str(),
+        embedder.subject("captures.v1.processed.kiosk-1")
+    );
+    let content_type = message
+        .headers
+        .as_ref()
+        .and_then(|h| h.get("Content-Type"))
+        .map(|v| v.to_string());
+    assert_eq!(
+        content_type.as_deref(),
+        Some("application/protobuf; proto=faceattend.faces.v1.CaptureProcessed")
+    );
+    let notice =
+        wire::CaptureProcessed::decode(message.payload.as_ref()).expect("CaptureProcessed");
+    assert_eq!(notice.capture_id, capture.capture_id);
+    assert_eq!(notice.camera_id, "kiosk-1");
+    assert_eq!(notice.faces, 0);
+    assert!(notice.detection_ids.is_empty());
+    // The notice is not stored, and there is no detection.
+    assert!(read_stream(&embedder, "DETECTIONS", 0).await.is_empty());
+    let js = jetstream::new(embedder.nats.clone());
+    let faces = js
+        .get_stream(embedder.stream("FACES"))
+        .await
+        .expect("FACES")
+        .get_info()
+        .await
+        .expect("info")
+        .state
+        .messages;
+    assert_eq!(faces, 1, "only the capture itself is in FACES");
 
     cleanup(&namespace).await;
 }

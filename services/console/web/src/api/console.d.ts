@@ -399,6 +399,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/kiosk/api/v1/frames": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send one webcam frame (a JPEG of at most 2 MB): it is published as a capture of the
+         *     kiosk's camera, recognised as any camera's, and its outcome comes back within 3 s.
+         */
+        post: operations["submit_kiosk_frame"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/kiosk/api/v1/pairing": {
         parameters: {
             query?: never;
@@ -764,6 +784,11 @@ export interface components {
          * @enum {string}
          */
         KioskMode: "entry" | "exit" | "both" | "ask";
+        /**
+         * @description What became of a frame.
+         * @enum {string}
+         */
+        KioskOutcome: "no_face" | "not_recognised" | "checked_in" | "checked_out" | "already_checked_in";
         /** @description A kiosk as the console shows it (never its device's token). */
         KioskResponse: {
             /** @description The camera id its frames are published as (`faces.v1.<camera_id>`). */
@@ -787,6 +812,30 @@ export interface components {
             /** Format: date-time */
             revoked_at?: string | null;
             state: components["schemas"]["KioskState"];
+        };
+        /**
+         * @description A frame's outcome, as the kiosk shows it: never anyone's photo, never another person's
+         *     name.
+         */
+        KioskResult: {
+            /**
+             * Format: date-time
+             * @description When the check-in or check-out counted.
+             */
+            at?: string | null;
+            /**
+             * Format: uuid
+             * @description The capture the frame was published as (its evidence in the console's Review page).
+             */
+            capture_id: string;
+            /** @description The person's first name, for `checked_in`, `checked_out` and `already_checked_in`. */
+            greeting_name?: string | null;
+            outcome: components["schemas"]["KioskOutcome"];
+            stages_ms: components["schemas"]["StagesMs"];
+        };
+        KioskResultEnvelope: {
+            data: components["schemas"]["KioskResult"];
+            success: boolean;
         };
         /**
          * @description Where a kiosk stands with its device.
@@ -997,6 +1046,24 @@ export interface components {
             email: string;
             /** Format: password */
             password: string;
+        };
+        /** @description Milliseconds since the request arrived at which each stage was done. */
+        StagesMs: {
+            /**
+             * Format: int64
+             * @description The outcome was known.
+             */
+            decided: number;
+            /**
+             * Format: int64
+             * @description face-embedder's answer (the largest face's detection, or that there was no face) came.
+             */
+            detected: number;
+            /**
+             * Format: int64
+             * @description The capture was stored by JetStream.
+             */
+            published: number;
         };
         /** @description Everything the system page shows. */
         SystemReport: {
@@ -3105,6 +3172,109 @@ export interface operations {
             };
         };
     };
+    submit_kiosk_frame: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which way the person goes: required by a kiosk of mode `ask` (the button they pressed),
+                 *     ignored by the others.
+                 */
+                action?: components["schemas"]["KioskAction"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The frame, e.g. 640×480 at quality 0.8 */
+        requestBody: {
+            content: {
+                "image/jpeg": number[];
+            };
+        };
+        responses: {
+            /** @description What became of the frame: `no_face`, `not_recognised`, `checked_in`, `checked_out` or `already_checked_in`, with the person's first name and the time for the last three */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KioskResultEnvelope"];
+                };
+            };
+            /** @description Not a JPEG (`image_invalid`), or an unknown action (`invalid_query_parameter`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not paired (`kiosk_not_paired`), or its kiosk was revoked or deleted (`kiosk_revoked`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not sent by the console's own pages (`csrf_failed`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Larger than 2 MB (`image_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not sent as image/jpeg (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The kiosk asks which way and no action was given (`action_required`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description NATS is unavailable (`nats_unavailable`) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No outcome in time (`kiosk_result_timeout`); the frame was published and is still processed */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     pair_kiosk_device: {
         parameters: {
             query?: never;
@@ -3165,6 +3335,15 @@ export interface operations {
             };
             /** @description Not JSON (`unsupported_media_type`) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A field other than `code` (`validation_failed`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
