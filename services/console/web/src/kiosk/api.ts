@@ -19,17 +19,9 @@ export type Pairing = components["schemas"]["PairingResponse"];
 /** What a paired device knows of itself. */
 export type KioskDevice = components["schemas"]["DeviceKiosk"];
 
-export type FrameOutcome = "no_face" | "not_recognised" | "checked_in" | "checked_out" | "already_checked_in";
-
+export type FrameOutcome = components["schemas"]["KioskOutcome"];
 /** The console's answer to one frame: what the CCTV path decided about its largest face. */
-export interface FrameResult {
-  outcome: FrameOutcome;
-  capture_id: string;
-  greeting_name?: string | null;
-  at?: string | null;
-  /** Milliseconds from the request's arrival: published, detected, decided. */
-  stages_ms: { published?: number | null; detected?: number | null; decided?: number | null };
-}
+export type FrameResult = components["schemas"]["KioskResult"];
 
 export const MODES: readonly KioskMode[] = ["entry", "exit", "both", "ask"];
 
