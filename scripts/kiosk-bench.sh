@@ -11,7 +11,7 @@
 #      check-in, then check-outs), and one admin operator;
 #   4. services/console/web/bench/kiosk.mjs: a person enrolled, a `both` kiosk created and
 #      paired, Chromium's fake camera playing ~3 s of an empty background then ~3 s of another
-#      photo of that person, in a loop, BENCH_KIOSK_APPEARANCES (40) times: face shown →
+#      photo of that person, in a loop, BENCH_KIOSK_APPEARANCES (120, so p99 is not the top sample) times: face shown →
 #      greeting rendered, p50/p90/p99, and per stage (the browser's encode, upload and render,
 #      the console's published/detected/decided). JSON: .local/bench/kiosk.json.
 #
