@@ -39,7 +39,7 @@
 #            release binaries; JSON in .local/bench/console.json
 #   kiosk    the kiosk (scripts/kiosk-bench.sh): the whole stack's release binaries, a `both`
 #            kiosk created and paired, Chromium's fake camera showing an enrolled person for ~3 s
-#            every ~6 s, BENCH_KIOSK_APPEARANCES (40) times: face shown -> greeting rendered,
+#            every ~6 s, BENCH_KIOSK_APPEARANCES (120) times: face shown -> greeting rendered,
 #            p50/p90/p99 and per stage (browser encode, upload, console published/detected/
 #            decided, render); JSON in .local/bench/kiosk.json
 #
