@@ -386,6 +386,7 @@ async fn people_filmed_at_the_entrance_are_checked_in_with_evidence() {
         .await
         .expect("consumer");
     let mut checked_in = BTreeMap::new();
+    let mut check_in_events: BTreeMap<String, usize> = BTreeMap::new();
     let mut traces = BTreeMap::new();
     let mut messages = consumer
         .fetch()
@@ -409,9 +410,65 @@ async fn people_filmed_at_the_entrance_are_checked_in_with_evidence() {
             .and_then(|headers| headers.get("traceparent"))
             .and_then(|value| value.as_str().split('-').nth(1).map(str::to_owned));
         traces.insert(person.clone(), trace_id);
+        *check_in_events.entry(person.clone()).or_default() += 1;
         checked_in.insert(person, event.check_in.expect("a mark"));
     }
     assert_eq!(checked_in.len(), 2, "{checked_in:?}");
+    // The early-capture rules: each appearance's first confident capture decided, once; its
+    // later captures (same track) only became the record's evidence.
+    for person in &enrolled {
+        assert_eq!(check_in_events[*person], 1, "one check-in event per person");
+        let mark = &checked_in[*person];
+        let first = &detections[mark.detection_id.as_deref().expect("evidence")];
+        let track: Vec<&wire::Detection> = detections
+            .values()
+            .filter(|d| d.track_id == first.track_id && !first.track_id.is_empty())
+            .collect();
+        let earliest_confident = track
+            .iter()
+            .filter(|d| d.person_id.as_deref() == Some(*person) && d.confidence >= 0.7)
+            .filter_map(|d| d.captured_at)
+            .min_by_key(|t| (t.seconds, t.nanos))
+            .expect("a confident capture");
+        // The database keeps microseconds.
+        assert_eq!(
+            mark.at.map(|t| (t.seconds, t.nanos / 1000)),
+            Some((earliest_confident.seconds, earliest_confident.nanos / 1000)),
+            "the check-in is the track's first confident capture: {track:?}"
+        );
+        let best = track
+            .iter()
+            .filter(|d| d.person_id.as_deref() == Some(*person))
+            .map(|d| d.confidence)
+            .fold(0.0f32, f32::max);
+        // The worker may still be deciding the track's last captures: give it a moment.
+        let mut record = Value::Null;
+        for _ in 0..50 {
+            let body: Value = http
+                .get(attendance.url("/api/v1/attendance?page_size=100"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("list")
+                .json()
+                .await
+                .expect("list body");
+            record = body["data"]
+                .as_array()
+                .and_then(|rows| rows.iter().find(|r| r["person_id"] == **person).cloned())
+                .expect("their record");
+            let stored = record["check_in_confidence"].as_f64().unwrap_or_default() as f32;
+            if (stored - best).abs() < 1e-4 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let stored = record["check_in_confidence"].as_f64().unwrap_or_default() as f32;
+        assert!(
+            (stored - best).abs() < 1e-4,
+            "the record's evidence is the track's best capture ({best}): {record}"
+        );
+    }
     for person in &enrolled {
         let mark = &checked_in[*person];
         assert_eq!(mark.camera_id.as_deref(), Some("entrance"));
