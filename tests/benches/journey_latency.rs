@@ -223,11 +223,20 @@ async fn main() {
     // The legacy policy: no face passes the gate, nothing is ever "clearly better", so each
     // appearance publishes its best face 1.5 s in (or when it ends), as before the gate.
     let tracking_env: Vec<(&str, String)> = match tracking.as_str() {
-        "early" => Vec::new(),
+        // The tracker's knobs pass through, to try another gate or wait on the same video.
+        "early" => [
+            "TRACK_CAPTURE_QUALITY",
+            "TRACK_IMPROVE_BY",
+            "TRACK_FIRST_CAPTURE_AFTER",
+        ]
+        .into_iter()
+        .filter_map(|name| std::env::var(name).ok().map(|value| (name, value)))
+        .collect(),
         "legacy" => vec![
             ("TRACK_CAPTURE_QUALITY", "1".into()),
             ("TRACK_IMPROVE_BY", "1".into()),
             ("TRACK_MAX_CAPTURES", "3".into()),
+            ("TRACK_FIRST_CAPTURE_AFTER", "1500ms".into()),
         ],
         other => panic!("JOURNEY_TRACKING must be early or legacy, not {other:?}"),
     };

@@ -60,7 +60,8 @@ pub struct TrackingConfig {
     /// crop already published of it by at least this much (clearly better evidence).
     pub improve_by: f32,
     /// A track that never passes the gate publishes its best crop so far once it is this
-    /// old (or when it ends, if sooner), so a poor view is still decided, or reviewed.
+    /// old (or when it ends, if sooner), so a poor view is still decided, or reviewed. Short:
+    /// clearly better crops follow anyway, so waiting long for the first buys nothing.
     pub first_capture_after: Duration,
     /// A lingering track publishes its best newer crop again after this long, however good…
     pub recapture_every: Duration,
@@ -74,9 +75,9 @@ impl Default for TrackingConfig {
             min_iou: 0.3,
             min_hits: 2,
             lost_after: Duration::from_millis(1000),
-            capture_quality: 0.5,
+            capture_quality: 0.4,
             improve_by: 0.1,
-            first_capture_after: Duration::from_millis(1500),
+            first_capture_after: Duration::from_millis(600),
             recapture_every: Duration::from_secs(30),
             max_captures_per_track: 4,
         }

@@ -14,8 +14,8 @@
 //! (`improve_by`), at most `max_captures_per_track` in all. Downstream the first confident
 //! capture decides and the later ones only improve the evidence of the same mark (or, when a
 //! clearer face names someone else, withdraw it: `faceattend_domain::attendance::superseded`).
-//! A track that never passes the gate is published as before: its best face once it is
-//! `first_capture_after` old or when it ends, after `min_hits` frames.
+//! A track that never passes the gate publishes its best face once it is `first_capture_after`
+//! old (600 ms) or when it ends, after `min_hits` frames.
 //! Time is the caller's (the video's clock for files), which makes the tracker pure and
 //! testable without a camera.
 
