@@ -240,19 +240,44 @@ pub async fn appearance_mates<C: ConnectionTrait>(
         .iter()
         .filter_map(|d| d.evidence.track_id.as_deref())
         .collect();
+    let mut mates = Vec::new();
+    for (key, captures) in appearances(conn, tracks).await? {
+        let Some(&cause) = by_appearance.get(&key) else {
+            continue;
+        };
+        mates.extend(
+            captures
+                .into_iter()
+                .filter_map(|c| Some((cause, c.person_id?, c.captured_at))),
+        );
+    }
+    Ok(mates)
+}
+
+/// Every stored capture of the appearances on these tracks, whoever it names, by appearance
+/// key (`appearance_key`: a track id is only unique within its camera).
+async fn appearances<C: ConnectionTrait>(
+    conn: &C,
+    tracks: BTreeSet<&str>,
+) -> Result<HashMap<String, Vec<detection::Model>>, StoreError> {
+    let mut appearances: HashMap<String, Vec<detection::Model>> = HashMap::new();
+    let tracks: Vec<&str> = tracks.into_iter().filter(|t| !t.is_empty()).collect();
+    if tracks.is_empty() {
+        return Ok(appearances);
+    }
     let captures = detection::Entity::find()
         .filter(detection::Column::TrackId.is_in(tracks))
-        .filter(detection::Column::PersonId.is_not_null())
         .all(conn)
         .await?;
-    Ok(captures
-        .into_iter()
-        .filter_map(|capture| {
-            let key = appearance_key(&capture.camera_id, capture.track_id.as_deref()?)?;
-            let cause = *by_appearance.get(&key)?;
-            Some((cause, capture.person_id?, capture.captured_at))
-        })
-        .collect())
+    for capture in captures {
+        if let Some(key) = appearance_key(
+            &capture.camera_id,
+            capture.track_id.as_deref().unwrap_or(""),
+        ) {
+            appearances.entry(key).or_default().push(capture);
+        }
+    }
+    Ok(appearances)
 }
 
 /// The detections as sightings, each weighed against the other captures of its appearance
@@ -264,29 +289,23 @@ async fn to_sightings<C: ConnectionTrait>(
     let tracks: BTreeSet<&str> = rows
         .iter()
         .filter_map(|row| row.track_id.as_deref())
-        .filter(|track| !track.is_empty())
         .collect();
-    let mut appearances: HashMap<String, Vec<AppearanceCapture>> = HashMap::new();
-    if !tracks.is_empty() {
-        let captures = detection::Entity::find()
-            .filter(detection::Column::TrackId.is_in(tracks.iter().copied()))
-            .all(conn)
-            .await?;
-        for capture in captures {
-            let Some(key) = appearance_key(
-                &capture.camera_id,
-                capture.track_id.as_deref().unwrap_or(""),
-            ) else {
-                continue;
-            };
-            appearances.entry(key).or_default().push(AppearanceCapture {
-                detection_id: capture.id,
-                person_id: capture.person_id,
-                quality: capture.quality,
-                rejected: capture.verdict.as_deref() == Some(Verdict::Rejected.as_str()),
-            });
-        }
-    }
+    let appearances: HashMap<String, Vec<AppearanceCapture>> = appearances(conn, tracks)
+        .await?
+        .into_iter()
+        .map(|(key, captures)| {
+            let weighed = captures
+                .into_iter()
+                .map(|capture| AppearanceCapture {
+                    detection_id: capture.id,
+                    person_id: capture.person_id,
+                    quality: capture.quality,
+                    rejected: capture.verdict.as_deref() == Some(Verdict::Rejected.as_str()),
+                })
+                .collect();
+            (key, weighed)
+        })
+        .collect();
     rows.into_iter()
         .map(|row| {
             let appearance = appearance_key(&row.camera_id, row.track_id.as_deref().unwrap_or(""));
