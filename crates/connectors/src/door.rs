@@ -1,0 +1,1 @@
+//! Door actions with a deadline; Shelly and Hikvision templates (being built).

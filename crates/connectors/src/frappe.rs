@@ -1,0 +1,1 @@
+//! Frappe HRMS Employee Checkin (being built).

@@ -1,0 +1,1 @@
+//! The SSRF-guarded HTTP client every connector sends through (being built).

@@ -1,0 +1,1 @@
+//! Standard Webhooks: signed deliveries to a receiver's URL (being built).
