@@ -97,6 +97,10 @@ pub enum Refusal {
     Rejected,
     /// The reply could not be understood as the documented API's.
     InvalidResponse,
+    /// The destination is, or resolves only to, an address outside the public internet
+    /// (private, loopback, link-local, …) and is not allowed private addresses
+    /// ([`guard`]).
+    BlockedAddress,
 }
 
 impl Refusal {
@@ -109,6 +113,7 @@ impl Refusal {
             Refusal::Overlapping => "overlapping",
             Refusal::Rejected => "rejected",
             Refusal::InvalidResponse => "invalid_response",
+            Refusal::BlockedAddress => "blocked_address",
         }
     }
 }
