@@ -44,7 +44,7 @@ use crate::{DeliveryOutcome, RESPONSE_EXCERPT_BYTES, Refusal, response_excerpt};
 
 /// What the connectors refuse before anything is sent, each with a stable code for the
 /// delivery log and the API.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GuardError {
     /// The destination is (or resolves only to) an address outside the public internet.
     #[error(
@@ -308,14 +308,7 @@ fn guard_error_in(error: &reqwest::Error) -> Option<GuardError> {
     let mut source = error.source();
     while let Some(inner) = source {
         if let Some(guard) = inner.downcast_ref::<GuardError>() {
-            return Some(match guard {
-                GuardError::BlockedAddress { host, reason } => GuardError::BlockedAddress {
-                    host: host.clone(),
-                    reason: reason.clone(),
-                },
-                GuardError::Unresolvable(host) => GuardError::Unresolvable(host.clone()),
-                other => GuardError::Client(other.to_string()),
-            });
+            return Some(guard.clone());
         }
         source = inner.source();
     }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use faceattend_connectors::guard::{
     GuardError, GuardedResolver, MAX_RETRY_AFTER, OutboundClient, OutboundPolicy, SendError,
-    blocked_reason, is_blocked_ip, outcome_of, parse_retry_after, read_limited,
+    blocked_reason, filter_resolved, is_blocked_ip, outcome_of, parse_retry_after, read_limited,
 };
 use faceattend_connectors::{DeliveryOutcome, Refusal};
 use reqwest::dns::Resolve;
@@ -572,4 +572,37 @@ async fn a_failed_send_never_records_the_urls_secrets() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn of_several_resolved_addresses_only_the_public_ones_are_kept() {
+    let answer: Vec<std::net::SocketAddr> = vec![
+        "127.0.0.1:0".parse().unwrap(),
+        "93.184.215.14:0".parse().unwrap(),
+        "[fd00::5]:0".parse().unwrap(),
+        "[2606:2800:21f:cb07:6820:80da:af6b:8b2c]:0"
+            .parse()
+            .unwrap(),
+    ];
+    let kept = filter_resolved("rebinding.example", answer.clone(), false).expect("two are public");
+    assert_eq!(kept, vec![answer[1], answer[3]]);
+    assert_eq!(
+        filter_resolved("lan.example", answer.clone(), true).expect("allowed"),
+        answer
+    );
+
+    let private_only = vec![answer[0], answer[2]];
+    let refused =
+        filter_resolved("internal.example", private_only, false).expect_err("all private");
+    assert_eq!(refused.code(), "blocked_address");
+    assert!(
+        refused.to_string().contains("internal.example"),
+        "{refused}"
+    );
+    assert_eq!(
+        filter_resolved("nothing.example", vec![], false)
+            .expect_err("empty")
+            .code(),
+        "unresolvable"
+    );
 }
