@@ -390,6 +390,17 @@ async fn hikvision_isapi_opens_the_door_over_md5_digest() {
         3,
         "the remembered nonce: one request"
     );
+
+    // Hikvision does not say `stale`: an expired remembered nonce earns one fresh challenge
+    // within the same attempt, not a refusal of the credentials.
+    auth.expire_nonces();
+    let after_expiry = open(&client, &action, &mark(), in_ms(2000)).await;
+    assert!(
+        matches!(after_expiry, DoorOutcome::Opened { attempts: 1, .. }),
+        "{after_expiry:?}"
+    );
+    assert_eq!(device.requests().len(), 5);
+    assert_eq!(auth.nonces_issued(), 2);
 }
 
 #[tokio::test]
