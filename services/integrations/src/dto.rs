@@ -1,0 +1,546 @@
+//! What the REST API reads and writes: request bodies (parsed strictly, then validated into
+//! the domain's values, every bad field reported at once) and responses.
+
+use chrono::{DateTime, Utc};
+use faceattend_domain::pagination::PageRequest;
+use faceattend_domain::{FieldIssue, ValidationErrors};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::model::{
+    DeliveryStatus, DestinationKind, EventCategory, EventFilter, MappingField, WebhookConfig,
+    parse_webhook_url,
+};
+use crate::store::{
+    AttemptRow, DeliveryFilter, DeliveryRow, Destination, DestinationSpec, PersonRow,
+};
+
+/// Longest destination name.
+pub const NAME_MAX: usize = 100;
+/// Most departments or cameras in a filter.
+pub const FILTER_MAX: usize = 100;
+
+/// `POST /api/v1/destinations`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDestinationRequest {
+    /// 1 to 100 characters, unique.
+    pub name: String,
+    /// `webhook` (odoo, frappe and door arrive with their connectors).
+    pub kind: String,
+    /// Kind-specific settings; a webhook's: `{"url": "https://…"}`.
+    #[schema(value_type = Object)]
+    pub config: serde_json::Value,
+    /// Default true.
+    pub enabled: Option<bool>,
+    /// Any of `check_in`, `check_out`, `correction`, `absence`; default the first three.
+    pub event_types: Option<Vec<String>>,
+    /// Only persons of these departments; absent or null for all.
+    pub departments: Option<Vec<String>>,
+    /// Only marks seen by these cameras; absent or null for all.
+    pub cameras: Option<Vec<String>>,
+    /// The person field that is the person's key there: `person_id` (default), `id_number`
+    /// or `email`.
+    pub mapping_field: Option<String>,
+    /// Whether private, loopback and link-local addresses may be reached. Default false.
+    pub allow_private: Option<bool>,
+}
+
+/// `PATCH /api/v1/destinations/{id}`: the fields given replace the stored ones.
+#[derive(Debug, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateDestinationRequest {
+    pub name: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub config: Option<serde_json::Value>,
+    pub event_types: Option<Vec<String>>,
+    /// `null` clears the filter (every department).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub departments: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub cameras: Option<Option<Vec<String>>>,
+    pub mapping_field: Option<String>,
+    pub allow_private: Option<bool>,
+}
+
+/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// `POST /api/v1/destinations/{id}/disable`.
+#[derive(Debug, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DisableRequest {
+    /// Why; kept with the destination. Default "disabled by an operator".
+    pub reason: Option<String>,
+}
+
+impl CreateDestinationRequest {
+    pub fn validate(self) -> Result<DestinationSpec, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let name = errors.check("name", parse_name(&self.name));
+        let kind = errors.check("kind", DestinationKind::parse(&self.kind));
+        let config = kind.and_then(|kind| validate_config(kind, &self.config, &mut errors));
+        let event_types = errors.check(
+            "event_types",
+            parse_event_types(self.event_types.as_deref()),
+        );
+        let departments = errors.check("departments", parse_list(self.departments));
+        let cameras = errors.check("cameras", parse_list(self.cameras));
+        let mapping_field = errors.check(
+            "mapping_field",
+            MappingField::parse(self.mapping_field.as_deref().unwrap_or("person_id")),
+        );
+        let spec = (|| {
+            Some(DestinationSpec {
+                name: name?,
+                kind: kind?,
+                enabled: self.enabled.unwrap_or(true),
+                config: config?,
+                filter: EventFilter {
+                    event_types: event_types?,
+                    departments: departments?,
+                    cameras: cameras?,
+                },
+                mapping_field: mapping_field?,
+                allow_private: self.allow_private.unwrap_or(false),
+            })
+        })();
+        match spec {
+            Some(spec) if errors.is_empty() => Ok(spec),
+            _ => Err(errors),
+        }
+    }
+}
+
+impl UpdateDestinationRequest {
+    /// The stored destination's spec with this request's fields applied.
+    pub fn apply(self, current: &Destination) -> Result<DestinationSpec, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let mut spec = DestinationSpec {
+            name: current.name.clone(),
+            kind: current.kind,
+            enabled: current.enabled,
+            config: current.config.clone(),
+            filter: current.filter.clone(),
+            mapping_field: current.mapping_field,
+            allow_private: current.allow_private,
+        };
+        if let Some(name) = self.name
+            && let Some(name) = errors.check("name", parse_name(&name))
+        {
+            spec.name = name;
+        }
+        if let Some(config) = self.config
+            && let Some(config) = validate_config(current.kind, &config, &mut errors)
+        {
+            spec.config = config;
+        }
+        if let Some(types) = self.event_types
+            && let Some(types) = errors.check("event_types", parse_event_types(Some(&types)))
+        {
+            spec.filter.event_types = types;
+        }
+        if let Some(departments) = self.departments
+            && let Some(departments) = errors.check("departments", parse_list(departments))
+        {
+            spec.filter.departments = departments;
+        }
+        if let Some(cameras) = self.cameras
+            && let Some(cameras) = errors.check("cameras", parse_list(cameras))
+        {
+            spec.filter.cameras = cameras;
+        }
+        if let Some(field) = self.mapping_field
+            && let Some(field) = errors.check("mapping_field", MappingField::parse(&field))
+        {
+            spec.mapping_field = field;
+        }
+        if let Some(allow) = self.allow_private {
+            spec.allow_private = allow;
+        }
+        errors.into_result(|| spec)
+    }
+}
+
+fn parse_name(raw: &str) -> Result<String, FieldIssue> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(FieldIssue::new("required", "must not be blank"));
+    }
+    if name.chars().count() > NAME_MAX {
+        return Err(FieldIssue::new(
+            "too_long",
+            format!("at most {NAME_MAX} characters"),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(FieldIssue::new(
+            "invalid_characters",
+            "must not contain control characters",
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+fn validate_config(
+    kind: DestinationKind,
+    config: &serde_json::Value,
+    errors: &mut ValidationErrors,
+) -> Option<serde_json::Value> {
+    match kind {
+        DestinationKind::Webhook => {
+            let object = match config.as_object() {
+                Some(object) => object,
+                None => {
+                    errors.push(FieldIssue::new("invalid_type", "must be an object").at("config"));
+                    return None;
+                }
+            };
+            if let Some(unknown) = object.keys().find(|k| k.as_str() != "url") {
+                errors.push(
+                    FieldIssue::new("unknown_field", "a webhook's config has only url")
+                        .at(format!("config.{unknown}")),
+                );
+                return None;
+            }
+            let url = match object.get("url").and_then(|u| u.as_str()) {
+                Some(url) => url,
+                None => {
+                    errors.push(FieldIssue::new("required", "the webhook's URL").at("config.url"));
+                    return None;
+                }
+            };
+            let url = errors.check("config.url", parse_webhook_url(url))?;
+            serde_json::to_value(WebhookConfig { url }).ok()
+        }
+        // Validated by the route, which refuses these kinds for now (409-free 422).
+        _ => Some(config.clone()),
+    }
+}
+
+fn parse_event_types(raw: Option<&[String]>) -> Result<Vec<EventCategory>, FieldIssue> {
+    let Some(raw) = raw else {
+        return Ok(vec![
+            EventCategory::CheckIn,
+            EventCategory::CheckOut,
+            EventCategory::Correction,
+        ]);
+    };
+    if raw.is_empty() {
+        return Err(FieldIssue::new("required", "name at least one event type"));
+    }
+    let mut types = raw
+        .iter()
+        .map(|t| EventCategory::parse(t))
+        .collect::<Result<Vec<_>, _>>()?;
+    types.sort();
+    types.dedup();
+    Ok(types)
+}
+
+fn parse_list(raw: Option<Vec<String>>) -> Result<Option<Vec<String>>, FieldIssue> {
+    let Some(raw) = raw else { return Ok(None) };
+    if raw.is_empty() {
+        return Err(FieldIssue::new(
+            "required",
+            "give at least one value, or null for all",
+        ));
+    }
+    if raw.len() > FILTER_MAX {
+        return Err(FieldIssue::new(
+            "too_many",
+            format!("at most {FILTER_MAX} values"),
+        ));
+    }
+    let mut values = Vec::with_capacity(raw.len());
+    for value in raw {
+        let value = value.trim();
+        if value.is_empty() || value.chars().count() > 100 || value.chars().any(char::is_control) {
+            return Err(FieldIssue::new(
+                "invalid_value",
+                "each value is 1 to 100 characters",
+            ));
+        }
+        values.push(value.to_owned());
+    }
+    values.sort();
+    values.dedup();
+    Ok(Some(values))
+}
+
+/// A destination as the API shows it: never its secrets.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DestinationResponse {
+    pub id: Uuid,
+    pub name: String,
+    #[schema(example = "webhook")]
+    pub kind: String,
+    pub enabled: bool,
+    /// Why it is disabled (an operator's reason, `HTTP 410 …`, `failing continuously since …`).
+    pub disabled_reason: Option<String>,
+    #[schema(value_type = Object)]
+    pub config: serde_json::Value,
+    pub event_types: Vec<String>,
+    pub departments: Option<Vec<String>>,
+    pub cameras: Option<Vec<String>>,
+    pub mapping_field: String,
+    pub allow_private: bool,
+    /// Since when every attempt has failed; null while it answers.
+    pub failing_since: Option<DateTime<Utc>>,
+    /// Until when the secret replaced by the last rotation still signs too.
+    pub previous_secret_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&Destination> for DestinationResponse {
+    fn from(d: &Destination) -> Self {
+        Self {
+            id: d.id,
+            name: d.name.clone(),
+            kind: d.kind.as_str().to_owned(),
+            enabled: d.enabled,
+            disabled_reason: d.disabled_reason.clone(),
+            config: d.config.clone(),
+            event_types: d
+                .filter
+                .event_types
+                .iter()
+                .map(|t| t.as_str().to_owned())
+                .collect(),
+            departments: d.filter.departments.clone(),
+            cameras: d.filter.cameras.clone(),
+            mapping_field: d.mapping_field.as_str().to_owned(),
+            allow_private: d.allow_private,
+            failing_since: d.failing_since,
+            previous_secret_until: d.secrets.previous_until.filter(|until| *until > Utc::now()),
+            created_at: d.created_at,
+            updated_at: d.updated_at,
+        }
+    }
+}
+
+/// A destination just created, with its signing secret: shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedDestinationResponse {
+    #[serde(flatten)]
+    pub destination: DestinationResponse,
+    /// The webhook's `whsec_…` secret; null for other kinds.
+    pub secret: Option<String>,
+}
+
+/// A rotated secret: shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RotatedSecretResponse {
+    pub secret: String,
+    /// Until when the old secret signs too.
+    pub previous_secret_until: DateTime<Utc>,
+}
+
+/// What a test delivery came to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TestDeliveryResponse {
+    /// `delivered`, `retry`, `refused` or `disable` (what a real delivery would have done;
+    /// a test changes nothing).
+    pub outcome: String,
+    pub status_code: Option<u16>,
+    pub reason: Option<String>,
+    pub refusal: Option<String>,
+    pub response: String,
+    /// The sample event sent.
+    #[schema(value_type = Object)]
+    pub event: serde_json::Value,
+}
+
+/// `GET /api/v1/deliveries` filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListDeliveriesQuery {
+    pub destination_id: Option<String>,
+    /// `pending`, `delivered`, `refused`, `failed`, `unmapped` or `dead`.
+    pub status: Option<String>,
+    pub person_id: Option<String>,
+    /// Created at or after (RFC 3339).
+    pub from: Option<String>,
+    /// Created before (RFC 3339).
+    pub to: Option<String>,
+    /// 1-based page (default 1).
+    pub page: Option<i64>,
+    /// 1 to 100 (default 20).
+    pub page_size: Option<i64>,
+}
+
+impl ListDeliveriesQuery {
+    pub fn validate(self) -> Result<(DeliveryFilter, PageRequest), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let uuid = |raw: Option<String>| -> Result<Option<Uuid>, FieldIssue> {
+            raw.map(|r| {
+                Uuid::parse_str(r.trim())
+                    .map_err(|_| FieldIssue::new("invalid_uuid", "must be a UUID"))
+            })
+            .transpose()
+        };
+        let time = |raw: Option<String>| -> Result<Option<DateTime<Utc>>, FieldIssue> {
+            raw.map(|r| {
+                DateTime::parse_from_rfc3339(r.trim())
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|_| {
+                        FieldIssue::new("invalid_datetime", "must be RFC 3339 with an offset")
+                    })
+            })
+            .transpose()
+        };
+        let destination_id = errors.check("destination_id", uuid(self.destination_id));
+        let person_id = errors.check("person_id", uuid(self.person_id));
+        let status = errors.check(
+            "status",
+            self.status
+                .as_deref()
+                .map(DeliveryStatus::parse)
+                .transpose(),
+        );
+        let from = errors.check("from", time(self.from));
+        let to = errors.check("to", time(self.to));
+        if let (Some(Some(from)), Some(Some(to))) = (from, to)
+            && from > to
+        {
+            errors.push(FieldIssue::new("invalid_range", "must not be before from").at("to"));
+        }
+        let page = errors.check("page", PageRequest::parse_page(self.page));
+        let page_size = errors.check("page_size", PageRequest::parse_page_size(self.page_size));
+        errors.into_result(|| {
+            (
+                DeliveryFilter {
+                    destination_id: destination_id.flatten(),
+                    status: status.flatten(),
+                    person_id: person_id.flatten(),
+                    from: from.flatten(),
+                    to: to.flatten(),
+                },
+                PageRequest::new(page.unwrap_or(1), page_size.unwrap_or(20)),
+            )
+        })
+    }
+}
+
+/// One delivery of the log.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryResponse {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub destination_id: Uuid,
+    pub person_id: Uuid,
+    pub attendance_id: Uuid,
+    /// The webhook type (`attendance.check_in`, …).
+    pub event_type: String,
+    /// `check_in`, `check_out`, or null for a status change.
+    pub mark_kind: Option<String>,
+    /// Its ATTENDANCE stream sequence: one person's deliveries go out in this order.
+    pub stream_sequence: i64,
+    pub status: String,
+    pub attempts: i32,
+    /// When it is due next, while pending.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub last_status_code: Option<i32>,
+    pub last_response: Option<String>,
+    pub last_error: Option<String>,
+    pub refusal: Option<String>,
+    pub external_record: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+impl From<&DeliveryRow> for DeliveryResponse {
+    fn from(d: &DeliveryRow) -> Self {
+        Self {
+            id: d.id,
+            event_id: d.event_id,
+            destination_id: d.destination_id,
+            person_id: d.person_id,
+            attendance_id: d.attendance_id,
+            event_type: d.event_type.clone(),
+            mark_kind: d.mark_kind.clone(),
+            stream_sequence: d.stream_sequence,
+            status: d.status.clone(),
+            attempts: d.attempts,
+            next_attempt_at: (d.status == "pending").then_some(d.next_attempt_at),
+            last_status_code: d.last_status_code,
+            last_response: d.last_response.clone(),
+            last_error: d.last_error.clone(),
+            refusal: d.refusal.clone(),
+            external_record: d.external_record.clone(),
+            created_at: d.created_at,
+            updated_at: d.updated_at,
+            delivered_at: d.delivered_at,
+        }
+    }
+}
+
+/// One attempt of a delivery.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptResponse {
+    pub n: i32,
+    pub at: DateTime<Utc>,
+    pub status_code: Option<i32>,
+    pub response: Option<String>,
+    pub duration_ms: i64,
+    /// `delivered`, `retry`, `refused` or `disable`.
+    pub outcome: String,
+    pub error: Option<String>,
+}
+
+impl From<AttemptRow> for AttemptResponse {
+    fn from(a: AttemptRow) -> Self {
+        Self {
+            n: a.n,
+            at: a.at,
+            status_code: a.status_code,
+            response: a.response,
+            duration_ms: a.duration_ms,
+            outcome: a.outcome,
+            error: a.error,
+        }
+    }
+}
+
+/// A delivery with its payload and every attempt.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryDetailResponse {
+    #[serde(flatten)]
+    pub delivery: DeliveryResponse,
+    /// The event body (without the person's key, which is added when sent).
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    pub attempt_log: Vec<AttemptResponse>,
+}
+
+/// A person without a key at a destination.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnmappedPersonResponse {
+    pub id: Uuid,
+    pub name: String,
+    pub department: Option<String>,
+    pub status: String,
+}
+
+impl From<PersonRow> for UnmappedPersonResponse {
+    fn from(p: PersonRow) -> Self {
+        Self {
+            id: p.id,
+            name: p.name(),
+            department: p.department,
+            status: p.status,
+        }
+    }
+}
