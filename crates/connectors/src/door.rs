@@ -43,7 +43,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
 use crate::guard::{GuardError, OutboundClient, OutboundPolicy, SendError};
-use crate::{AttendanceMark, MarkKind, response_excerpt};
+use crate::{AttendanceMark, DeliveryOutcome, MarkKind, Refusal, response_excerpt};
 
 /// How long one request to a door may take unless its action says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -694,6 +694,55 @@ impl DoorOutcome {
             DoorOutcome::Opened { attempts, .. }
             | DoorOutcome::Refused { attempts, .. }
             | DoorOutcome::Missed { attempts, .. } => *attempts,
+        }
+    }
+
+    /// The delivery log's view of it. Nothing about a door is ever retried later: a missed
+    /// door is over (a late open would let the next person in), so it is `Refused` like a
+    /// device's refusal; wrong credentials `Disable` the door until an operator looks, as for
+    /// every destination.
+    pub fn delivery(&self) -> DeliveryOutcome {
+        match self {
+            DoorOutcome::Opened {
+                status, response, ..
+            } => DeliveryOutcome::Delivered {
+                status: Some(*status),
+                external_record: None,
+                response: response.clone(),
+            },
+            DoorOutcome::Refused {
+                status,
+                refusal: DoorRefusal::Credentials,
+                reason,
+                response,
+                ..
+            } => DeliveryOutcome::Disable {
+                status: *status,
+                reason: reason.clone(),
+                response: response.clone(),
+            },
+            DoorOutcome::Refused {
+                status,
+                refusal,
+                reason,
+                response,
+                ..
+            } => DeliveryOutcome::Refused {
+                status: *status,
+                refusal: match refusal {
+                    DoorRefusal::BlockedAddress => Refusal::BlockedAddress,
+                    DoorRefusal::InvalidResponse => Refusal::InvalidResponse,
+                    _ => Refusal::Rejected,
+                },
+                reason: format!("{}: {reason}", refusal.as_str()),
+                response: response.clone(),
+            },
+            DoorOutcome::Missed { reason, attempts } => DeliveryOutcome::Refused {
+                status: None,
+                refusal: Refusal::Rejected,
+                reason: format!("missed the deadline after {attempts} attempts: {reason}"),
+                response: String::new(),
+            },
         }
     }
 }
@@ -1378,6 +1427,64 @@ mod tests {
                 .unwrap()
                 .url_template(),
             "http://shelly.local/rpc"
+        );
+    }
+
+    #[test]
+    fn outcomes_map_to_deliveries_that_are_never_retried() {
+        let opened = DoorOutcome::Opened {
+            status: 200,
+            attempts: 1,
+            elapsed: Duration::from_millis(3),
+            response: "{}".into(),
+        };
+        assert!(matches!(
+            opened.delivery(),
+            DeliveryOutcome::Delivered {
+                status: Some(200),
+                ..
+            }
+        ));
+        let credentials = DoorOutcome::Refused {
+            status: Some(401),
+            refusal: DoorRefusal::Credentials,
+            reason: "wrong".into(),
+            attempts: 1,
+            response: String::new(),
+        };
+        assert!(matches!(
+            credentials.delivery(),
+            DeliveryOutcome::Disable {
+                status: Some(401),
+                ..
+            }
+        ));
+        let unknown = DoorOutcome::Refused {
+            status: Some(404),
+            refusal: DoorRefusal::UnknownDoor,
+            reason: "no such relay".into(),
+            attempts: 1,
+            response: String::new(),
+        };
+        let DeliveryOutcome::Refused {
+            refusal: Refusal::Rejected,
+            reason,
+            ..
+        } = unknown.delivery()
+        else {
+            panic!("{:?}", unknown.delivery())
+        };
+        assert!(reason.starts_with("unknown_door"), "{reason}");
+        let missed = DoorOutcome::Missed {
+            reason: "no reply".into(),
+            attempts: 3,
+        };
+        let DeliveryOutcome::Refused { reason, .. } = missed.delivery() else {
+            panic!()
+        };
+        assert!(
+            reason.contains("missed the deadline after 3 attempts"),
+            "{reason}"
         );
     }
 
