@@ -503,3 +503,107 @@ async fn what_cannot_be_sent_is_not_sent() {
     }
     assert!(receiver.received().is_empty());
 }
+
+/// Runs the README's receiver example (`tests/receivers/verify.{py,js}`) on one delivery as
+/// the receiver got it; `None` if the interpreter is not installed.
+fn run_example(interpreter: &str, secret: &str, seen: &Received) -> Option<bool> {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/receivers");
+    let program = match interpreter {
+        "python3" => format!(
+            "import sys, json, base64; sys.path.insert(0, {dir:?}); from verify import verify; \
+             d = json.load(sys.stdin); \
+             print(str(verify(d['secret'], d['headers'], base64.b64decode(d['body']))).lower())"
+        ),
+        _ => format!(
+            "const {{ verify }} = require({:?}); let s = ''; \
+             process.stdin.on('data', (c) => (s += c)).on('end', () => {{ const d = JSON.parse(s); \
+             console.log(String(verify(d.secret, d.headers, Buffer.from(d.body, 'base64')))); }});",
+            format!("{dir}/verify.js")
+        ),
+    };
+    let flag = if interpreter == "python3" { "-c" } else { "-e" };
+    let headers: serde_json::Map<String, serde_json::Value> = seen
+        .headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.to_string(),
+                value.to_str().expect("ascii").to_owned().into(),
+            )
+        })
+        .collect();
+    let input =
+        serde_json::json!({ "secret": secret, "headers": headers, "body": base64_of(&seen.body) });
+    let mut child = match Command::new(interpreter)
+        .args([flag, &program])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(error) => panic!("{interpreter}: {error}"),
+    };
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(input.to_string().as_bytes())
+        .expect("written");
+    let output = child.wait_with_output().expect("finished");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{interpreter}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    match stdout.trim() {
+        "true" => Some(true),
+        "false" => Some(false),
+        other => panic!("{interpreter} printed {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_readmes_python_and_node_receivers_verify_a_real_delivery() {
+    let receiver = spawn_receiver(&[OLD]);
+    let delivery = request(receiver.url("/hook/ok"), &[NEW, OLD]);
+    let outcome = webhook::send(&local_client(), &delivery).await;
+    assert!(
+        matches!(outcome, DeliveryOutcome::Delivered { .. }),
+        "{outcome:?}"
+    );
+    let seen = receiver.received().remove(0);
+    let mut tampered = seen.clone();
+    tampered.body = Bytes::from(seen.body.iter().rev().copied().collect::<Vec<u8>>());
+
+    for interpreter in ["python3", "node"] {
+        let Some(verified) = run_example(interpreter, OLD, &seen) else {
+            eprintln!("skipped: {interpreter} is not installed");
+            continue;
+        };
+        assert!(
+            verified,
+            "{interpreter} refused a genuine delivery with the old secret"
+        );
+        assert_eq!(
+            run_example(interpreter, NEW, &seen),
+            Some(true),
+            "{interpreter}, new secret"
+        );
+        assert_eq!(
+            run_example(interpreter, "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &seen),
+            Some(false),
+            "{interpreter} accepted another secret"
+        );
+        assert_eq!(
+            run_example(interpreter, OLD, &tampered),
+            Some(false),
+            "{interpreter}, tampered"
+        );
+    }
+}
