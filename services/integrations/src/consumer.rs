@@ -7,6 +7,11 @@
 //! message that can never be processed goes to `deadletter.v1.<its subject>` with the
 //! reason at once, one failing for a transient reason after its last delivery; a poison
 //! message never blocks the others.
+//!
+//! ATTENDANCE is taken one message at a time across every replica (its consumer allows one
+//! unacknowledged message, see `startup`): a person's deliveries are ordered by stream
+//! sequence, which only holds if no later event is recorded while an earlier one is in
+//! flight elsewhere.
 
 use std::sync::Arc;
 use std::time::Duration;

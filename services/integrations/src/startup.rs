@@ -72,12 +72,7 @@ impl Application {
             ack_wait: settings.ack_wait,
             ..ConsumerSpec::new(name)
         };
-        let attendance_consumer = bus
-            .durable_consumer(
-                &StreamSpec::ATTENDANCE,
-                &consumer_spec(&settings.attendance_consumer),
-            )
-            .await?;
+        let attendance_consumer = attendance_consumer(&bus, &settings).await?;
         let persons_consumer = bus
             .durable_consumer(
                 &StreamSpec::PERSONS,
@@ -247,4 +242,43 @@ impl Application {
         tracing::info!("integrations stopped");
         served
     }
+}
+
+/// The durable consumer of ATTENDANCE, with at most one message unacknowledged across every
+/// replica: a person's deliveries are ordered by stream sequence, so a later event must
+/// not be recorded (and sent) while an earlier one is still in another replica's hands.
+/// (`faceattend-bus`'s `ConsumerSpec` has no such limit; the rest of its policy is the same.)
+async fn attendance_consumer(
+    bus: &Bus,
+    settings: &Settings,
+) -> Result<PullConsumer, IntegrationsError> {
+    use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
+    let stream_name = bus.stream_name(StreamSpec::ATTENDANCE.base_name);
+    let fail = |reason: String| {
+        IntegrationsError::Bus(faceattend_bus::BusError::Consumer {
+            stream: stream_name.clone(),
+            consumer: settings.attendance_consumer.clone(),
+            reason,
+        })
+    };
+    let stream = bus
+        .jetstream()
+        .get_stream(&stream_name)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    stream
+        .get_or_create_consumer(
+            &settings.attendance_consumer,
+            pull::Config {
+                durable_name: Some(settings.attendance_consumer.clone()),
+                ack_policy: AckPolicy::Explicit,
+                deliver_policy: DeliverPolicy::All,
+                ack_wait: settings.ack_wait,
+                max_deliver: settings.max_deliver,
+                max_ack_pending: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(|e| fail(e.to_string()))
 }

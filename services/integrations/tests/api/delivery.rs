@@ -13,10 +13,46 @@ use crate::helpers::{Backend, Mark, Rule, assert_signed, spawn_app, spawn_app_wi
 use crate::on_both_backends;
 
 on_both_backends!(
+    two_replicas_send_each_delivery_once,
     a_check_in_reaches_the_receiver_signed,
     a_failing_receiver_is_retried_and_every_attempt_logged,
     one_persons_check_out_waits_for_their_check_in_while_others_go_on,
 );
+
+async fn two_replicas_send_each_delivery_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let _replica = app.spawn_replica().await;
+    let (_, secret) = app.create_webhook("Shared", json!({})).await;
+    let mut sent = Vec::new();
+    for _ in 0..12 {
+        let mark = Mark::check_in(Uuid::new_v4());
+        sent.push(app.publish_mark(&mark).await.to_string());
+        sent.push(app.publish_mark(&mark.check_out()).await.to_string());
+    }
+    app.receiver.wait_for_accepted(sent.len()).await;
+    // Time for a second send of anything, had two workers held one delivery.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let received = app.receiver.received();
+    let mut ids: Vec<String> = received.iter().map(|r| r.webhook_id.clone()).collect();
+    ids.sort();
+    let mut expected = sent.clone();
+    expected.sort();
+    assert_eq!(
+        ids, expected,
+        "each event exactly once across both replicas"
+    );
+    for request in &received {
+        assert_signed(request, &secret);
+    }
+    // Each person's check-out came after their check-in.
+    for pair in sent.chunks(2) {
+        let position = |id: &str| received.iter().position(|r| r.webhook_id == id);
+        assert!(
+            position(&pair[0]) < position(&pair[1]),
+            "out of order: {pair:?}"
+        );
+    }
+}
 
 async fn a_check_in_reaches_the_receiver_signed(backend: Backend) {
     let app = spawn_app(backend).await;

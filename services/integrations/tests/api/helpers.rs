@@ -73,6 +73,8 @@ pub struct TestApp {
     pub receiver: Receiver,
     stopped: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     shutdown: CancellationToken,
+    /// The app's settings, for a second replica on the same database and namespace.
+    replica_settings: Settings,
     _database: TestDatabase,
 }
 
@@ -110,6 +112,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         log_format: LogFormat::Pretty,
     };
     adjust(&mut settings);
+    let replica_settings = settings.clone();
     let application = Application::build(settings)
         .await
         .expect("integrations starts");
@@ -127,6 +130,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
         receiver: Receiver::start().await,
         stopped,
         shutdown,
+        replica_settings,
         _database: database,
     }
 }
@@ -139,6 +143,17 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// A second replica of the service on the same database and NATS namespace (sharing
+    /// its durable consumers); it stops when the returned token is cancelled or dropped.
+    pub async fn spawn_replica(&self) -> tokio_util::sync::DropGuard {
+        let application = Application::build(self.replica_settings.clone())
+            .await
+            .expect("the replica starts");
+        let shutdown = application.shutdown_token();
+        tokio::spawn(application.run_until_stopped());
+        shutdown.drop_guard()
+    }
+
     pub async fn stop(&mut self) -> bool {
         self.shutdown.cancel();
         match self.stopped.take() {
