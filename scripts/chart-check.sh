@@ -22,7 +22,10 @@
 # ALLOWED_ORIGINS) and nowhere else (the other cases); and the access tokens' keys: the
 # console's JWT_SIGNING_KEY from a Secret (a secretKeyRef) and no other service's,
 # JWT_PUBLIC_KEYS for every service that verifies tokens, no JWT_SECRET anywhere (an existing
-# Secret's masked) unless the case turns HS256 on, and then JWT_HS256=true beside it.
+# Secret's masked) unless the case turns HS256 on, and then JWT_HS256=true beside it; and
+# integrations where the case turns it on (all-services, production) and nowhere else: its
+# Deployment, Service, ConfigMap (consumer names, dispatcher workers) and PodDisruptionBudget,
+# probes and metrics annotations, its own DATABASE_URL, on the console's system page, in NOTES.
 # Then Helm itself: PyPI's helm-python-sdk binds Helm's Go SDK (v4.2.3); every case is rendered
 # again with Helm's engine and must give the same documents byte for byte (and the same
 # refusals), and Helm's linter (strict) must be clean (k8s/render/helm_sdk_check.py;

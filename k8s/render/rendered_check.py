@@ -26,7 +26,12 @@ wrong thing; this does, for the web console, the system's front door:
     get JWT_PUBLIC_KEYS (in their ConfigMap, the key ids TOKENS lists; the console too when
     set), the services without tokens none; no service gets JWT_SECRET or JWT_HS256 unless the
     case turns HS256 on, and then those that verify or issue tokens get both; the signing key's
-    seed is in no ConfigMap.
+    seed is in no ConfigMap;
+  - integrations, where the case turns it on (INTEGRATIONS below) and nowhere else: Deployment,
+    Service on 8080, ConfigMap with its consumer names and dispatcher workers, PodDisruptionBudget,
+    probes, prometheus.io annotations and securityContext as person-api's, its own DATABASE_URL
+    (never person-api's), JWT_PUBLIC_KEYS as a verifier, on the console's system page, and
+    NOTES.txt telling how to reach it.
 
     python rendered_check.py CASES_FILE
 
@@ -62,7 +67,18 @@ TOKENS = {
     "all-services": {"hs256": False, "signing": "created:site-a-faceattend-jwt-signing-key", "kids": ["fa-20261207-e41b77"]},
     "hs256-migration": {"hs256": True, "signing": "faceattend-jwt-signing-key/JWT_SIGNING_KEY", "kids": ["fa-20260601-0c7d42"]},
 }
+# Per case, integrations: None (off), or where its DATABASE_URL comes from, as EXPECT's.
+INTEGRATIONS = {
+    "defaults": None,
+    "defaults-hs256": None,
+    "minimal": None,
+    "production": "secretKeyRef:faceattend-integrations-db",
+    "all-services": "secret",
+    "hs256-migration": None,
+}
 VERIFIERS = ("person-api", "attendance-api", "realtime-gateway")
+# Verifiers a case may leave off (checked as verifiers where they are rendered).
+OPTIONAL_VERIFIERS = ("integrations",)
 ISSUERS = ("console",)
 KEY_ENTRY = re.compile(r"^[A-Za-z0-9._-]{1,64}:[A-Za-z0-9_-]{43}$")
 # What a variable resolves to when it comes from an existing Secret the chart cannot see.
@@ -157,7 +173,7 @@ def check_case(name, rendered, notes_path, problems):
 
     # The system page: the Service of every other enabled service without an upstream of its own.
     want_health = []
-    for comp in ("face-embedder", "attendance-worker", "camera-agent"):
+    for comp in ("face-embedder", "attendance-worker", "camera-agent", "integrations"):
         svc = one("Service", comp, required=False)
         if svc:
             want_health.append(f"{comp}=http://{svc['metadata']['name']}:{svc['spec']['ports'][0]['port']}")
@@ -259,6 +275,86 @@ def check_case(name, rendered, notes_path, problems):
         problem("NOTES.txt does not tell how to rotate the token keys")
 
     check_tokens(name, objs, problem)
+    check_integrations(name, objs, notes, reference, problem)
+
+
+def check_integrations(name, objs, notes, reference, problem):
+    """integrations rendered where the case turns it on, as the other services are, with a
+    database of its own."""
+    if name not in INTEGRATIONS:
+        problem(f"no integrations expectation for this case: add it to INTEGRATIONS in {os.path.basename(__file__)}")
+        return
+    want_db = INTEGRATIONS[name]
+    mine = [o for o in objs if component(o) == "integrations"]
+    if want_db is None:
+        if mine:
+            problem(f"integrations is off, but {sorted(o['kind'] for o in mine)} rendered for it")
+        return
+    kinds = {}
+    for o in mine:
+        kinds.setdefault(o["kind"], []).append(o)
+    for kind in ("Deployment", "Service", "ConfigMap", "PodDisruptionBudget"):
+        if len(kinds.get(kind, [])) != 1:
+            problem(f"{len(kinds.get(kind, []))} integrations {kind} objects, want one")
+    if any(len(kinds.get(k, [])) != 1 for k in ("Deployment", "Service", "ConfigMap")):
+        return
+    deployment, service, config = kinds["Deployment"][0], kinds["Service"][0], kinds["ConfigMap"][0]
+    env = config.get("data") or {}
+    pod = deployment["spec"]["template"]
+    container = pod["spec"]["containers"][0]
+
+    ports = service["spec"]["ports"]
+    if [(p.get("port"), p.get("targetPort")) for p in ports] != [(8080, "http")]:
+        problem(f"integrations Service ports {ports}, want port 8080 -> http")
+    if [(p["name"], p["containerPort"]) for p in container.get("ports", [])] != [("http", 8080)]:
+        problem(f"integrations container ports {container.get('ports')}, want http 8080")
+    if env.get("BIND_ADDRESS") != "0.0.0.0:8080":
+        problem(f"integrations BIND_ADDRESS {env.get('BIND_ADDRESS')!r}, want 0.0.0.0:8080")
+    if not container.get("image", "").split("/")[-1].startswith("integrations:"):
+        problem(f"integrations image {container.get('image')!r} is not .../integrations:<tag>")
+    for var in ("NATS_URL", "ATTENDANCE_CONSUMER", "PERSONS_CONSUMER", "DISPATCHER_WORKERS"):
+        if not env.get(var):
+            problem(f"integrations ConfigMap has no {var}")
+    if env.get("ATTENDANCE_CONSUMER") and env.get("ATTENDANCE_CONSUMER") == env.get("PERSONS_CONSUMER"):
+        problem("integrations ATTENDANCE_CONSUMER and PERSONS_CONSUMER are one name")
+
+    for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz"), ("startupProbe", "/healthz")):
+        got = (container.get(probe) or {}).get("httpGet", {})
+        if (got.get("path"), got.get("port")) != (path, "http"):
+            problem(f"integrations {probe} {got}, want GET {path} on port http")
+    annotations = pod["metadata"].get("annotations") or {}
+    if (annotations.get("prometheus.io/scrape"), annotations.get("prometheus.io/port"), annotations.get("prometheus.io/path")) != ("true", "8080", "/metrics"):
+        problem(f"integrations pod annotations {annotations}: no prometheus.io scrape of :8080/metrics")
+    if not (container.get("resources") or {}).get("limits"):
+        problem("integrations container has no resource limits")
+    if reference:
+        ref_pod = reference["spec"]["template"]["spec"]
+        if container.get("securityContext") != ref_pod["containers"][0].get("securityContext"):
+            problem(f"integrations container securityContext differs from person-api's: {container.get('securityContext')}")
+        if pod["spec"].get("securityContext") != ref_pod.get("securityContext"):
+            problem("integrations pod securityContext differs from person-api's")
+
+    # Its own database: never in its ConfigMap, never person-api's.
+    if "DATABASE_URL" in env:
+        problem("integrations DATABASE_URL in its ConfigMap")
+    configmaps = {o["metadata"]["name"]: o for o in objs if o["kind"] == "ConfigMap"}
+    secrets = {o["metadata"]["name"]: o for o in objs if o["kind"] == "Secret"}
+    get, _ = resolved_env(container, configmaps, secrets)
+    database = get("DATABASE_URL")
+    if want_db.startswith("secretKeyRef:"):
+        secret = want_db.split(":", 1)[1]
+        if not (isinstance(database, tuple) and database[1] == secret and database[2]):
+            problem(f"integrations DATABASE_URL {database!r}, want a secretKeyRef to {secret}")
+    elif not isinstance(database, str) or not database:
+        problem(f"integrations DATABASE_URL {database!r}, want one from its chart-managed Secret")
+    if reference:
+        ref_get, _ = resolved_env(reference["spec"]["template"]["spec"]["containers"][0], configmaps, secrets)
+        ref_db = ref_get("DATABASE_URL")
+        if database is not None and database is not UNKNOWN and database == ref_db:
+            problem("integrations DATABASE_URL is person-api's database")
+
+    if f"port-forward svc/{service['metadata']['name']} " not in notes:
+        problem("NOTES.txt does not tell how to reach integrations")
 
 
 def secret_data(obj):
@@ -335,7 +431,7 @@ def check_tokens(name, objs, problem):
         seen.add(comp)
         container = deployment["spec"]["template"]["spec"]["containers"][0]
         get, unknown_from = resolved_env(container, configmaps, secrets)
-        role = "issue" if comp in ISSUERS else "verify" if comp in VERIFIERS else "none"
+        role = "issue" if comp in ISSUERS else "verify" if comp in VERIFIERS + OPTIONAL_VERIFIERS else "none"
 
         def value_of(var):
             v = get(var)
@@ -408,11 +504,13 @@ def main(cases_file):
         problems.append(f"{name}: expected in EXPECT, but not rendered")
     for name in sorted(set(TOKENS) - seen):
         problems.append(f"{name}: expected in TOKENS, but not rendered")
+    for name in sorted(set(INTEGRATIONS) - seen):
+        problems.append(f"{name}: expected in INTEGRATIONS, but not rendered")
     for p in problems:
         print(f"rendered-check: {p}", file=sys.stderr)
     if problems:
         return 1
-    print(f"rendered-check: the console, its front door and the token keys as expected in {len(seen)} cases", file=sys.stderr)
+    print(f"rendered-check: the console, its front door, integrations and the token keys as expected in {len(seen)} cases", file=sys.stderr)
     return 0
 
 
