@@ -10,7 +10,8 @@
 #   FACE_EMBEDDER_PORT (health and metrics, default 8081), ATTENDANCE_API_PORT (default 8082),
 #   ATTENDANCE_WORKER_PORT (health and metrics, default 8083), REALTIME_GATEWAY_PORT (WebSocket,
 #   health and metrics, default 8084), CAMERA_AGENT_PORT (health and metrics, default 8085),
-#   CONSOLE_PORT (the web console, default 8000); the next free one is taken when busy.
+#   INTEGRATIONS_PORT (webhook destinations and the delivery log, default 8086), CONSOLE_PORT
+#   (the web console, default 8000); the next free one is taken when busy.
 # ALLOWED_ORIGINS: the browser origins realtime-gateway accepts WebSockets from (default: the web
 #   console's, http://127.0.0.1:<console port> and http://localhost:<console port>, and the
 #   Swagger UIs' below).
@@ -52,7 +53,7 @@ scripts/models.sh >&2
 # The console embeds its web app: built first (a no-op when its sources did not change).
 scripts/console-web.sh
 echo "run: building (release)..." >&2
-cargo build --release --locked -p person-api -p face-embedder -p attendance-api -p attendance-worker -p realtime-gateway -p camera-agent -p console -p faceattend-cli
+cargo build --release --locked -p person-api -p face-embedder -p attendance-api -p attendance-worker -p realtime-gateway -p camera-agent -p integrations -p console -p faceattend-cli
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 bin="$target_dir/release"
 
@@ -77,8 +78,12 @@ camera_port="$(free_port "${CAMERA_AGENT_PORT:-8085}")"
 while [[ " $api_port $embedder_port $attendance_port $worker_port $gateway_port " == *" $camera_port "* ]]; do
     camera_port="$(free_port $((camera_port + 1)))"
 done
+integrations_port="$(free_port "${INTEGRATIONS_PORT:-8086}")"
+while [[ " $api_port $embedder_port $attendance_port $worker_port $gateway_port $camera_port " == *" $integrations_port "* ]]; do
+    integrations_port="$(free_port $((integrations_port + 1)))"
+done
 console_port="$(free_port "${CONSOLE_PORT:-8000}")"
-while [[ " $api_port $embedder_port $attendance_port $worker_port $gateway_port $camera_port " == *" $console_port "* ]]; do
+while [[ " $api_port $embedder_port $attendance_port $worker_port $gateway_port $camera_port $integrations_port " == *" $console_port "* ]]; do
     console_port="$(free_port $((console_port + 1)))"
 done
 
@@ -163,6 +168,19 @@ worker_ready() { curl -sf "http://127.0.0.1:$worker_port/readyz"; }
 command -v curl >/dev/null || worker_ready() { port_open "$worker_port"; }
 wait_for "attendance-worker on port $worker_port" worker_ready
 
+# integrations delivers the worker's decisions (ATTENDANCE) to webhooks: its own database (its
+# migrations cannot share attendance's), its own durable consumers.
+DATABASE_URL="sqlite://$RUN_DIR/data/integrations.db?mode=rwc" \
+NATS_URL="nats://127.0.0.1:$nats_port" \
+BIND_ADDRESS="127.0.0.1:$integrations_port" \
+LOG_FORMAT="${LOG_FORMAT:-pretty}" \
+RUST_LOG="${RUST_LOG:-info}" \
+    "$bin/integrations" > >(tee -a "$RUN_DIR/integrations.log") 2>&1 &
+pids+=($!)
+integrations_ready() { curl -sf "http://127.0.0.1:$integrations_port/readyz"; }
+command -v curl >/dev/null || integrations_ready() { port_open "$integrations_port"; }
+wait_for "integrations on port $integrations_port" integrations_ready
+
 # The gateway follows attendance.v1.* (ATTENDANCE stream) and serves the spec's WebSocket.
 # Browsers may open it from the web console (served on \$console_port) and from the pages served
 # here (the Swagger UIs), by 127.0.0.1 or localhost; its own origin is always allowed. Left
@@ -196,7 +214,7 @@ PERSON_API_URL="http://127.0.0.1:$api_port" \
 ATTENDANCE_API_URL="http://127.0.0.1:$attendance_port" \
 REALTIME_GATEWAY_URL="http://127.0.0.1:$gateway_port" \
 NATS_URL="nats://127.0.0.1:$nats_port" \
-SYSTEM_HEALTH_URLS="face-embedder=http://127.0.0.1:$embedder_port,attendance-worker=http://127.0.0.1:$worker_port,camera-agent=http://127.0.0.1:$camera_port" \
+SYSTEM_HEALTH_URLS="face-embedder=http://127.0.0.1:$embedder_port,attendance-worker=http://127.0.0.1:$worker_port,camera-agent=http://127.0.0.1:$camera_port,integrations=http://127.0.0.1:$integrations_port" \
 SNAPSHOTS_URL="$snapshots_url" \
 PUBLIC_ORIGINS="http://127.0.0.1:$console_port,http://localhost:$console_port" \
 BIND_ADDRESS="127.0.0.1:$console_port" \
@@ -254,6 +272,7 @@ faceattend is running. Grouped by what you do with it:
    token alone (without "Bearer "):
    people and faces   http://127.0.0.1:$api_port/docs/         (OpenAPI: /api/v1/openapi.json)
    attendance         http://127.0.0.1:$attendance_port/docs/         (OpenAPI: /api/v1/openapi.json)
+   webhooks           http://127.0.0.1:$integrations_port/docs/         (OpenAPI: /api/v1/openapi.json)
    From a shell:      curl -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$api_port/api/v1/persons/summary
    Enrol a face:      curl -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
                         -d "{\"frame_data\": \"\$(base64 -w0 photo.jpg)\"}" http://127.0.0.1:$api_port/api/v1/persons/<id>/enroll
@@ -271,6 +290,7 @@ faceattend is running. Grouped by what you do with it:
    attendance-worker  http://127.0.0.1:$worker_port/readyz        /metrics
    realtime-gateway   http://127.0.0.1:$gateway_port/readyz        /metrics
    camera-agent       http://127.0.0.1:$camera_port/healthz       (each camera's state)  /metrics
+   integrations       http://127.0.0.1:$integrations_port/readyz        /metrics
    console            http://127.0.0.1:$console_port/readyz        /metrics
 
 Data: .local/run/data (SQLite), .local/run/images (enrolment photos), .local/run/nats
