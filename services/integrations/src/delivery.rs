@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use faceattend_connectors::guard::{OutboundClient, OutboundPolicy};
+use faceattend_connectors::guard::{GuardError, OutboundClient, OutboundPolicy};
 use faceattend_connectors::webhook::{self, WebhookRequest, WebhookSecret};
 use faceattend_connectors::{DeliveryOutcome, Refusal};
 use uuid::Uuid;
@@ -49,6 +49,18 @@ impl Sender {
         } else {
             &self.public
         }
+    }
+
+    /// Refuses a URL the guard would never send to under this policy (a loopback or
+    /// private address without `allow_private`), so the mistake shows when the
+    /// destination is saved rather than at its first delivery.
+    pub fn check_url(&self, url: &str, allow_private: bool) -> Result<(), GuardError> {
+        let client = if allow_private {
+            &self.private
+        } else {
+            &self.public
+        };
+        client.check_url(url).map(|_| ())
     }
 
     /// Sends a logged delivery, its person's key at the destination filled in.

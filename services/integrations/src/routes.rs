@@ -29,7 +29,8 @@ use crate::openapi::{
     DestinationEnvelope, DestinationListEnvelope, ErrorEnvelope, RotatedSecretEnvelope,
     TestDeliveryEnvelope, UnmappedListEnvelope,
 };
-use crate::store::Store;
+use crate::store::{DestinationSpec, Store};
+use faceattend_domain::{FieldIssue, ValidationErrors};
 
 type Result<T> = std::result::Result<T, IntegrationsError>;
 
@@ -108,6 +109,22 @@ async fn found(state: &ApiState, id: Uuid) -> Result<crate::store::Destination> 
         .ok_or(IntegrationsError::DestinationNotFound(id))
 }
 
+/// A webhook URL the guard refuses under the destination's policy is a 422 on
+/// `config.url` with the guard's code (`blocked_address`).
+fn check_reachable(state: &ApiState, spec: &DestinationSpec) -> Result<()> {
+    let Some(url) = spec.config.get("url").and_then(|u| u.as_str()) else {
+        return Ok(());
+    };
+    state
+        .sender
+        .check_url(url, spec.allow_private)
+        .map_err(|error| {
+            IntegrationsError::InvalidBody(ValidationErrors::single(
+                FieldIssue::new(error.code(), error.to_string()).at("config.url"),
+            ))
+        })
+}
+
 /// Every destination, by name.
 #[utoipa::path(
     get, path = "/api/v1/destinations", tag = "destinations",
@@ -155,6 +172,7 @@ pub async fn create_destination(
             spec.kind.as_str().to_owned(),
         ));
     }
+    check_reachable(&state, &spec)?;
     let secret = new_webhook_secret().map_err(IntegrationsError::Client)?;
     let secrets = Secrets {
         current: Some(secret.clone()),
@@ -213,6 +231,7 @@ pub async fn update_destination(
     let spec = body
         .apply(&current)
         .map_err(IntegrationsError::InvalidBody)?;
+    check_reachable(&state, &spec)?;
     let destination = state.store.update_destination(id, &spec).await?;
     Ok(envelope::ok(DestinationResponse::from(&destination)))
 }

@@ -155,6 +155,19 @@ async fn bad_input_gets_a_4xx_with_a_stable_code() {
         .expect("sent");
     assert_eq!(error_of(malformed).await.0, 400);
 
+    // Loopback without allow_private: refused when saved, not at the first delivery.
+    let (status, error) = error_of(
+        app.post(
+            "/api/v1/destinations",
+            Some(json!({"name": "Local", "kind": "webhook", "config": {"url": "http://127.0.0.1:9/h"}})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(error["details"][0]["field"], "config.url");
+    assert_eq!(error["details"][0]["code"], "blocked_address");
+
     app.create_webhook("Same", json!({})).await;
     let (status, error) = error_of(
         app.post(

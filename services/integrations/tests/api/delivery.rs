@@ -492,3 +492,30 @@ async fn a_destination_failing_for_too_long_is_disabled_and_reported() {
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(app.receiver.received().len(), sent);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_published_while_the_service_is_down_are_delivered_after_it_restarts() {
+    let mut app = spawn_app(Backend::Postgres).await;
+    let (_, secret) = app.create_webhook("Hook", json!({})).await;
+    let first = app.publish_mark(&Mark::check_in(Uuid::new_v4())).await;
+    app.receiver.wait_for_accepted(1).await;
+    assert!(app.stop().await, "stops cleanly");
+    let mark = Mark::check_in(Uuid::new_v4());
+    let second = app.publish_mark(&mark).await;
+    let third = app.publish_mark(&mark.check_out()).await;
+    // The same database and durable consumers: what was published meanwhile waits for it.
+    let _restarted = app.spawn_replica().await;
+    let received = app.receiver.wait_for_accepted(3).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let ids: Vec<String> = app
+        .receiver
+        .received()
+        .iter()
+        .map(|r| r.webhook_id.clone())
+        .collect();
+    assert_eq!(
+        ids,
+        [first.to_string(), second.to_string(), third.to_string()]
+    );
+    assert_signed(&received[2], &secret);
+}
