@@ -31,7 +31,7 @@ use uuid::Uuid;
 use crate::error::IntegrationsError;
 use crate::events::{AttendanceEvent, mark_kind_str};
 use crate::metrics::IntegrationsMetrics;
-use crate::model::DeliveryStatus;
+use crate::model::{DeliveryStatus, DestinationKind};
 use crate::store::{EventKey, NewDelivery, PersonRow, Store, key_of};
 
 /// Header on dead letters: why the message was given up.
@@ -256,6 +256,15 @@ impl AttendanceIngest {
             {
                 continue;
             }
+            // Odoo's hr.attendance and Frappe's Employee Checkin hold check-ins and
+            // check-outs only: status changes and absences are not theirs to receive.
+            if matches!(
+                destination.kind,
+                DestinationKind::Odoo | DestinationKind::Frappe
+            ) && event.mark_kind().is_none()
+            {
+                continue;
+            }
             let status =
                 if key_of(person.as_ref(), event.person_id, destination.mapping_field).is_some() {
                     DeliveryStatus::Pending
@@ -282,6 +291,23 @@ impl AttendanceIngest {
         let new: Vec<NewDelivery> = deliveries.iter().map(|(_, d)| d.clone()).collect();
         let inserted = Store::enqueue(&txn, &key, &new).await?;
         txn.commit().await?;
+        if inserted > 0
+            && deliveries
+                .iter()
+                .any(|(_, d)| d.status == DeliveryStatus::Unmapped)
+        {
+            // The person may have been written since `person` was read above, their
+            // upsert's remap running before these deliveries existed. The event is
+            // recorded already: a failure here is logged, not a reason to redeliver it.
+            let remapped = match self.store.person(event.person_id).await {
+                Ok(Some(person)) => self.store.remap_person(&person).await,
+                Ok(None) => Ok(()),
+                Err(error) => Err(error),
+            };
+            if let Err(error) = remapped {
+                tracing::warn!(%error, person = %event.person_id, "cannot recheck an unmapped person's key");
+            }
+        }
         if inserted > 0 {
             for (destination, delivery) in &deliveries {
                 let outcome = match delivery.status {

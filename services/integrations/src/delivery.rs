@@ -5,19 +5,30 @@
 //! client per policy, each keeping its connection pool. Webhooks are signed per Standard
 //! Webhooks with each of the destination's current secrets (two during a rotation's
 //! overlap); the event id is the `webhook-id`, so a receiver can drop a redelivery.
+//!
+//! Odoo and Frappe get the mark itself ([`AttendanceMark`]), made from the stored event
+//! body, with the record an earlier delivery of the same day record and kind made there
+//! (`external_record`), so that a correction rewrites that record. One [`OdooConnector`]
+//! is kept per destination (it caches the JSON-RPC uid), made again when the destination
+//! changes.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use faceattend_connectors::frappe::FrappeDestination;
 use faceattend_connectors::guard::{GuardError, OutboundClient, OutboundPolicy};
+use faceattend_connectors::odoo::{OdooConnector, OdooDestination};
 use faceattend_connectors::webhook::{self, WebhookRequest, WebhookSecret};
-use faceattend_connectors::{DeliveryOutcome, Refusal};
+use faceattend_connectors::{AttendanceMark, DeliveryOutcome, Refusal};
 use uuid::Uuid;
 
 use crate::error::IntegrationsError;
+use crate::events::parse_mark_kind;
 use crate::events::with_employee_key;
-use crate::model::{DestinationKind, WebhookConfig};
+use crate::model::{DestinationKind, FrappeConfig, OdooConfig, WebhookConfig};
 use crate::store::{DeliveryRow, Destination};
 
 /// Sends deliveries; cheap to clone.
@@ -25,7 +36,13 @@ use crate::store::{DeliveryRow, Destination};
 pub struct Sender {
     public: OutboundClient,
     private: OutboundClient,
+    /// Odoo connectors by destination, with the `updated_at` they were made for.
+    odoo: Arc<Mutex<OdooConnectors>>,
 }
+
+/// Odoo connectors by destination id, each with the destination's `updated_at` it was made
+/// for (a changed destination gets a new one).
+type OdooConnectors = HashMap<Uuid, (DateTime<Utc>, Arc<OdooConnector>)>;
 
 impl Sender {
     pub fn new(timeout: Duration) -> Result<Self, IntegrationsError> {
@@ -40,6 +57,7 @@ impl Sender {
         Ok(Self {
             public: client(false)?,
             private: client(true)?,
+            odoo: Arc::default(),
         })
     }
 
@@ -63,12 +81,14 @@ impl Sender {
         client.check_url(url).map(|_| ())
     }
 
-    /// Sends a logged delivery, its person's key at the destination filled in.
+    /// Sends a logged delivery, its person's key at the destination filled in;
+    /// `external_record` is what an earlier delivery of its day record and kind made there.
     pub async fn send(
         &self,
         destination: &Destination,
         delivery: &DeliveryRow,
         employee_key: &str,
+        external_record: Option<String>,
         at: DateTime<Utc>,
     ) -> DeliveryOutcome {
         let payload = match serde_json::from_str::<serde_json::Value>(&delivery.payload) {
@@ -83,7 +103,7 @@ impl Sender {
             }
         };
         let event = with_employee_key(payload, employee_key);
-        self.send_event(destination, delivery.event_id, &event, at)
+        self.send_event(destination, delivery.event_id, &event, external_record, at)
             .await
     }
 
@@ -93,6 +113,7 @@ impl Sender {
         destination: &Destination,
         event_id: Uuid,
         event: &serde_json::Value,
+        external_record: Option<String>,
         at: DateTime<Utc>,
     ) -> DeliveryOutcome {
         match destination.kind {
@@ -130,17 +151,135 @@ impl Sender {
                 )
                 .await
             }
-            // Not creatable through the API yet: their connectors are wired in next.
-            kind => DeliveryOutcome::Disable {
+            DestinationKind::Odoo => {
+                let mark = match mark_of(event_id, event, external_record) {
+                    Ok(mark) => mark,
+                    Err(outcome) => return outcome,
+                };
+                let connector = match self.odoo_connector(destination) {
+                    Ok(connector) => connector,
+                    Err(outcome) => return outcome,
+                };
+                connector.deliver(self.client(destination), &mark).await
+            }
+            DestinationKind::Frappe => {
+                let mark = match mark_of(event_id, event, external_record) {
+                    Ok(mark) => mark,
+                    Err(outcome) => return outcome,
+                };
+                let frappe = match frappe_destination(destination) {
+                    Ok(frappe) => frappe,
+                    Err(outcome) => return outcome,
+                };
+                frappe.deliver(self.client(destination), &mark).await
+            }
+            // Not creatable through the API yet: its connector is wired in next.
+            DestinationKind::Door => DeliveryOutcome::Disable {
                 status: None,
-                reason: format!(
-                    "{} destinations are not delivered by this version",
-                    kind.as_str()
-                ),
+                reason: "door destinations are not delivered by this version".to_owned(),
                 response: String::new(),
             },
         }
     }
+
+    /// The destination's Odoo connector, kept while the destination is unchanged (so its
+    /// JSON-RPC uid is reused).
+    fn odoo_connector(
+        &self,
+        destination: &Destination,
+    ) -> Result<Arc<OdooConnector>, DeliveryOutcome> {
+        let mut cache = self
+            .odoo
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((updated_at, connector)) = cache.get(&destination.id)
+            && *updated_at == destination.updated_at
+        {
+            return Ok(connector.clone());
+        }
+        let config: OdooConfig = serde_json::from_value(destination.config.clone())
+            .map_err(|e| unreadable("Odoo", e.to_string()))?;
+        let odoo = OdooDestination::new(
+            &config.url,
+            &config.database,
+            &config.login,
+            destination.secrets.api_key.as_deref().unwrap_or_default(),
+            config.protocol,
+        )
+        .map_err(|e| unreadable("Odoo", e.to_string()))?;
+        let connector = Arc::new(OdooConnector::new(odoo));
+        cache.insert(destination.id, (destination.updated_at, connector.clone()));
+        Ok(connector)
+    }
+}
+
+fn unreadable(kind: &str, error: String) -> DeliveryOutcome {
+    DeliveryOutcome::Disable {
+        status: None,
+        reason: format!("the {kind} destination's stored settings are unusable: {error}"),
+        response: String::new(),
+    }
+}
+
+fn frappe_destination(destination: &Destination) -> Result<FrappeDestination, DeliveryOutcome> {
+    let config: FrappeConfig = serde_json::from_value(destination.config.clone())
+        .map_err(|e| unreadable("Frappe", e.to_string()))?;
+    let time_zone = config
+        .time_zone
+        .parse::<chrono_tz::Tz>()
+        .map_err(|e| unreadable("Frappe", e.to_string()))?;
+    FrappeDestination::new(
+        &config.url,
+        destination.secrets.api_key.as_deref().unwrap_or_default(),
+        destination
+            .secrets
+            .api_secret
+            .as_deref()
+            .unwrap_or_default(),
+        Some(&config.employee_fieldname),
+        time_zone,
+    )
+    .map_err(|e| unreadable("Frappe", e.to_string()))
+}
+
+/// The mark an event body (as [`crate::events`] writes it, the key filled in) describes.
+/// Status changes and absences carry none: they are never enqueued for Odoo or Frappe.
+fn mark_of(
+    event_id: Uuid,
+    event: &serde_json::Value,
+    external_record: Option<String>,
+) -> Result<AttendanceMark, DeliveryOutcome> {
+    let refused = |what: &str| DeliveryOutcome::Refused {
+        status: None,
+        refusal: Refusal::Rejected,
+        reason: format!("the event is not a check-in or check-out: {what}"),
+        response: String::new(),
+    };
+    let data = &event["data"];
+    let uuid = |value: &serde_json::Value| value.as_str().and_then(|s| Uuid::parse_str(s).ok());
+    let time = |value: &serde_json::Value| {
+        value
+            .as_str()
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    Ok(AttendanceMark {
+        event_id,
+        attendance_id: uuid(&data["attendance_id"]).ok_or_else(|| refused("no attendance_id"))?,
+        person_id: uuid(&data["person"]["id"]).ok_or_else(|| refused("no person id"))?,
+        employee: data["person"]["employee_key"]
+            .as_str()
+            .ok_or_else(|| refused("no employee key"))?
+            .to_owned(),
+        kind: data["kind"]
+            .as_str()
+            .and_then(parse_mark_kind)
+            .ok_or_else(|| refused("no mark kind"))?,
+        at: time(&data["at"]).ok_or_else(|| refused("no mark time"))?,
+        check_in_at: time(&data["check_in_at"]),
+        camera_id: data["camera_id"].as_str().map(str::to_owned),
+        external_record,
+    })
 }
 
 async fn send_webhook(

@@ -24,6 +24,7 @@ use crate::config::DispatcherSettings;
 use crate::delivery::Sender;
 use crate::error::IntegrationsError;
 use crate::metrics::IntegrationsMetrics;
+use crate::model::DestinationKind;
 use crate::store::{AfterAttempt, AttemptRecord, DeliveryRow, Store, key_of};
 
 #[derive(Clone)]
@@ -135,8 +136,20 @@ impl Dispatcher {
                 .inc();
             return Ok(());
         };
+        // A correction updates the record its first delivery made there.
+        let external_record = match &delivery.mark_kind {
+            Some(kind) if destination.kind != DestinationKind::Webhook => {
+                self.store
+                    .external_record(destination.id, delivery.attendance_id, kind)
+                    .await?
+            }
+            _ => None,
+        };
         let started = Instant::now();
-        let outcome = self.sender.send(&destination, delivery, &key, at).await;
+        let outcome = self
+            .sender
+            .send(&destination, delivery, &key, external_record, at)
+            .await;
         let duration = started.elapsed();
         let (record, after) = self.judge(delivery, outcome, at, duration);
         self.metrics

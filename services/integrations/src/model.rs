@@ -5,8 +5,10 @@ use chrono::{DateTime, Utc};
 use faceattend_domain::FieldIssue;
 use serde::{Deserialize, Serialize};
 
-/// Where deliveries go. Only webhooks are delivered by this version; the others are named
-/// so stored rows and the API keep one vocabulary as their connectors land.
+/// Where deliveries go. Webhooks, Odoo and Frappe are delivered; doors are named so stored
+/// rows and the API keep one vocabulary until their connector lands. Odoo and Frappe get
+/// check-ins and check-outs (and their corrections) only, never status changes or absences:
+/// neither `hr.attendance` nor Employee Checkin has a place for them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DestinationKind {
@@ -226,8 +228,33 @@ pub fn parse_webhook_url(raw: &str) -> Result<String, FieldIssue> {
     Ok(url.to_string())
 }
 
-/// A webhook's signing secrets: the current one, and during a rotation's overlap the one
-/// it replaced (both sign until `previous_until`).
+/// An Odoo destination's settings as stored and shown; its API key is kept with the
+/// secrets ([`Secrets::api_key`]), never here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OdooConfig {
+    pub url: String,
+    pub database: String,
+    /// The API user's login (JSON-RPC authenticates with it; JSON-2 needs only the key).
+    #[serde(default)]
+    pub login: String,
+    pub protocol: faceattend_connectors::odoo::OdooProtocol,
+}
+
+/// A Frappe HRMS destination's settings as stored and shown; its API key and secret are
+/// kept with the secrets, never here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FrappeConfig {
+    pub url: String,
+    /// The Employee field the mapped key is looked up in (HRMS's default:
+    /// `attendance_device_id`).
+    pub employee_fieldname: String,
+    /// The site's time zone (IANA name): Frappe stores naive local times.
+    pub time_zone: String,
+}
+
+/// A destination's secrets. Webhooks: the current signing secret, and during a rotation's
+/// overlap the one it replaced (both sign until `previous_until`). Odoo: `api_key`.
+/// Frappe: `api_key` and `api_secret`. None of them is ever returned by the API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Secrets {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -236,6 +263,10 @@ pub struct Secrets {
     pub previous: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_until: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_secret: Option<String>,
 }
 
 impl Secrets {
@@ -304,6 +335,7 @@ mod tests {
             current: Some("whsec_new".into()),
             previous: Some("whsec_old".into()),
             previous_until: Some(now + chrono::Duration::hours(1)),
+            ..Secrets::default()
         };
         assert_eq!(secrets.signing(now), ["whsec_new", "whsec_old"]);
         assert_eq!(

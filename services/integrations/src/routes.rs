@@ -167,22 +167,36 @@ pub async fn create_destination(
     JsonBody(body): JsonBody<CreateDestinationRequest>,
 ) -> Result<HttpResponse> {
     let spec = body.validate().map_err(IntegrationsError::InvalidBody)?;
-    if spec.kind != DestinationKind::Webhook {
-        return Err(IntegrationsError::KindNotSupported(
-            spec.kind.as_str().to_owned(),
-        ));
-    }
     check_reachable(&state, &spec)?;
-    let secret = new_webhook_secret().map_err(IntegrationsError::Client)?;
-    let secrets = Secrets {
-        current: Some(secret.clone()),
-        ..Secrets::default()
+    let (secrets, secret) = match spec.kind {
+        DestinationKind::Webhook => {
+            let secret = new_webhook_secret().map_err(IntegrationsError::Client)?;
+            let secrets = Secrets {
+                current: Some(secret.clone()),
+                ..Secrets::default()
+            };
+            (secrets, Some(secret))
+        }
+        DestinationKind::Odoo | DestinationKind::Frappe => {
+            let credentials = spec.credentials.clone();
+            let secrets = Secrets {
+                api_key: credentials.as_ref().map(|c| c.api_key.clone()),
+                api_secret: credentials.and_then(|c| c.api_secret),
+                ..Secrets::default()
+            };
+            (secrets, None)
+        }
+        DestinationKind::Door => {
+            return Err(IntegrationsError::KindNotSupported(
+                spec.kind.as_str().to_owned(),
+            ));
+        }
     };
     let destination = state.store.create_destination(&spec, &secrets).await?;
     tracing::info!(destination = %destination.id, name = %destination.name, "destination created");
     Ok(envelope::created(CreatedDestinationResponse {
         destination: DestinationResponse::from(&destination),
-        secret: Some(secret),
+        secret,
     }))
 }
 
@@ -233,6 +247,14 @@ pub async fn update_destination(
         .map_err(IntegrationsError::InvalidBody)?;
     check_reachable(&state, &spec)?;
     let destination = state.store.update_destination(id, &spec).await?;
+    if let Some(credentials) = &spec.credentials {
+        let secrets = Secrets {
+            api_key: Some(credentials.api_key.clone()),
+            api_secret: credentials.api_secret.clone(),
+            ..current.secrets.clone()
+        };
+        state.store.set_secrets(id, &secrets).await?;
+    }
     Ok(envelope::ok(DestinationResponse::from(&destination)))
 }
 
@@ -344,6 +366,7 @@ pub async fn rotate_secret(
         current: Some(secret.clone()),
         previous: destination.secrets.current.clone(),
         previous_until: Some(until),
+        ..Secrets::default()
     };
     state.store.set_secrets(destination.id, &secrets).await?;
     tracing::info!(destination = %destination.id, "webhook secret rotated");
@@ -394,7 +417,7 @@ pub async fn test_destination(
     );
     let outcome = state
         .sender
-        .send_event(&destination, event_id, &event, now)
+        .send_event(&destination, event_id, &event, None, now)
         .await;
     let (label, status_code, reason, refusal, response) = match outcome {
         DeliveryOutcome::Delivered {

@@ -172,6 +172,9 @@ pub struct DestinationSpec {
     pub kind: DestinationKind,
     pub enabled: bool,
     pub config: serde_json::Value,
+    /// An Odoo or Frappe destination's credentials when given (stored as its secrets by
+    /// the route, never in `config`).
+    pub credentials: Option<crate::dto::Credentials>,
     pub filter: EventFilter,
     pub mapping_field: MappingField,
     pub allow_private: bool,
@@ -386,6 +389,14 @@ impl Store {
         };
         txn.commit().await?;
         Ok(updated + inserted > 0)
+    }
+
+    /// Makes `person`'s unmapped deliveries pending where they have a key now. The consumer
+    /// calls it after enqueueing unmapped deliveries: the person may have reached the
+    /// directory between its read and its commit, and that upsert's own remap ran before
+    /// those deliveries existed.
+    pub async fn remap_person(&self, person: &PersonRow) -> Result<()> {
+        remap(&self.db, self.backend(), person).await
     }
 
     pub async fn person(&self, person_id: Uuid) -> Result<Option<PersonRow>> {

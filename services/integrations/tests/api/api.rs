@@ -123,7 +123,7 @@ async fn bad_input_gets_a_4xx_with_a_stable_code() {
     let (status, error) = error_of(
         app.post(
             "/api/v1/destinations",
-            Some(json!({"name": "ERP", "kind": "odoo", "config": {}})),
+            Some(json!({"name": "Gate", "kind": "door", "config": {}})),
         )
         .await,
     )

@@ -340,7 +340,12 @@ impl TestApp {
         loop {
             let found = self.deliveries(query).await;
             if found.len() >= n || Instant::now() > deadline {
-                assert_eq!(found.len(), n, "deliveries matching {query}: {found:?}");
+                let all = self.deliveries("").await;
+                assert_eq!(
+                    found.len(),
+                    n,
+                    "deliveries matching {query}: {found:?}; the whole log: {all:?}"
+                );
                 return found;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
