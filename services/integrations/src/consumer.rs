@@ -29,9 +29,9 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::error::IntegrationsError;
-use crate::events::{AttendanceEvent, mark_kind_str};
+use crate::events::{AttendanceEvent, EventBody, MarkKind, mark_kind_str};
 use crate::metrics::IntegrationsMetrics;
-use crate::model::{DeliveryStatus, DestinationKind};
+use crate::model::{DeliveryStatus, DestinationKind, EventCategory};
 use crate::store::{EventKey, NewDelivery, PersonRow, Store, key_of};
 
 /// Header on dead letters: why the message was given up.
@@ -250,10 +250,14 @@ impl AttendanceIngest {
         for destination in &destinations {
             // Disabled destinations still get their deliveries: they wait, and go out in
             // order once the destination is enabled again.
-            if !destination
-                .filter
-                .matches(category, department.as_deref(), event.camera_id())
-            {
+            let wanted = if destination.kind == DestinationKind::Door {
+                door_wants(destination, &event)
+            } else {
+                destination
+                    .filter
+                    .matches(category, department.as_deref(), event.camera_id())
+            };
+            if !wanted {
                 continue;
             }
             // Odoo's hr.attendance and Frappe's Employee Checkin hold check-ins and
@@ -386,4 +390,30 @@ impl DirectorySync {
         }
         Ok(if changed { "applied" } else { "stale" })
     }
+}
+
+/// Whether a door opens for `event`: a check-in or check-out of a kind it names, decided
+/// automatically (never a review-band match confirmed later, never a manual entry), seen by
+/// one of its cameras. Every such mark counts, the day's first or not: a door opens each
+/// time someone arrives.
+fn door_wants(destination: &crate::store::Destination, event: &AttendanceEvent) -> bool {
+    let EventBody::Mark {
+        kind,
+        source: "auto",
+        camera_id: Some(camera),
+        ..
+    } = &event.body
+    else {
+        return false;
+    };
+    let category = match kind {
+        MarkKind::CheckIn => EventCategory::CheckIn,
+        MarkKind::CheckOut => EventCategory::CheckOut,
+    };
+    destination.filter.event_types.contains(&category)
+        && destination
+            .filter
+            .cameras
+            .as_ref()
+            .is_some_and(|cameras| cameras.iter().any(|c| c == camera))
 }

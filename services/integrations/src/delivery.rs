@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use faceattend_connectors::door::{self, DoorAction, DoorClient, DoorOutcome};
 use faceattend_connectors::frappe::FrappeDestination;
 use faceattend_connectors::guard::{GuardError, OutboundClient, OutboundPolicy};
 use faceattend_connectors::odoo::{OdooConnector, OdooDestination};
@@ -28,7 +29,7 @@ use uuid::Uuid;
 use crate::error::IntegrationsError;
 use crate::events::parse_mark_kind;
 use crate::events::with_employee_key;
-use crate::model::{DestinationKind, FrappeConfig, OdooConfig, WebhookConfig};
+use crate::model::{DestinationKind, DoorConfig, FrappeConfig, OdooConfig, WebhookConfig};
 use crate::store::{DeliveryRow, Destination};
 
 /// Sends deliveries; cheap to clone.
@@ -38,6 +39,7 @@ pub struct Sender {
     private: OutboundClient,
     /// Odoo connectors by destination, with the `updated_at` they were made for.
     odoo: Arc<Mutex<OdooConnectors>>,
+    doors: DoorClient,
 }
 
 /// Odoo connectors by destination id, each with the destination's `updated_at` it was made
@@ -58,6 +60,7 @@ impl Sender {
             public: client(false)?,
             private: client(true)?,
             odoo: Arc::default(),
+            doors: DoorClient::new().map_err(|e| IntegrationsError::Client(e.to_string()))?,
         })
     }
 
@@ -173,13 +176,71 @@ impl Sender {
                 };
                 frappe.deliver(self.client(destination), &mark).await
             }
-            // Not creatable through the API yet: its connector is wired in next.
-            DestinationKind::Door => DeliveryOutcome::Disable {
+            // Doors are opened through `open_door` with their deadline; a test of one
+            // would open it.
+            DestinationKind::Door => DeliveryOutcome::Refused {
                 status: None,
-                reason: "door destinations are not delivered by this version".to_owned(),
+                refusal: Refusal::Rejected,
+                reason: "a door is not opened by a test".to_owned(),
                 response: String::new(),
             },
         }
+    }
+
+    /// Opens a door for a logged delivery before its deadline (the decision, i.e. the
+    /// event's `timestamp`, plus the door's `deadline_ms`); once that has passed nothing
+    /// is sent: a late open lets the wrong person in.
+    pub async fn open_door(
+        &self,
+        destination: &Destination,
+        delivery: &DeliveryRow,
+        employee_key: &str,
+    ) -> DoorOutcome {
+        let refused = |reason: String| DoorOutcome::Refused {
+            status: None,
+            refusal: door::DoorRefusal::Rejected,
+            reason,
+            attempts: 0,
+            response: String::new(),
+        };
+        let event = match serde_json::from_str::<serde_json::Value>(&delivery.payload) {
+            Ok(payload) => with_employee_key(payload, employee_key),
+            Err(error) => return refused(format!("the stored payload is unreadable: {error}")),
+        };
+        let config: DoorConfig = match serde_json::from_value(destination.config.clone()) {
+            Ok(config) => config,
+            Err(error) => {
+                return refused(format!("the door's stored config is unreadable: {error}"));
+            }
+        };
+        let action = match DoorAction::shelly_gen1(&config.host, config.relay, config.open_seconds)
+        {
+            Ok(action) => action.with_allow_private(destination.allow_private),
+            Err(error) => return refused(error.to_string()),
+        };
+        let mark = match mark_of(delivery.event_id, &event, None) {
+            Ok(mark) => mark,
+            Err(_) => return refused("the event is not a check-in or check-out".to_owned()),
+        };
+        let decided = event["timestamp"]
+            .as_str()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map_or(mark.at, |t| t.with_timezone(&Utc));
+        let deadline_at = decided
+            + chrono::Duration::milliseconds(i64::try_from(config.deadline_ms).unwrap_or(0));
+        let Ok(left) = (deadline_at - Utc::now()).to_std() else {
+            return DoorOutcome::Missed {
+                reason: format!("its deadline passed at {deadline_at} before it was taken up"),
+                attempts: 0,
+            };
+        };
+        door::open(
+            &self.doors,
+            &action,
+            &mark,
+            tokio::time::Instant::now() + left,
+        )
+        .await
     }
 
     /// The destination's Odoo connector, kept while the destination is unchanged (so its

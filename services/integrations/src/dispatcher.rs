@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use faceattend_connectors::door::DoorOutcome;
 use faceattend_connectors::{DeliveryOutcome, Refusal};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
@@ -146,12 +147,16 @@ impl Dispatcher {
             _ => None,
         };
         let started = Instant::now();
-        let outcome = self
-            .sender
-            .send(&destination, delivery, &key, external_record, at)
-            .await;
-        let duration = started.elapsed();
-        let (record, after) = self.judge(delivery, outcome, at, duration);
+        let (record, after) = if destination.kind == DestinationKind::Door {
+            let outcome = self.sender.open_door(&destination, delivery, &key).await;
+            door_judgement(outcome, at, started.elapsed())
+        } else {
+            let outcome = self
+                .sender
+                .send(&destination, delivery, &key, external_record, at)
+                .await;
+            self.judge(delivery, outcome, at, started.elapsed())
+        };
         self.metrics
             .attempts
             .with_label_values(&[&label, record.outcome])
@@ -297,6 +302,54 @@ impl Dispatcher {
                 _ = tokio::time::sleep(Duration::from_secs(5)) => {}
             }
         }
+    }
+}
+
+/// What a door action makes of its delivery: delivered, or refused with why (`missed`,
+/// `credentials`, `unknown_door`, …). Never retried: its deadline is over either way.
+fn door_judgement(
+    outcome: DoorOutcome,
+    at: DateTime<Utc>,
+    duration: Duration,
+) -> (AttemptRecord, AfterAttempt) {
+    let record =
+        |status: Option<u16>, response: String, error: Option<String>, outcome| AttemptRecord {
+            at,
+            duration,
+            status_code: status,
+            response: Some(response).filter(|r| !r.is_empty()),
+            error,
+            outcome,
+        };
+    match outcome {
+        DoorOutcome::Opened {
+            status, response, ..
+        } => (
+            record(Some(status), response, None, "delivered"),
+            AfterAttempt::Delivered {
+                external_record: None,
+                refusal: None,
+            },
+        ),
+        DoorOutcome::Refused {
+            status,
+            refusal,
+            reason,
+            response,
+            ..
+        } => (
+            record(status, response, Some(reason), "refused"),
+            AfterAttempt::Refused(refusal.as_str()),
+        ),
+        DoorOutcome::Missed { reason, attempts } => (
+            record(
+                None,
+                String::new(),
+                Some(format!("missed after {attempts} attempts: {reason}")),
+                "refused",
+            ),
+            AfterAttempt::Refused("missed"),
+        ),
     }
 }
 

@@ -2,6 +2,7 @@
 //! the domain's values, every bad field reported at once) and responses.
 
 use chrono::{DateTime, Utc};
+use faceattend_connectors::door::DoorAction;
 use faceattend_connectors::frappe::FrappeDestination;
 use faceattend_connectors::guard::GuardError;
 use faceattend_connectors::odoo::{OdooDestination, OdooProtocol};
@@ -12,8 +13,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::model::{
-    DeliveryStatus, DestinationKind, EventCategory, EventFilter, FrappeConfig, MappingField,
-    OdooConfig, WebhookConfig, parse_webhook_url,
+    DOOR_DEADLINE_MS, DeliveryStatus, DestinationKind, DoorConfig, EventCategory, EventFilter,
+    FrappeConfig, MappingField, OdooConfig, WebhookConfig, parse_webhook_url,
 };
 use crate::store::{
     AttemptRow, DeliveryFilter, DeliveryRow, Destination, DestinationSpec, PersonRow,
@@ -30,13 +31,16 @@ pub const FILTER_MAX: usize = 100;
 pub struct CreateDestinationRequest {
     /// 1 to 100 characters, unique.
     pub name: String,
-    /// `webhook`, `odoo` or `frappe` (door arrives with its connector).
+    /// `webhook`, `odoo`, `frappe` or `door`.
     pub kind: String,
     /// Kind-specific settings. A webhook's: `{"url": "https://…"}`. Odoo's: `url`,
     /// `database`, `login`, `api_key`, `protocol` (`json_rpc`, default, or `json2`).
     /// Frappe's: `url`, `api_key`, `api_secret`, `employee_fieldname` (default
     /// `attendance_device_id`), `time_zone` (default `UTC`). Keys and secrets are stored
-    /// apart and never shown again.
+    /// apart and never shown again. A door's: `template` (`shelly_gen1`), `host`, `relay`
+    /// (default 0), `open_seconds` (default 5), `deadline_ms` after the decision (default
+    /// 2000); a door also needs `cameras`, and opens on the `check_in`/`check_out` of its
+    /// `event_types`, for automatic marks only.
     #[schema(value_type = Object)]
     pub config: serde_json::Value,
     /// Default true.
@@ -106,6 +110,12 @@ impl CreateDestinationRequest {
             "mapping_field",
             MappingField::parse(self.mapping_field.as_deref().unwrap_or("person_id")),
         );
+        // A door opens for the people seen by its own cameras, never for every camera.
+        if kind == Some(DestinationKind::Door) && matches!(cameras, Some(None)) {
+            errors.push(
+                FieldIssue::new("required", "a door names the cameras it opens for").at("cameras"),
+            );
+        }
         let spec = (|| {
             Some(DestinationSpec {
                 name: name?,
@@ -233,8 +243,7 @@ fn validate_config(
             "employee_fieldname",
             "time_zone",
         ],
-        // Refused by the route (`kind_not_supported`) until doors are delivered.
-        DestinationKind::Door => return Some((config.clone(), None)),
+        DestinationKind::Door => &["template", "host", "relay", "open_seconds", "deadline_ms"],
     };
     if let Some(unknown) = object.keys().find(|k| !allowed.contains(&k.as_str())) {
         errors.push(
@@ -361,7 +370,59 @@ fn validate_config(
                 }),
             ))
         }
-        DestinationKind::Door => None,
+        DestinationKind::Door => {
+            let template = text("template", errors)?;
+            if template.as_deref() != Some("shelly_gen1") {
+                errors.push(
+                    FieldIssue::new(
+                        "invalid_template",
+                        "must be shelly_gen1 (shelly_gen2, hikvision_isapi and custom are not \
+                         delivered by this version)",
+                    )
+                    .at("config.template"),
+                );
+                return None;
+            }
+            let host = required(text("host", errors)?, "host", errors)?;
+            let number = |field: &str, default: u64, errors: &mut ValidationErrors| match object
+                .get(field)
+            {
+                None | Some(serde_json::Value::Null) => Some(default),
+                Some(value) => value.as_u64().or_else(|| {
+                    errors.push(
+                        FieldIssue::new("invalid_type", "must be a non-negative integer")
+                            .at(format!("config.{field}")),
+                    );
+                    None
+                }),
+            };
+            let relay = number("relay", 0, errors)?;
+            let open_seconds = number("open_seconds", 5, errors)?;
+            let deadline_ms = number("deadline_ms", DOOR_DEADLINE_MS, errors)?;
+            if !(1..=60_000).contains(&deadline_ms) {
+                errors.push(
+                    FieldIssue::new("out_of_range", "1 to 60000 ms").at("config.deadline_ms"),
+                );
+                return None;
+            }
+            let (Ok(relay), Ok(open_seconds)) = (u8::try_from(relay), u32::try_from(open_seconds))
+            else {
+                errors.push(FieldIssue::new("out_of_range", "too large").at("config.relay"));
+                return None;
+            };
+            if let Err(error) = DoorAction::shelly_gen1(&host, relay, open_seconds) {
+                errors.push(FieldIssue::new(error.code(), error.to_string()).at("config.host"));
+                return None;
+            }
+            let stored = DoorConfig {
+                template: "shelly_gen1".to_owned(),
+                host: host.trim().to_owned(),
+                relay,
+                open_seconds,
+                deadline_ms,
+            };
+            Some((serde_json::to_value(stored).ok()?, None))
+        }
     }
 }
 

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use faceattend_domain::FieldIssue;
 use serde::{Deserialize, Serialize};
 
-/// Where deliveries go. Webhooks, Odoo and Frappe are delivered; doors are named so stored
-/// rows and the API keep one vocabulary until their connector lands. Odoo and Frappe get
+/// Where deliveries go. Doors are opened for automatic marks at their cameras only, before
+/// a deadline, never retried after it. Odoo and Frappe get
 /// check-ins and check-outs (and their corrections) only, never status changes or absences:
 /// neither `hr.attendance` nor Employee Checkin has a place for them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -251,6 +251,21 @@ pub struct FrappeConfig {
     /// The site's time zone (IANA name): Frappe stores naive local times.
     pub time_zone: String,
 }
+
+/// A door destination's settings: its device template (Shelly Gen1 relay in this version)
+/// and how long after the decision (the event's `occurred_at`) it may still be opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoorConfig {
+    /// `shelly_gen1`.
+    pub template: String,
+    pub host: String,
+    pub relay: u8,
+    pub open_seconds: u32,
+    pub deadline_ms: u64,
+}
+
+/// Default door deadline after the decision.
+pub const DOOR_DEADLINE_MS: u64 = 2_000;
 
 /// A destination's secrets. Webhooks: the current signing secret, and during a rotation's
 /// overlap the one it replaced (both sign until `previous_until`). Odoo: `api_key`.

@@ -123,15 +123,17 @@ async fn bad_input_gets_a_4xx_with_a_stable_code() {
     let (status, error) = error_of(
         app.post(
             "/api/v1/destinations",
-            Some(json!({"name": "Gate", "kind": "door", "config": {}})),
+            Some(json!({"name": "Gate", "kind": "door", "cameras": ["gate"],
+                        "config": {"template": "custom"}})),
         )
         .await,
     )
     .await;
     assert_eq!(
         (status, error["code"].as_str()),
-        (422, Some("kind_not_supported"))
+        (422, Some("validation_failed"))
     );
+    assert_eq!(error["details"][0]["field"], "config.template");
     let (status, error) = error_of(
         app.post(
             "/api/v1/destinations",

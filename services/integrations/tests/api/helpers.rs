@@ -262,7 +262,11 @@ impl TestApp {
         };
         let wire_mark = wire::Mark {
             at: Some(ts(mark.at)),
-            source: wire::MarkSource::Auto as i32,
+            source: if mark.manual {
+                wire::MarkSource::Manual as i32
+            } else {
+                wire::MarkSource::Auto as i32
+            },
             confidence: Some(0.93),
             detection_id: None,
             camera_id: mark.camera.clone(),
@@ -390,6 +394,8 @@ pub struct Mark {
     pub camera: Option<String>,
     pub department: Option<String>,
     pub event_id: Option<Uuid>,
+    /// Entered by hand in the console rather than decided from a camera.
+    pub manual: bool,
 }
 
 impl Mark {
@@ -402,6 +408,7 @@ impl Mark {
             camera: Some("gate".to_owned()),
             department: Some("Engineering".to_owned()),
             event_id: None,
+            manual: false,
         }
     }
 

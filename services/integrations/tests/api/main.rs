@@ -6,4 +6,5 @@ mod helpers;
 
 mod api;
 mod delivery;
+mod door;
 mod erp;
