@@ -9,6 +9,11 @@
 //! sooner than a `Retry-After` asked; after the last, the delivery has failed. A
 //! destination that says it is gone (410) or refuses our credentials is disabled with the
 //! reason, as is one failing continuously for longer than `disable_after` (5 days).
+//!
+//! Doors are claimed by a worker of their own, woken like the others as soon as the
+//! consumer commits, so a door never waits behind a slow payroll send; a door is opened
+//! once, before its deadline, and recorded delivered or refused (`missed`, `credentials`,
+//! …), never retried.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -47,8 +52,18 @@ impl Dispatcher {
             let dispatcher = self.clone();
             let shutdown = shutdown.clone();
             workers.spawn(
-                async move { dispatcher.work(shutdown).await }
+                async move { dispatcher.work(shutdown, false).await }
                     .instrument(tracing::info_span!("dispatcher", worker = n)),
+            );
+        }
+        // Doors have a lane of their own: woken with the others the moment the consumer
+        // commits, they never queue behind a slow payroll system's send.
+        {
+            let dispatcher = self.clone();
+            let shutdown = shutdown.clone();
+            workers.spawn(
+                async move { dispatcher.work(shutdown, true).await }
+                    .instrument(tracing::info_span!("dispatcher", worker = "doors")),
             );
         }
         let gauge = {
@@ -65,12 +80,12 @@ impl Dispatcher {
         tracing::info!("dispatcher stopped");
     }
 
-    async fn work(&self, shutdown: CancellationToken) {
+    async fn work(&self, shutdown: CancellationToken, doors: bool) {
         while !shutdown.is_cancelled() {
             // Registered before the claim, so a wake-up between the claim and the wait is
             // not lost.
             let woken = self.wake.notified();
-            let claimed = match self.store.claim(1, self.settings.lease).await {
+            let claimed = match self.store.claim(1, self.settings.lease, doors).await {
                 Ok(claimed) => claimed,
                 Err(error) => {
                     tracing::warn!(%error, "cannot claim deliveries");

@@ -706,13 +706,24 @@ impl Store {
     /// earliest undelivered of its (destination, person). Two workers or replicas never
     /// hold one at once: PostgreSQL skips rows another transaction locked, SQLite
     /// serialises the claim in its write transaction.
-    pub async fn claim(&self, limit: u64, lease: Duration) -> Result<Vec<DeliveryRow>> {
+    /// `doors`: claim only door deliveries (the dispatcher's door lane), or only the others.
+    pub async fn claim(
+        &self,
+        limit: u64,
+        lease: Duration,
+        doors: bool,
+    ) -> Result<Vec<DeliveryRow>> {
         let b = self.backend();
         let now = Utc::now();
         let lock = if b == DatabaseBackend::Postgres {
             " FOR UPDATE OF d SKIP LOCKED"
         } else {
             ""
+        };
+        let lane = if doors {
+            " AND t.kind = 'door'"
+        } else {
+            " AND t.kind <> 'door'"
         };
         let txn = begin_write(&self.db).await?;
         let ids: Vec<Uuid> = txn
@@ -721,7 +732,7 @@ impl Store {
                 &format!(
                     "SELECT d.id FROM deliveries d JOIN destinations t ON t.id = d.destination_id \
                      WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
-                     AND (d.lease_until IS NULL OR d.lease_until < $1) AND t.enabled = $2 \
+                     AND (d.lease_until IS NULL OR d.lease_until < $1) AND t.enabled = $2{lane} \
                      AND NOT EXISTS (SELECT 1 FROM deliveries e \
                          WHERE e.destination_id = d.destination_id AND e.person_id = d.person_id \
                          AND e.stream_sequence < d.stream_sequence \
